@@ -1,0 +1,50 @@
+# The project's commands. `make run` serves the app on the embedded defaults,
+# `make test` runs the whole suite; both create .venv when it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint format bench migrate clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall only when the pinned versions change.
+$(STAMP): $(BIN)/python requirements.in requirements-dev.in requirements.lock
+	$(BIN)/pip install --quiet -r requirements-dev.in -c requirements.lock
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_reference_data
+	$(BIN)/python manage.py seed_demo
+
+run: migrate
+	@echo ""
+	@echo "  FMEA risk register: http://$(HOST):$(PORT)/"
+	@echo "  Demo login: demo / demo-password   (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo ""
+	FMEA_HOST=$(HOST) FMEA_PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

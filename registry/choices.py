@@ -1,0 +1,70 @@
+"""Fixed vocabularies of the register."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", "Viewer"
+    EDITOR = "editor", "Editor"
+    OWNER = "owner", "Owner"
+
+
+class ComponentKind(models.TextChoices):
+    APPLICATION = "application", "Application"
+    SERVICE = "service", "Service"
+    DATABASE = "database", "Database"
+    QUEUE = "queue", "Queue"
+    STORAGE = "storage", "Storage"
+    NETWORK = "network", "Network"
+    THIRD_PARTY = "third_party", "Third-party API"
+
+
+class TemplateComponentKind(models.TextChoices):
+    """Component kinds a library template applies to; `any` fits every kind."""
+
+    ANY = "any", "Any component"
+    APPLICATION = ComponentKind.APPLICATION.value, ComponentKind.APPLICATION.label
+    SERVICE = ComponentKind.SERVICE.value, ComponentKind.SERVICE.label
+    DATABASE = ComponentKind.DATABASE.value, ComponentKind.DATABASE.label
+    QUEUE = ComponentKind.QUEUE.value, ComponentKind.QUEUE.label
+    STORAGE = ComponentKind.STORAGE.value, ComponentKind.STORAGE.label
+    NETWORK = ComponentKind.NETWORK.value, ComponentKind.NETWORK.label
+    THIRD_PARTY = ComponentKind.THIRD_PARTY.value, ComponentKind.THIRD_PARTY.label
+
+
+class FailureCategory(models.TextChoices):
+    """The resilience analysis taxonomy (data/failure_categories.csv)."""
+
+    SINGLE_POINT_OF_FAILURE = "single_point_of_failure", "Single point of failure"
+    EXCESSIVE_LOAD = "excessive_load", "Excessive load"
+    EXCESSIVE_LATENCY = "excessive_latency", "Excessive latency"
+    MISCONFIGURATION_AND_BUGS = "misconfiguration_and_bugs", "Misconfiguration and bugs"
+    SHARED_FATE = "shared_fate", "Shared fate"
+
+
+class FailureModeStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    MITIGATING = "mitigating", "Mitigating"
+    ACCEPTED = "accepted", "Accepted"
+    CLOSED = "closed", "Closed"
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ActionPriority(models.TextChoices):
+    """AIAG-VDA action priority."""
+
+    HIGH = "H", "High"
+    MEDIUM = "M", "Medium"
+    LOW = "L", "Low"
+
+
+class RatingScaleName(models.TextChoices):
+    SEVERITY = "severity", "Severity"
+    PROBABILITY = "probability", "Probability"
+    DETECTABILITY = "detectability", "Detectability"

@@ -1,0 +1,325 @@
+"""The demo team: the applications of the sample worksheet with their steps, dependency
+trees, failure modes and actions. Every write is get-or-create on a natural key, so
+seeding twice leaves the same rows."""
+
+import csv
+import datetime
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from registry.choices import ActionStatus, ComponentKind, FailureCategory, Role
+from registry.models import (
+    Action,
+    Application,
+    BusinessFunction,
+    Component,
+    Dependency,
+    DrStrategy,
+    FailureMode,
+    FailureModeTemplate,
+    Membership,
+    Region,
+    Step,
+    Team,
+    Tier,
+)
+from registry.reference_data import DATA_DIR
+
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "demo-password"  # the documented demo login
+
+APPLICATIONS = {
+    # name: (business function, function priority, tier, DR strategy, regions, residency, owner)
+    "Order processing": (
+        "Process purchase transactions",
+        1,
+        1,
+        "backup_restore",
+        ["eu-west-1"],
+        "EU",
+        "alice",
+    ),
+    "Clickstream analytics": (
+        "Analyse clickstream",
+        4,
+        4,
+        "backup_restore",
+        ["us-east-1"],
+        "",
+        "dave",
+    ),
+}
+STEPS = {
+    "Order processing": ["Browse catalogue", "Add to cart", "Pay", "Confirm order"],
+    "Clickstream analytics": ["Ingest events", "Build daily reports"],
+}
+COMPONENTS = {
+    # name: (kind, availability %, regions)
+    "DNS": (ComponentKind.NETWORK, "99.99", []),
+    "Web front end": (ComponentKind.SERVICE, "99.95", ["eu-west-1"]),
+    "Catalogue service": (ComponentKind.SERVICE, "99.95", ["eu-west-1"]),
+    "Cart service": (ComponentKind.SERVICE, "99.95", ["eu-west-1"]),
+    "Cart table": (ComponentKind.DATABASE, "99.99", ["eu-west-1"]),
+    "Orders service": (ComponentKind.SERVICE, "99.95", ["eu-west-1"]),
+    "Orders table": (ComponentKind.DATABASE, "99.9", ["eu-west-1", "eu-central-1"]),
+    "Payment provider": (ComponentKind.THIRD_PARTY, "99.9", []),
+    "Order events queue": (ComponentKind.QUEUE, "99.9", ["eu-west-1"]),
+    "Event stream": (ComponentKind.QUEUE, "99.9", ["us-east-1"]),
+    "Analytics warehouse": (ComponentKind.DATABASE, "99.5", ["us-east-1"]),
+    "Clickstream analytics": (ComponentKind.APPLICATION, "95", ["us-east-1"]),
+}
+STEP_DEPENDENCIES = {
+    # (application, step): [(component, hard)]
+    ("Order processing", "Browse catalogue"): [
+        ("Web front end", True),
+        ("Catalogue service", True),
+    ],
+    ("Order processing", "Add to cart"): [("Web front end", True), ("Cart service", True)],
+    ("Order processing", "Pay"): [
+        ("Web front end", True),
+        ("Orders service", True),
+        ("Payment provider", True),
+    ],
+    ("Order processing", "Confirm order"): [
+        ("Orders service", True),
+        ("Order events queue", True),
+        ("Clickstream analytics", False),
+    ],
+    ("Clickstream analytics", "Ingest events"): [("Event stream", True)],
+    ("Clickstream analytics", "Build daily reports"): [
+        ("Analytics warehouse", True),
+        ("Event stream", False),
+    ],
+}
+COMPONENT_DEPENDENCIES = [
+    # (dependant, dependency, hard)
+    ("Web front end", "DNS", True),
+    ("Cart service", "Cart table", True),
+    ("Orders service", "Orders table", True),
+    ("Clickstream analytics", "Event stream", True),
+]
+# Failure modes beyond the sample worksheet, taken from the library:
+# (application, step, component, library mode, action, owner, due date, action status)
+LIBRARY_FAILURE_MODES = [
+    ("Order processing", "Pay", None, "Region outage", "", "", None, None),
+    (
+        "Order processing",
+        "Pay",
+        "Orders table",
+        "Primary database instance fails",
+        "Enable a synchronous standby with automatic failover",
+        "carol",
+        datetime.date(2026, 10, 1),
+        ActionStatus.OPEN,
+    ),
+    (
+        "Order processing",
+        "Pay",
+        "Orders table",
+        "Silent data corruption by a bad deploy",
+        "",
+        "",
+        None,
+        None,
+    ),
+    (
+        "Order processing",
+        "Browse catalogue",
+        "Web front end",
+        "Bad deployment",
+        "",
+        "",
+        None,
+        None,
+    ),
+    (
+        "Order processing",
+        "Browse catalogue",
+        "Web front end",
+        "TLS certificate expires",
+        "Switch to automatically renewed certificates",
+        "bob",
+        datetime.date(2026, 9, 15),
+        ActionStatus.DONE,
+    ),
+]
+
+
+@transaction.atomic
+def seed_demo() -> Team:
+    """Create (or complete) the demo team and its register; return the team."""
+    team, _ = Team.objects.get_or_create(slug="demo", defaults={"name": "Demo retail"})
+    user = _demo_user()
+    Membership.objects.get_or_create(team=team, user=user, defaults={"role": Role.OWNER})
+
+    applications = _applications(team)
+    steps = {
+        (app_name, step_name): Step.objects.get_or_create(
+            application=applications[app_name], name=step_name, defaults={"order": order}
+        )[0]
+        for app_name, step_names in STEPS.items()
+        for order, step_name in enumerate(step_names, start=1)
+    }
+    components = _components(team, applications)
+    for (app_name, step_name), needs in STEP_DEPENDENCIES.items():
+        for component_name, hard in needs:
+            Dependency.objects.get_or_create(
+                step=steps[app_name, step_name],
+                component=components[component_name],
+                defaults={"hard": hard},
+            )
+    for dependant, dependency, hard in COMPONENT_DEPENDENCIES:
+        Dependency.objects.get_or_create(
+            dependant_component=components[dependant],
+            component=components[dependency],
+            defaults={"hard": hard},
+        )
+    _worksheet_failure_modes(team, steps, components, user)
+    _library_failure_modes(team, steps, components, user)
+    return team
+
+
+def _demo_user():
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(
+        username=DEMO_USERNAME,
+        defaults={"email": "demo@example.com", "is_staff": True, "is_superuser": True},
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+def _applications(team: Team) -> dict[str, Application]:
+    applications = {}
+    for name, (
+        function,
+        priority,
+        level,
+        strategy,
+        regions,
+        residency,
+        owner,
+    ) in APPLICATIONS.items():
+        business_function, _ = BusinessFunction.objects.get_or_create(
+            team=team, name=function, defaults={"priority": priority}
+        )
+        application, created = Application.objects.get_or_create(
+            team=team,
+            name=name,
+            defaults={
+                "business_function": business_function,
+                "tier": Tier.objects.get(level=level),
+                "dr_strategy": DrStrategy.objects.get(code=strategy),
+                "data_residency": residency,
+                "owner": owner,
+            },
+        )
+        if created:
+            application.regions.set(Region.objects.filter(code__in=regions))
+        applications[name] = application
+    return applications
+
+
+def _components(team: Team, applications: dict[str, Application]) -> dict[str, Component]:
+    components = {}
+    for name, (kind, availability, regions) in COMPONENTS.items():
+        component, created = Component.objects.get_or_create(
+            team=team,
+            name=name,
+            defaults={
+                "kind": kind,
+                "availability": Decimal(availability),
+                "application": applications.get(name),
+            },
+        )
+        if created:
+            component.regions.set(Region.objects.filter(code__in=regions))
+        components[name] = component
+    return components
+
+
+def _worksheet_failure_modes(team, steps, components, user) -> None:
+    categories = dict(FailureModeTemplate.objects.values_list("mode", "failure_category"))
+    with (DATA_DIR / "sample_worksheet.csv").open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            failure_mode, _ = FailureMode.objects.get_or_create(
+                step=steps[row["application"], row["step"]],
+                mode=row["mode"],
+                defaults={
+                    "team": team,
+                    "component": components[row["component"]],
+                    "failure_category": categories.get(
+                        row["mode"], FailureCategory.SINGLE_POINT_OF_FAILURE
+                    ),
+                    "effect": row["effect"],
+                    "cause": row["cause"],
+                    "prevention_controls": row["prevention_controls"],
+                    "detection_controls": row["detection_controls"],
+                    "severity": int(row["severity"]),
+                    "probability": int(row["probability"]),
+                    "detectability": int(row["detectability"]),
+                    "status": row["status"],
+                    "created_by": user,
+                    "updated_by": user,
+                },
+            )
+            if row["action"]:
+                Action.objects.get_or_create(
+                    failure_mode=failure_mode,
+                    description=row["action"],
+                    defaults={
+                        "owner": row["action_owner"],
+                        "due_date": datetime.date.fromisoformat(row["action_due"]),
+                    },
+                )
+
+
+def _library_failure_modes(team, steps, components, user) -> None:
+    for (
+        app_name,
+        step_name,
+        component_name,
+        mode,
+        action,
+        owner,
+        due,
+        status,
+    ) in LIBRARY_FAILURE_MODES:
+        template = FailureModeTemplate.objects.filter(mode=mode).first()
+        failure_mode, _ = FailureMode.objects.get_or_create(
+            step=steps[app_name, step_name],
+            mode=mode,
+            defaults={
+                "team": team,
+                "component": components.get(component_name),
+                "failure_category": template.failure_category,
+                "effect": template.effect,
+                "cause": template.cause,
+                "prevention_controls": template.prevention_controls,
+                "detection_controls": template.detection_controls,
+                "severity": template.severity,
+                "probability": template.probability,
+                "detectability": template.detectability,
+                "created_by": user,
+                "updated_by": user,
+            },
+        )
+        if action:
+            Action.objects.get_or_create(
+                failure_mode=failure_mode,
+                description=action,
+                defaults={
+                    "owner": owner,
+                    "due_date": due,
+                    "status": status,
+                    "completed_at": (
+                        datetime.datetime(2026, 9, 10, tzinfo=datetime.UTC)
+                        if status == ActionStatus.DONE
+                        else None
+                    ),
+                },
+            )

@@ -1,0 +1,29 @@
+from registry.models.applications import (
+    Application,
+    BusinessFunction,
+    Component,
+    Dependency,
+    Step,
+)
+from registry.models.base import StaleEditError
+from registry.models.failure_modes import Action, FailureMode
+from registry.models.reference import DrStrategy, FailureModeTemplate, RatingScale, Region, Tier
+from registry.models.teams import Membership, Team
+
+__all__ = [
+    "Action",
+    "Application",
+    "BusinessFunction",
+    "Component",
+    "Dependency",
+    "DrStrategy",
+    "FailureMode",
+    "FailureModeTemplate",
+    "Membership",
+    "RatingScale",
+    "Region",
+    "StaleEditError",
+    "Step",
+    "Team",
+    "Tier",
+]

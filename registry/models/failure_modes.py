@@ -1,0 +1,293 @@
+"""Failure modes of a step, with their ratings, and the actions that mitigate them."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from registry import scoring
+from registry.choices import ActionPriority, ActionStatus, FailureCategory, FailureModeStatus
+from registry.models.applications import Component, Step
+from registry.models.base import TimeStampedModel, VersionedModel
+from registry.models.reference import rating_range, rating_validators
+from registry.models.teams import Team
+from registry.querysets import TeamScopedQuerySet
+
+RATINGS = ("severity", "probability", "detectability")
+REVISED_RATINGS = tuple(f"revised_{name}" for name in RATINGS)
+
+
+def rating_field(verbose_name: str, help_text: str, **kwargs) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(
+        verbose_name, validators=rating_validators, help_text=help_text, **kwargs
+    )
+
+
+def rpn_field(prefix: str, verbose_name: str, help_text: str) -> models.GeneratedField:
+    return models.GeneratedField(
+        expression=scoring.rpn_expression(prefix),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+        verbose_name=verbose_name,
+        help_text=help_text,
+    )
+
+
+def action_priority_field(prefix: str, verbose_name: str, help_text: str) -> models.GeneratedField:
+    return models.GeneratedField(
+        expression=scoring.action_priority_expression(prefix),
+        output_field=models.CharField(max_length=1, choices=ActionPriority.choices),
+        db_persist=True,
+        verbose_name=verbose_name,
+        help_text=help_text,
+    )
+
+
+class FailureModeQuerySet(TeamScopedQuerySet):
+    def with_open_actions(self) -> "FailureModeQuerySet":
+        open_statuses = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+        return self.annotate(
+            open_action_count=models.Count(
+                "actions", filter=models.Q(actions__status__in=open_statuses)
+            )
+        )
+
+
+class FailureMode(VersionedModel, TimeStampedModel):
+    """What can go wrong in a step, its effect and cause, the controls, and the ratings.
+
+    RPN and action priority (current and revised) are generated columns computed by
+    the database from the ratings, so filtering, ordering and aggregates run in SQL.
+    """
+
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.CASCADE,
+        related_name="failure_modes",
+        blank=True,
+        help_text="The step's team (filled in from the step), kept on the row so that "
+        "team-scoped queries need no joins.",
+    )
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="failure_modes")
+    component = models.ForeignKey(
+        Component,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="failure_modes",
+        help_text="The component that fails, if the failure mode is one component's.",
+    )
+    mode = models.CharField("failure mode", max_length=300, help_text="What can go wrong.")
+    effect = models.TextField(blank=True, help_text="What users and the business notice.")
+    cause = models.TextField(blank=True, help_text="Why it would happen.")
+    failure_category = models.CharField(
+        max_length=40,
+        choices=FailureCategory.choices,
+        default=FailureCategory.SINGLE_POINT_OF_FAILURE,
+    )
+    prevention_controls = models.TextField(blank=True, help_text="What stops it happening.")
+    detection_controls = models.TextField(blank=True, help_text="How it is noticed.")
+    severity = rating_field("severity", "1 (no effect) to 10 (hazardous).")
+    probability = rating_field("probability", "1 (remote) to 10 (almost certain).")
+    detectability = rating_field(
+        "detectability", "1 (caught automatically) to 10 (almost impossible to detect)."
+    )
+    rpn = rpn_field("", "RPN", "Risk priority number: severity × probability × detectability.")
+    action_priority = action_priority_field("", "AP", "AIAG-VDA action priority: H, M or L.")
+    status = models.CharField(
+        max_length=12, choices=FailureModeStatus.choices, default=FailureModeStatus.OPEN
+    )
+    revised_severity = rating_field(
+        "revised severity", "Severity after actions.", null=True, blank=True
+    )
+    revised_probability = rating_field(
+        "revised probability", "Probability after actions.", null=True, blank=True
+    )
+    revised_detectability = rating_field(
+        "revised detectability", "Detectability after actions.", null=True, blank=True
+    )
+    revised_rpn = rpn_field("revised_", "revised RPN", "Revised (residual) RPN after actions.")
+    revised_action_priority = action_priority_field(
+        "revised_", "revised AP", "Action priority of the revised ratings."
+    )
+    review_signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Manager who reviewed this severity 9–10 risk.",
+    )
+    review_signed_off_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords(
+        excluded_fields=["rpn", "action_priority", "revised_rpn", "revised_action_priority"]
+    )
+
+    objects = FailureModeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-rpn", "id"]
+        constraints = [
+            *[
+                models.CheckConstraint(
+                    condition=rating_range(name),
+                    name=f"%(app_label)s_%(class)s_{name}_range",
+                    violation_error_message=f"{name.capitalize()} must be between 1 and 10.",
+                )
+                for name in RATINGS
+            ],
+            *[
+                models.CheckConstraint(
+                    condition=models.Q(**{f"{name}__isnull": True}) | rating_range(name),
+                    name=f"%(app_label)s_%(class)s_{name}_range",
+                    violation_error_message="Revised ratings must be between 1 and 10.",
+                )
+                for name in REVISED_RATINGS
+            ],
+            models.CheckConstraint(
+                condition=models.Q(**{f"{name}__isnull": True for name in REVISED_RATINGS})
+                | models.Q(**{f"{name}__isnull": False for name in REVISED_RATINGS}),
+                name="%(app_label)s_%(class)s_revised_all_or_none",
+                violation_error_message="Give all three revised ratings, or none.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=FailureModeStatus.values),
+                name="%(app_label)s_%(class)s_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(failure_category__in=FailureCategory.values),
+                name="%(app_label)s_%(class)s_category_valid",
+            ),
+        ]
+        indexes = [
+            # The API's default list: a team's failure modes by descending RPN.
+            models.Index(fields=["team", "-rpn", "id"], name="registry_fm_team_rpn"),
+            models.Index(fields=["team", "action_priority"], name="registry_fm_team_ap"),
+            models.Index(fields=["team", "status"], name="registry_fm_team_status"),
+            models.Index(fields=["step", "-rpn"], name="registry_fm_step_rpn"),
+        ]
+
+    def __str__(self) -> str:
+        return self.mode
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.step_id is not None:
+            step_team_id = self.step.application.team_id
+            if self.team_id is None:
+                self.team_id = step_team_id
+            elif self.team_id != step_team_id:
+                errors["step"] = "Choose one of your team's own steps."
+            if self.component_id is not None and self.component.team_id != step_team_id:
+                errors["component"] = "Choose one of your team's own components."
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs) -> None:
+        if self.team_id is None and self.step_id is not None:
+            self.team_id = self.step.application.team_id
+        super().save(*args, **kwargs)
+
+    @property
+    def needs_management_review(self) -> bool:
+        return scoring.needs_management_review(
+            self.severity,
+            scoring.action_priority(self.severity, self.probability, self.detectability),
+        )
+
+    def sign_off_review(self, user) -> None:
+        """Record the management review of a severity 9–10 risk."""
+        self.review_signed_off_by = user
+        self.review_signed_off_at = timezone.now()
+        self.updated_by = user
+        self.save(
+            update_fields=[
+                "review_signed_off_by",
+                "review_signed_off_at",
+                "updated_by",
+                "updated_at",
+            ]
+        )
+
+
+class ActionQuerySet(TeamScopedQuerySet):
+    team_path = "failure_mode__team"
+
+    def overdue(self, today=None) -> "ActionQuerySet":
+        today = today or timezone.localdate()
+        return self.filter(
+            status__in=(ActionStatus.OPEN, ActionStatus.IN_PROGRESS), due_date__lt=today
+        )
+
+
+class Action(VersionedModel, TimeStampedModel):
+    """A recommended action against a failure mode, its owner, due date and outcome."""
+
+    failure_mode = models.ForeignKey(FailureMode, on_delete=models.CASCADE, related_name="actions")
+    description = models.TextField(help_text="The recommended action.")
+    owner = models.CharField(max_length=200, blank=True, help_text="Who carries it out.")
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=12, choices=ActionStatus.choices, default=ActionStatus.OPEN
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True, help_text="What was done.")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ActionStatus.values),
+                name="%(app_label)s_%(class)s_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=ActionStatus.DONE)
+                | models.Q(completed_at__isnull=False),
+                name="%(app_label)s_%(class)s_done_has_completed_at",
+                violation_error_message="A done action needs its completion time.",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_date"], name="registry_action_due")]
+
+    def __str__(self) -> str:
+        return self.description[:80]
+
+    def clean(self) -> None:
+        # Completing an action stamps it; reopening clears the stamp.
+        if self.status == ActionStatus.DONE and self.completed_at is None:
+            self.completed_at = timezone.now()
+        elif self.status != ActionStatus.DONE:
+            self.completed_at = None
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+            and self.due_date is not None
+            and self.due_date < timezone.localdate()
+        )

@@ -1,0 +1,67 @@
+"""Shared fixtures: personas for permission boundaries and service requirements.
+
+alice owns team A, bob edits team A, victor only views team A, and charlie belongs
+to team B alone: he must never see or touch team A's register.
+"""
+
+import os
+
+import pytest
+from django.db import connection
+
+from registry.choices import Role
+from tests.factories import MembershipFactory, TeamFactory, UserFactory
+
+REQUIRE_SERVICES = os.environ.get("FMEA_REQUIRE_SERVICES") == "1"
+
+
+def require(available: bool, reason: str) -> None:
+    """Skip when a service is missing; fail instead when the run requires services."""
+    if available:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (FMEA_REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres(db) -> None:
+    require(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL")
+
+
+@pytest.fixture
+def team_a(db):
+    return TeamFactory(name="Team A", slug="team-a")
+
+
+@pytest.fixture
+def team_b(db):
+    return TeamFactory(name="Team B", slug="team-b")
+
+
+@pytest.fixture
+def alice(team_a):
+    user = UserFactory(username="alice")
+    MembershipFactory(team=team_a, user=user, role=Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def bob(team_a):
+    user = UserFactory(username="bob")
+    MembershipFactory(team=team_a, user=user, role=Role.EDITOR)
+    return user
+
+
+@pytest.fixture
+def victor(team_a):
+    user = UserFactory(username="victor")
+    MembershipFactory(team=team_a, user=user, role=Role.VIEWER)
+    return user
+
+
+@pytest.fixture
+def charlie(team_b):
+    user = UserFactory(username="charlie")
+    MembershipFactory(team=team_b, user=user, role=Role.OWNER)
+    return user
