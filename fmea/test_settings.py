@@ -5,7 +5,7 @@ import os
 
 os.environ.setdefault("DEBUG", "1")
 
-from fmea.settings import *  # noqa: E402, F403
+from fmea.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

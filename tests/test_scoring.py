@@ -27,7 +27,9 @@ def reference_priorities() -> dict[tuple[int, int, int], str]:
             for rule in rules
             if all(
                 int(rule[f"{name}_min"]) <= value <= int(rule[f"{name}_max"])
-                for name, value in zip(("severity", "probability", "detectability"), triple)
+                for name, value in zip(
+                    ("severity", "probability", "detectability"), triple, strict=True
+                )
             )
         ]
         assert len(matches) == 1, f"{triple} is covered by {len(matches)} rules of the table"
