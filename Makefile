@@ -20,6 +20,9 @@ $(STAMP): $(BIN)/python requirements.in requirements-dev.in requirements.lock
 
 install: $(STAMP)
 
+# The embedded defaults are a development set-up; production sets DEBUG=0 and SECRET_KEY.
+migrate run: export DEBUG ?= 1
+
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_reference_data
