@@ -15,8 +15,10 @@ def main() -> int:
         print("No benchmarks yet.")
         return 0
     for name in names:
-        print(f"== bench/{name}.py")
-        importlib.import_module(f"bench.{name}").main()
+        module = importlib.import_module(f"bench.{name}")
+        if hasattr(module, "main"):
+            print(f"== bench/{name}.py")
+            module.main()
     return 0
 
 

@@ -191,10 +191,49 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "registry.api.pagination.StableOrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.StandardPagination",
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "ORDERING_PARAM": "ordering",
+    "COERCE_DECIMAL_TO_STRING": False,
+    "DATETIME_FORMAT": "iso-8601",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Rates per user (authenticated), per client address (anonymous) and per address for
+    # the token endpoint ("auth"), e.g. "5000/hour"; counted in the default cache.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "registry.api.throttling.UserThrottle",
+        "registry.api.throttling.AnonThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_str("THROTTLE_USER_RATE", "5000/hour"),
+        "anon": env_str("THROTTLE_ANON_RATE", "1000/hour"),
+        "auth": env_str("THROTTLE_AUTH_RATE", "10/minute"),
+    },
+    # How many trusted reverse proxies append to X-Forwarded-For. 0: the client address
+    # is REMOTE_ADDR and X-Forwarded-For is ignored, so clients cannot forge it to dodge
+    # the limits. Behind one proxy that appends the client address, set 1.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
+
+# Cache: per process by default; Redis (CACHE_URL=redis://...) shares it, and with it
+# the API's rate-limit counters, between processes and hosts.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "fmea",
+        }
+    }
+elif not CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be a Redis URL (redis://, rediss:// or unix://); got {CACHE_URL!r}"
+    )
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "FMEA Risk Register API",

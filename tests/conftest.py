@@ -65,3 +65,13 @@ def charlie(team_b):
     user = UserFactory(username="charlie")
     MembershipFactory(team=team_b, user=user, role=Role.OWNER)
     return user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

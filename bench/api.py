@@ -1,0 +1,146 @@
+"""API speed against raw SQL baselines measured in the same run (issue: REST API v1).
+
+- A list page of 100 failure modes of one team ordered by -rpn, through the whole
+  request in-process, versus the same rows fetched by raw SQL through psycopg.
+- export.csv of one team versus `psql \\copy` of the same query, and the server's peak
+  Python memory while streaming 100,000 and 1,000,000 rows.
+
+Needs PostgreSQL: DATABASE_URL=postgres://... (the register is generated on first run).
+"""
+
+import os
+import statistics
+import subprocess
+import time
+import tracemalloc
+
+from bench.data import ensure_register, require_postgres, setup_django
+
+RUNS = int(os.environ.get("BENCH_RUNS", "15"))
+FAILURE_MODES = int(os.environ.get("BENCH_FAILURE_MODES", "1000000"))
+
+
+def median_seconds(work, runs: int = RUNS) -> float:
+    work()  # warm caches and connections
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def main() -> None:
+    setup_django()
+    if not require_postgres():
+        return
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+
+    from registry.choices import Role
+    from registry.exports import export_rows
+    from registry.models import FailureMode, Membership, Team
+
+    ensure_register(failure_modes=FAILURE_MODES)
+    team = Team.objects.get(slug="bench-1")
+    user, _ = get_user_model().objects.get_or_create(username="bench-user")
+    Membership.objects.get_or_create(team=team, user=user, defaults={"role": Role.VIEWER})
+    superuser, _ = get_user_model().objects.get_or_create(
+        username="bench-superuser", defaults={"is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    team_rows = FailureMode.objects.filter(team=team).count()
+
+    url = f"/api/v1/failure-modes/?team={team.pk}&ordering=-rpn&page_size=100"
+
+    def api_page():
+        response = client.get(url, HTTP_HOST="localhost")
+        assert response.status_code == 200, response.status_code
+        assert len(response.json()["results"]) == 100
+
+    raw_sql = """
+        SELECT fm.*, app.id, app.name, tier.level, step.name, component.name
+        FROM registry_failuremode fm
+        JOIN registry_step step ON step.id = fm.step_id
+        JOIN registry_application app ON app.id = step.application_id
+        JOIN registry_tier tier ON tier.id = app.tier_id
+        LEFT JOIN registry_component component ON component.id = fm.component_id
+        WHERE fm.team_id = %s ORDER BY fm.rpn DESC, fm.id LIMIT 100
+    """
+
+    def raw_page():
+        with connection.cursor() as cursor:
+            cursor.execute(raw_sql, [team.pk])
+            assert len(cursor.fetchall()) == 100
+
+    api = median_seconds(api_page)
+    raw = median_seconds(raw_page)
+    print(
+        f"  list page (100 of {team_rows:,} rows, -rpn): request {api * 1000:.1f} ms, "
+        f"raw SQL {raw * 1000:.1f} ms, ratio {api / raw:.1f}x (target <= 5x)"
+    )
+
+    # Export: the endpoint versus psql \copy of the same query.
+    export_url = f"/api/v1/failure-modes/export.csv?team={team.pk}"
+
+    def api_export(as_client=client, url=export_url):
+        response = as_client.get(url, HTTP_HOST="localhost")
+        return sum(len(chunk) for chunk in response.streaming_content)
+
+    queryset = FailureMode.objects.filter(team=team).order_by(
+        "step__application__name", "step__order", "-rpn", "id"
+    )
+    with connection.cursor() as cursor:
+        sql = cursor.mogrify(*export_rows(queryset).query.sql_with_params())
+    sql = sql.decode() if isinstance(sql, bytes) else sql
+    settings = connection.settings_dict
+    psql = [
+        "psql",
+        "-h",
+        settings["HOST"] or "127.0.0.1",
+        "-p",
+        str(settings["PORT"] or 5432),
+        "-U",
+        settings["USER"],
+        "-d",
+        settings["NAME"],
+        "-q",
+        "-o",
+        "/dev/null",
+        "-c",
+        f"\\copy ({' '.join(sql.split())}) to stdout csv",
+    ]
+
+    def psql_export():
+        subprocess.run(
+            psql, check=True, env={**os.environ, "PGPASSWORD": settings["PASSWORD"] or ""}
+        )
+
+    export_runs = max(3, RUNS // 3)
+    endpoint = median_seconds(api_export, export_runs)
+    baseline = median_seconds(psql_export, export_runs)
+    print(
+        f"  export.csv ({team_rows:,} rows): endpoint {endpoint:.2f} s, psql \\copy "
+        f"{baseline:.2f} s, ratio {endpoint / baseline:.2f}x (target <= 1.5x)"
+    )
+
+    admin = Client()
+    admin.force_login(superuser)
+    for label, as_client, url in [
+        (f"{team_rows:,} rows", client, export_url),
+        (f"{FailureMode.objects.count():,} rows", admin, "/api/v1/failure-modes/export.csv"),
+    ]:
+        tracemalloc.start()
+        size = api_export(as_client, url)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(
+            f"  export.csv peak Python memory, {label} ({size / 1e6:.0f} MB of CSV): "
+            f"{peak / 1e6:.1f} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()

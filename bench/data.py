@@ -1,0 +1,127 @@
+"""Synthetic registers for benchmarks, generated inside PostgreSQL with
+generate_series so that a million failure modes take seconds, not hours.
+
+Not a benchmark itself: `make bench` skips modules without a `main()`.
+"""
+
+import os
+import time
+
+import django
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fmea.settings")
+    os.environ.setdefault("DEBUG", "1")
+    django.setup()
+
+
+def require_postgres() -> bool:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        print("  skipped: needs PostgreSQL (set DATABASE_URL=postgres://...)")
+        return False
+    return True
+
+
+def ensure_register(
+    *,
+    teams: int = 10,
+    applications: int = 1000,
+    steps_per_application: int = 5,
+    failure_modes: int = 1_000_000,
+) -> None:
+    """Create the bench teams' register unless it already has this shape."""
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from registry.models import FailureMode, Team
+
+    call_command("migrate", verbosity=0)
+    call_command("load_reference_data", verbosity=0)
+    bench_teams = Team.objects.filter(slug__startswith="bench-")
+    if (
+        bench_teams.count() == teams
+        and FailureMode.objects.filter(team__in=bench_teams).count() == failure_modes
+    ):
+        return
+    started = time.perf_counter()
+    steps = applications * steps_per_application
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A dedicated bench database: start the register over, with everything that hangs
+        # off the teams.
+        cursor.execute("TRUNCATE registry_team CASCADE")
+        cursor.execute(
+            """
+            INSERT INTO registry_team (name, slug, created_at)
+            SELECT 'Bench team ' || t, 'bench-' || t, now() FROM generate_series(1, %s) t
+            """,
+            [teams],
+        )
+        cursor.execute(
+            """
+            INSERT INTO registry_application
+                (team_id, name, description, tier_id, dr_strategy_id, data_residency, owner,
+                 created_at, updated_at)
+            SELECT team.id, 'Application ' || a, '',
+                   (SELECT id FROM registry_tier ORDER BY level OFFSET (a %% 4) LIMIT 1),
+                   (SELECT id FROM registry_drstrategy ORDER BY cost_rank OFFSET (a %% 4) LIMIT 1),
+                   '', 'owner ' || (a %% 17), now(), now()
+            FROM generate_series(1, %s) a
+            JOIN registry_team team ON team.slug = 'bench-' || (1 + a %% %s)
+            """,
+            [applications, teams],
+        )
+        cursor.execute(
+            """
+            INSERT INTO registry_step
+                (application_id, "order", name, description, created_at, updated_at)
+            SELECT app.id, s, 'Step ' || s, '', now(), now()
+            FROM registry_application app
+            JOIN registry_team team ON team.id = app.team_id AND team.slug LIKE 'bench-%%'
+            CROSS JOIN generate_series(1, %s) s
+            """,
+            [steps_per_application],
+        )
+        cursor.execute(
+            """
+            INSERT INTO registry_component
+                (team_id, name, kind, description, availability, created_at, updated_at)
+            SELECT team.id, 'Component ' || c,
+                   (ARRAY['service','database','queue','storage','network','third_party'])
+                       [1 + c %% 6],
+                   '', 99.9, now(), now()
+            FROM registry_team team CROSS JOIN generate_series(1, 50) c
+            WHERE team.slug LIKE 'bench-%%'
+            """,
+            [],
+        )
+        cursor.execute(
+            """
+            WITH numbered AS (
+                SELECT step.id AS step_id, app.team_id,
+                       row_number() OVER (ORDER BY step.id) AS n
+                FROM registry_step step
+                JOIN registry_application app ON app.id = step.application_id
+                JOIN registry_team team ON team.id = app.team_id AND team.slug LIKE 'bench-%%'
+            )
+            INSERT INTO registry_failuremode
+                (team_id, step_id, mode, effect, cause, failure_category,
+                 prevention_controls, detection_controls, severity, probability, detectability,
+                 status, version, created_at, updated_at)
+            SELECT numbered.team_id, numbered.step_id, 'Failure mode ' || f,
+                   'Users cannot complete the step', 'Dependency fails',
+                   (ARRAY['single_point_of_failure','excessive_load','excessive_latency',
+                          'misconfiguration_and_bugs','shared_fate'])[1 + f %% 5],
+                   'Redundancy', 'Alarm',
+                   1 + f %% 10, 1 + (f / 10) %% 10, 1 + (f / 100) %% 10,
+                   (ARRAY['open','mitigating','accepted','closed'])[1 + f %% 4],
+                   1, now(), now()
+            FROM generate_series(0, %s - 1) f
+            JOIN numbered ON numbered.n = 1 + f %% %s
+            """,
+            [failure_modes, steps],
+        )
+        cursor.execute("ANALYZE")
+    print(f"  generated {failure_modes:,} failure modes in {time.perf_counter() - started:.1f} s")

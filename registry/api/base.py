@@ -1,0 +1,168 @@
+"""Building blocks shared by every API resource: team scoping, model validation on
+writes, role checks, and optimistic concurrency with ETag / If-Match."""
+
+from __future__ import annotations
+
+import copy
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from registry.models import Membership, StaleEditError, Team
+from registry.querysets import WRITE_ROLES
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The object was changed since you read it; fetch it again and retry."
+    default_code = "precondition_failed"
+
+
+class TeamScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related id that must belong to one of the caller's teams.
+
+    Another team's id reads as "does not exist", so the answer never reveals it.
+    """
+
+    def get_queryset(self) -> models.QuerySet:
+        request = self.context.get("request")
+        queryset = super().get_queryset()
+        if request is None:
+            return queryset.none()
+        return queryset.visible_to(request.user)
+
+
+class ValidatedModelSerializer(serializers.ModelSerializer):
+    # Runs the model's full_clean() on API writes: the same validation as forms.
+    # (A comment, not a docstring, so that subclasses do not inherit it in the schema.)
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        concrete = {field.name for field in self.Meta.model._meta.concrete_fields}
+        plain = {name: value for name, value in attrs.items() if name in concrete}
+        if self.instance is None:
+            instance = self.Meta.model(**plain)
+        else:
+            instance = copy.copy(self.instance)
+            for name, value in plain.items():
+                setattr(instance, name, value)
+        try:
+            instance.full_clean(exclude=self.full_clean_exclude(instance))
+        except DjangoValidationError as exc:
+            errors = serializers.as_serializer_error(exc)
+            if NON_FIELD_ERRORS in errors:
+                errors[api_settings.NON_FIELD_ERRORS_KEY] = errors.pop(NON_FIELD_ERRORS)
+            raise serializers.ValidationError(errors) from exc
+        # clean() may fill in derived fields (e.g. a failure mode's team from its step).
+        for name in self.derived_fields():
+            attrs[name] = getattr(instance, name)
+        return attrs
+
+    def full_clean_exclude(self, instance: models.Model) -> list[str]:
+        return []
+
+    def derived_fields(self) -> tuple[str, ...]:
+        return ()
+
+
+def user_can_write(user, team_id: int) -> bool:
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(team_id=team_id, user=user, role__in=WRITE_ROLES).exists()
+
+
+class TeamScopedViewSet(viewsets.ModelViewSet):
+    """CRUD over one team-owned model.
+
+    Reads see the caller's teams only (other teams' objects are 404). Writes need the
+    editor or owner role in the object's team (`team_of` says which team that is).
+    """
+
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> models.QuerySet:
+        return self.queryset.visible_to(self.request.user)
+
+    def team_of(self, instance_or_data) -> int:
+        return instance_or_data.team_id
+
+    def check_write(self, team_id: int | None) -> None:
+        # Fail closed: a write whose team cannot be told is refused.
+        if team_id is None or not user_can_write(self.request.user, team_id):
+            raise exceptions.PermissionDenied("Your role in this team is read-only.")
+
+    def perform_create(self, serializer) -> None:
+        self.check_write(self.team_of_data(serializer.validated_data))
+        serializer.save(**self.save_kwargs(created=True))
+
+    def perform_update(self, serializer) -> None:
+        current = self.team_of(serializer.instance)
+        self.check_write(current)
+        # A write that moves the row to another team needs the write role there too.
+        target = self.team_of_data(serializer.validated_data)
+        if target is not None and target != current:
+            self.check_write(target)
+        serializer.save(**self.save_kwargs(created=False))
+
+    def perform_destroy(self, instance) -> None:
+        self.check_write(self.team_of(instance))
+        instance.delete()
+
+    def team_of_data(self, data: dict) -> int | None:
+        team = data.get("team")
+        return team.pk if isinstance(team, Team) else team
+
+    def save_kwargs(self, *, created: bool) -> dict:
+        return {}
+
+
+class VersionedViewSetMixin:
+    """ETag from `version` on every single-object response; a PUT/PATCH with a stale
+    `If-Match` answers 412 and changes nothing. Without If-Match the write is accepted."""
+
+    def expected_version(self, request: Request) -> int | None:
+        header = request.headers.get("If-Match")
+        if not header or header.strip() == "*":
+            return None
+        try:
+            return int(header.strip().removeprefix("W/").strip('"'))
+        except ValueError as exc:
+            raise exceptions.ParseError(
+                'If-Match must be an ETag from this API, e.g. "3".'
+            ) from exc
+
+    def with_etag(self, response: Response, instance) -> Response:
+        response["ETag"] = f'"{instance.version}"'
+        return response
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        instance = self.get_object()
+        return self.with_etag(Response(self.get_serializer(instance).data), instance)
+
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        instance = self.get_object()
+        expected = self.expected_version(request)
+        if expected is not None:
+            if expected != instance.version:
+                raise PreconditionFailed()
+            # Saved with `WHERE version = expected`, so a write that lands between this
+            # check and ours is still caught.
+            instance.version = expected
+        partial = kwargs.pop("partial", False)
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        try:
+            self.perform_update(serializer)
+        except StaleEditError as exc:
+            raise PreconditionFailed() from exc
+        instance.refresh_from_db()
+        return self.with_etag(Response(self.get_serializer(instance).data), instance)
+
+    def perform_create(self, serializer) -> None:
+        super().perform_create(serializer)
+        serializer.instance.refresh_from_db()

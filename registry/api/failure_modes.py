@@ -1,0 +1,285 @@
+"""Failure modes and their actions."""
+
+from django.db import transaction
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import generics, renderers, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from registry.api.base import (
+    TeamScopedRelatedField,
+    TeamScopedViewSet,
+    ValidatedModelSerializer,
+    VersionedViewSetMixin,
+)
+from registry.exports import stream_csv
+from registry.filtersets import ActionFilterSet, FailureModeFilterSet
+from registry.models import Action, Component, FailureMode, Step
+
+BULK_LIMIT = 1000
+ETAG_HEADER = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=(
+        'The ETag (version) you read, e.g. "3". If the object changed since, the write is '
+        "refused with 412. Without If-Match the write is accepted."
+    ),
+)
+VERSIONED_ERRORS = {
+    400: OpenApiResponse(description="Validation error: {field: [messages]}."),
+    403: OpenApiResponse(description="Your role in the team is read-only."),
+    404: OpenApiResponse(description="No such object in your teams."),
+    412: OpenApiResponse(description="Stale If-Match: someone changed the object since."),
+}
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """Lets `Accept: text/csv` reach the export; the body is streamed by the view."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return renderers.JSONRenderer().render(data)
+
+
+def versioned_schema(serializer_class):
+    """Document ETag / If-Match and the 412 on a versioned resource's writes."""
+    write = extend_schema(
+        parameters=[ETAG_HEADER], responses={200: serializer_class, **VERSIONED_ERRORS}
+    )
+    return extend_schema_view(update=write, partial_update=write)
+
+
+class FailureModeSerializer(ValidatedModelSerializer):
+    """A failure mode of a step with its ratings, RPN and action priority."""
+
+    step = TeamScopedRelatedField(queryset=Step.objects.all(), help_text="The step's id.")
+    component = TeamScopedRelatedField(
+        queryset=Component.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Id of the component that fails, if any.",
+    )
+    team = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The step's team.")
+    application = serializers.IntegerField(
+        source="step.application_id", read_only=True, help_text="The step's application id."
+    )
+    application_name = serializers.CharField(
+        source="step.application.name", read_only=True, help_text="The application's name."
+    )
+    tier_level = serializers.IntegerField(
+        source="step.application.tier.level", read_only=True, help_text="The application's tier."
+    )
+    step_name = serializers.CharField(source="step.name", read_only=True, help_text="Step name.")
+    component_name = serializers.CharField(
+        source="component.name", read_only=True, default=None, help_text="Component name."
+    )
+    rpn = serializers.IntegerField(
+        read_only=True, help_text="Severity × probability × detectability."
+    )
+    action_priority = serializers.CharField(
+        read_only=True, help_text="AIAG-VDA action priority: H, M or L."
+    )
+    revised_rpn = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="RPN of the revised ratings."
+    )
+    revised_action_priority = serializers.CharField(
+        read_only=True, allow_null=True, help_text="Action priority of the revised ratings."
+    )
+
+    class Meta:
+        model = FailureMode
+        fields = [
+            "id",
+            "team",
+            "application",
+            "application_name",
+            "tier_level",
+            "step",
+            "step_name",
+            "component",
+            "component_name",
+            "mode",
+            "effect",
+            "cause",
+            "failure_category",
+            "prevention_controls",
+            "detection_controls",
+            "severity",
+            "probability",
+            "detectability",
+            "rpn",
+            "action_priority",
+            "status",
+            "revised_severity",
+            "revised_probability",
+            "revised_detectability",
+            "revised_rpn",
+            "revised_action_priority",
+            "review_signed_off_by",
+            "review_signed_off_at",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["review_signed_off_by", "review_signed_off_at", "version"]
+
+    def derived_fields(self) -> tuple[str, ...]:
+        return ("team",)
+
+
+@versioned_schema(FailureModeSerializer)
+class FailureModeViewSet(VersionedViewSetMixin, TeamScopedViewSet):
+    """Failure modes of the caller's teams. POST a list to create many at once."""
+
+    queryset = FailureMode.objects.select_related("step__application__tier", "component").order_by(
+        "-rpn", "id"
+    )
+    serializer_class = FailureModeSerializer
+    filterset_class = FailureModeFilterSet
+    ordering_fields = [
+        "rpn",
+        "action_priority",
+        "severity",
+        "probability",
+        "detectability",
+        "revised_rpn",
+        "status",
+        "created_at",
+        "updated_at",
+        "id",
+    ]
+
+    def save_kwargs(self, *, created: bool) -> dict:
+        user = self.request.user
+        return {"updated_by": user, **({"created_by": user} if created else {})}
+
+    @extend_schema(
+        request=FailureModeSerializer(many=True),
+        responses={
+            201: FailureModeSerializer,
+            400: OpenApiResponse(
+                description="Validation error. For a list: {index: {field: [messages]}}."
+            ),
+            403: OpenApiResponse(description="Your role in the team is read-only."),
+        },
+        description=(
+            "Create one failure mode, or POST a JSON list (at most 1000) to create many: "
+            "all are created or none."
+        ),
+    )
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        if not isinstance(request.data, list):
+            return super().create(request, *args, **kwargs)
+        if len(request.data) > BULK_LIMIT:
+            raise serializers.ValidationError(
+                {"non_field_errors": [f"Send at most {BULK_LIMIT} failure modes at once."]}
+            )
+        serializer = self.get_serializer(data=request.data, many=True)
+        # Errors name each bad item by its index: {"1": {"severity": [...]}}.
+        serializer.is_valid(raise_exception=True)
+        for team_id in {item["team"].pk for item in serializer.validated_data}:
+            self.check_write(team_id)
+        with transaction.atomic():
+            created = serializer.save(**self.save_kwargs(created=True))
+        rows = self.get_queryset().filter(pk__in=[item.pk for item in created]).order_by("id")
+        return Response(self.get_serializer(rows, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class ActionSerializer(ValidatedModelSerializer):
+    """An action against a failure mode."""
+
+    failure_mode = TeamScopedRelatedField(
+        queryset=FailureMode.objects.all(), help_text="The failure mode's id."
+    )
+    failure_mode_name = serializers.CharField(
+        source="failure_mode.mode", read_only=True, help_text="The failure mode."
+    )
+    is_overdue = serializers.BooleanField(
+        read_only=True, help_text="Open or in progress and past its due date."
+    )
+
+    class Meta:
+        model = Action
+        fields = [
+            "id",
+            "failure_mode",
+            "failure_mode_name",
+            "description",
+            "owner",
+            "due_date",
+            "status",
+            "completed_at",
+            "notes",
+            "is_overdue",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["version"]
+
+    def derived_fields(self) -> tuple[str, ...]:
+        return ("completed_at",)
+
+
+@versioned_schema(ActionSerializer)
+class ActionViewSet(VersionedViewSetMixin, TeamScopedViewSet):
+    """Actions against the caller's teams' failure modes."""
+
+    queryset = Action.objects.select_related("failure_mode").order_by("due_date", "id")
+    serializer_class = ActionSerializer
+    filterset_class = ActionFilterSet
+    ordering_fields = ["due_date", "status", "created_at", "updated_at", "id"]
+
+    def team_of(self, instance) -> int:
+        return instance.failure_mode.team_id
+
+    def team_of_data(self, data: dict) -> int | None:
+        failure_mode = data.get("failure_mode")
+        return failure_mode.team_id if failure_mode is not None else None
+
+    def save_kwargs(self, *, created: bool) -> dict:
+        return {"updated_by": self.request.user}
+
+
+class FailureModeExportView(generics.GenericAPIView):
+    """`failure-modes/export.csv`: the list's filters and scoping, streamed as CSV."""
+
+    queryset = FailureModeViewSet.queryset
+    filterset_class = FailureModeFilterSet
+    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+    pagination_class = None
+
+    def get_queryset(self):
+        return self.queryset.visible_to(self.request.user)
+
+    @extend_schema(
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="One row per failure mode; cells that a spreadsheet would run "
+                "as a formula are prefixed with a quote.",
+            ),
+            400: OpenApiResponse(description="A filter value is invalid."),
+        },
+        description="Stream the failure modes selected by the list's filters as CSV.",
+    )
+    def get(self, request: Request) -> StreamingHttpResponse:
+        queryset = self.filter_queryset(self.get_queryset()).order_by(
+            "step__application__name", "step__order", "-rpn", "id"
+        )
+        response = StreamingHttpResponse(stream_csv(queryset), content_type="text/csv")
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="failure-modes-{stamp}.csv"'
+        return response

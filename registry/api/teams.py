@@ -1,0 +1,271 @@
+"""Teams and their members. Superusers create teams; a team's owners rename it and
+manage its memberships; every member reads both."""
+
+from __future__ import annotations
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db import models, transaction
+from django.db.models import Count, OuterRef, Subquery
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from registry.api.base import TeamScopedViewSet, ValidatedModelSerializer
+from registry.choices import Role
+from registry.models import Membership, Team
+
+LAST_OWNER_MESSAGE = "A team must keep at least one owner: make another member owner first."
+
+
+def member_team_ids(user) -> models.QuerySet:
+    return Membership.objects.filter(user=user).values("team_id")
+
+
+def teams_visible_to(user) -> models.QuerySet:
+    """The user's teams; every team for a superuser."""
+    if not user.is_authenticated:
+        return Team.objects.none()
+    if user.is_superuser:
+        return Team.objects.all()
+    return Team.objects.filter(pk__in=member_team_ids(user))
+
+
+def is_owner(user, team_id: int) -> bool:
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(team_id=team_id, user=user, role=Role.OWNER).exists()
+
+
+# --- Teams -----------------------------------------------------------------------------
+
+
+class TeamSerializer(ValidatedModelSerializer):
+    """A team, with the caller's role in it and its number of members."""
+
+    role = serializers.ChoiceField(
+        choices=Role.choices,
+        source="caller_role",
+        read_only=True,
+        allow_null=True,
+        help_text="Your role in the team; null for a superuser who is not a member.",
+    )
+    member_count = serializers.IntegerField(read_only=True, help_text="How many members.")
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "slug", "role", "member_count"]
+        extra_kwargs = {
+            "id": {"help_text": "Database id."},
+            "name": {"help_text": "The team's name, unique."},
+            "slug": {"help_text": "Short name used in URLs, unique."},
+        }
+
+
+TEAM_ERRORS = {
+    400: OpenApiResponse(description="Validation error: {field: [messages]}."),
+    403: OpenApiResponse(description="Only superusers create teams; only owners rename them."),
+    404: OpenApiResponse(description="Not one of your teams."),
+}
+
+
+@extend_schema_view(
+    create=extend_schema(
+        description="Create a team (superusers only), then add its owners in memberships/.",
+        responses={201: TeamSerializer, **TEAM_ERRORS},
+    ),
+    update=extend_schema(responses={200: TeamSerializer, **TEAM_ERRORS}),
+    partial_update=extend_schema(
+        description="Rename the team (its owners and superusers).",
+        responses={200: TeamSerializer, **TEAM_ERRORS},
+    ),
+)
+class TeamViewSet(viewsets.ModelViewSet):
+    """The caller's teams (every team for a superuser), with the caller's role.
+
+    Teams are not deleted through the API: that removes their whole register; use the
+    admin.
+    """
+
+    serializer_class = TeamSerializer
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    ordering_fields = ["name", "slug", "member_count", "id"]
+
+    def get_queryset(self) -> models.QuerySet:
+        user = self.request.user
+        return (
+            teams_visible_to(user)
+            .annotate(
+                caller_role=Subquery(
+                    Membership.objects.filter(team=OuterRef("pk"), user_id=user.pk).values("role")[
+                        :1
+                    ]
+                ),
+                member_count=Count("memberships"),
+            )
+            .order_by("name", "id")
+        )
+
+    def get_object(self) -> Team:
+        team = super().get_object()
+        if self.request.method not in ("GET", "HEAD", "OPTIONS") and not is_owner(
+            self.request.user, team.pk
+        ):
+            raise exceptions.PermissionDenied("Only the team's owners may change it.")
+        return team
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        if not request.user.is_superuser:
+            raise exceptions.PermissionDenied("Only superusers create teams.")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        team = serializer.save()
+        return Response(self.annotated(team), status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        partial = kwargs.pop("partial", False)
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        team = serializer.save()
+        return Response(self.annotated(team))
+
+    def annotated(self, team: Team) -> dict:
+        return self.get_serializer(self.get_queryset().get(pk=team.pk)).data
+
+
+# --- Memberships -----------------------------------------------------------------------
+
+
+class VisibleTeamField(serializers.PrimaryKeyRelatedField):
+    """A team id among the caller's teams; another team's id reads as "does not exist"."""
+
+    def get_queryset(self) -> models.QuerySet:
+        request = self.context.get("request")
+        if request is None:
+            return Team.objects.none()
+        return teams_visible_to(request.user)
+
+
+class MembershipSerializer(ValidatedModelSerializer):
+    """A user's role in a team."""
+
+    team = VisibleTeamField(help_text="The team's id; cannot change once created.")
+    user = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.all(),
+        help_text="The member's username; cannot change once created.",
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["id", "team", "user", "role"]
+        extra_kwargs = {
+            "id": {"help_text": "Database id."},
+            "role": {
+                "help_text": "viewer reads, editor also writes the register, owner also "
+                "manages the team and its members."
+            },
+        }
+        # Checked in validate() with a clearer message than "must make a unique set".
+        validators = []
+
+    def validate(self, attrs: dict) -> dict:
+        if self.instance is not None:
+            for name in ("team", "user"):
+                if name in attrs and attrs[name] != getattr(self.instance, name):
+                    raise serializers.ValidationError(
+                        {name: [f"A membership's {name} cannot change; add a new one instead."]}
+                    )
+        else:
+            team, user = attrs.get("team"), attrs.get("user")
+            if Membership.objects.filter(team=team, user=user).exists():
+                raise serializers.ValidationError(
+                    {"user": [f"{user.get_username()} is already a member of {team}."]}
+                )
+        return super().validate(attrs)
+
+
+class MembershipFilterSet(django_filters.FilterSet):
+    team = django_filters.NumberFilter(field_name="team_id", help_text="Team id.")
+    user = django_filters.CharFilter(field_name="user__username", help_text="Username.")
+    role = django_filters.MultipleChoiceFilter(
+        choices=Role.choices, help_text="One or more roles."
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["team", "user", "role"]
+
+
+MEMBERSHIP_ERRORS = {
+    400: OpenApiResponse(
+        description="Validation error: {field: [messages]}; also when the change would "
+        "leave the team without an owner."
+    ),
+    403: OpenApiResponse(description="Only the team's owners manage its members."),
+    404: OpenApiResponse(description="No such membership in your teams."),
+}
+
+
+@extend_schema_view(
+    create=extend_schema(responses={201: MembershipSerializer, **MEMBERSHIP_ERRORS}),
+    update=extend_schema(responses={200: MembershipSerializer, **MEMBERSHIP_ERRORS}),
+    partial_update=extend_schema(responses={200: MembershipSerializer, **MEMBERSHIP_ERRORS}),
+    destroy=extend_schema(responses={204: None, **MEMBERSHIP_ERRORS}),
+)
+class MembershipViewSet(TeamScopedViewSet):
+    """Members of the caller's teams and their roles. Every member reads them; only the
+    team's owners (and superusers) add, change or remove them, and a team always keeps
+    at least one owner."""
+
+    queryset = Membership.objects.select_related("user").order_by("team_id", "user__username")
+    serializer_class = MembershipSerializer
+    filterset_class = MembershipFilterSet
+    ordering_fields = ["team", "role", "user__username", "id"]
+
+    def get_queryset(self) -> models.QuerySet:
+        user = self.request.user
+        if user.is_superuser:
+            return self.queryset.all()
+        return self.queryset.filter(team_id__in=member_team_ids(user))
+
+    def check_write(self, team_id: int | None) -> None:
+        if team_id is None or not is_owner(self.request.user, team_id):
+            raise exceptions.PermissionDenied("Only the team's owners manage its members.")
+
+    def get_object(self) -> Membership:
+        membership = super().get_object()
+        if self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            # Before validation: a read-only caller learns nothing from error messages.
+            self.check_write(membership.team_id)
+        return membership
+
+    def perform_update(self, serializer) -> None:
+        # The team cannot change (see MembershipSerializer.validate): check its own only.
+        self.check_write(serializer.instance.team_id)
+        with transaction.atomic():
+            role = serializer.validated_data.get("role", serializer.instance.role)
+            if role != Role.OWNER:
+                self.keep_an_owner(serializer.instance, field="role")
+            serializer.save()
+
+    def perform_destroy(self, instance: Membership) -> None:
+        with transaction.atomic():
+            self.keep_an_owner(instance, field=api_settings.NON_FIELD_ERRORS_KEY)
+            super().perform_destroy(instance)
+
+    def keep_an_owner(self, membership: Membership, *, field: str) -> None:
+        """Refuse when `membership` is its team's last owner and stops being one.
+
+        The team row is locked first, so two owners demoting each other at the same
+        time cannot both succeed.
+        """
+        list(Team.objects.select_for_update().filter(pk=membership.team_id).values("pk"))
+        owners = Membership.objects.filter(team_id=membership.team_id, role=Role.OWNER)
+        if (
+            owners.filter(pk=membership.pk).exists()
+            and not owners.exclude(pk=membership.pk).exists()
+        ):
+            raise serializers.ValidationError({field: [LAST_OWNER_MESSAGE]})

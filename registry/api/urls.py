@@ -1,0 +1,47 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from registry.api import applications, failure_modes
+from registry.api.auth import TokenView
+from registry.api.reference import (
+    DrStrategyViewSet,
+    FailureModeTemplateViewSet,
+    RatingScaleViewSet,
+    RegionViewSet,
+    TierViewSet,
+)
+from registry.api.teams import MembershipViewSet, TeamViewSet
+
+router = DefaultRouter()
+router.register("failure-modes", failure_modes.FailureModeViewSet, basename="failuremode")
+router.register("actions", failure_modes.ActionViewSet, basename="action")
+router.register(
+    "business-functions", applications.BusinessFunctionViewSet, basename="businessfunction"
+)
+router.register("applications", applications.ApplicationViewSet, basename="application")
+router.register("steps", applications.StepViewSet, basename="step")
+router.register("components", applications.ComponentViewSet, basename="component")
+router.register("dependencies", applications.DependencyViewSet, basename="dependency")
+router.register("teams", TeamViewSet, basename="team")
+router.register("memberships", MembershipViewSet, basename="membership")
+router.register("tiers", TierViewSet, basename="tier")
+router.register("regions", RegionViewSet, basename="region")
+router.register("dr-strategies", DrStrategyViewSet, basename="drstrategy")
+router.register("rating-scales", RatingScaleViewSet, basename="ratingscale")
+router.register(
+    "failure-mode-templates", FailureModeTemplateViewSet, basename="failuremodetemplate"
+)
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    path(
+        "failure-modes/export.csv",
+        failure_modes.FailureModeExportView.as_view(),
+        name="failuremode-export",
+    ),
+    path("", include(router.urls)),
+]

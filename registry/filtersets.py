@@ -1,0 +1,145 @@
+"""One FilterSet per model, shared by the browser lists and the API."""
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from registry.choices import ActionPriority, ActionStatus, ComponentKind, FailureModeStatus
+from registry.models import (
+    Action,
+    Application,
+    BusinessFunction,
+    Component,
+    Dependency,
+    FailureMode,
+    Step,
+)
+
+
+class FailureModeFilterSet(django_filters.FilterSet):
+    team = django_filters.NumberFilter(field_name="team_id", help_text="Team id.")
+    application = django_filters.NumberFilter(
+        field_name="step__application_id", help_text="Application id."
+    )
+    tier = django_filters.NumberFilter(
+        field_name="step__application__tier__level", help_text="Tier level (1 is most critical)."
+    )
+    step = django_filters.NumberFilter(field_name="step_id", help_text="Step id.")
+    component = django_filters.NumberFilter(field_name="component_id", help_text="Component id.")
+    status = django_filters.MultipleChoiceFilter(
+        choices=FailureModeStatus.choices, help_text="One or more statuses."
+    )
+    action_priority = django_filters.MultipleChoiceFilter(
+        choices=ActionPriority.choices, help_text="One or more action priorities: H, M, L."
+    )
+    rpn_min = django_filters.NumberFilter(
+        field_name="rpn", lookup_expr="gte", help_text="Lowest RPN to include."
+    )
+    rpn_max = django_filters.NumberFilter(
+        field_name="rpn", lookup_expr="lte", help_text="Highest RPN to include."
+    )
+    q = django_filters.CharFilter(
+        method="search", help_text="Text searched in the failure mode, effect and cause."
+    )
+
+    class Meta:
+        model = FailureMode
+        fields = ["failure_category"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(
+            Q(mode__icontains=value) | Q(effect__icontains=value) | Q(cause__icontains=value)
+        )
+
+
+class ActionFilterSet(django_filters.FilterSet):
+    failure_mode = django_filters.NumberFilter(field_name="failure_mode_id")
+    team = django_filters.NumberFilter(field_name="failure_mode__team_id", help_text="Team id.")
+    status = django_filters.MultipleChoiceFilter(choices=ActionStatus.choices)
+    overdue = django_filters.BooleanFilter(method="filter_overdue", help_text="Only overdue.")
+
+    class Meta:
+        model = Action
+        fields = ["owner"]
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        overdue = queryset.overdue()
+        return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
+
+
+class BusinessFunctionFilterSet(django_filters.FilterSet):
+    """Business functions: filter by team."""
+
+    team = django_filters.NumberFilter(field_name="team_id", help_text="Team id.")
+
+    class Meta:
+        model = BusinessFunction
+        fields = []
+
+
+class ApplicationFilterSet(django_filters.FilterSet):
+    """Applications: filter by team, tier level, business function, DR strategy, name."""
+
+    team = django_filters.NumberFilter(field_name="team_id", help_text="Team id.")
+    tier = django_filters.NumberFilter(
+        field_name="tier__level", help_text="Tier level (1 is most critical)."
+    )
+    business_function = django_filters.NumberFilter(
+        field_name="business_function_id", help_text="Business function id."
+    )
+    dr_strategy = django_filters.CharFilter(
+        field_name="dr_strategy__code",
+        help_text="DR strategy code, e.g. warm_standby.",
+    )
+    q = django_filters.CharFilter(
+        field_name="name", lookup_expr="icontains", help_text="Text searched in the name."
+    )
+
+    class Meta:
+        model = Application
+        fields = []
+
+
+class StepFilterSet(django_filters.FilterSet):
+    """Steps: filter by application or team."""
+
+    application = django_filters.NumberFilter(
+        field_name="application_id", help_text="Application id."
+    )
+    team = django_filters.NumberFilter(field_name="application__team_id", help_text="Team id.")
+
+    class Meta:
+        model = Step
+        fields = []
+
+
+class ComponentFilterSet(django_filters.FilterSet):
+    """Components: filter by team, kind, or the application a component stands for."""
+
+    team = django_filters.NumberFilter(field_name="team_id", help_text="Team id.")
+    kind = django_filters.MultipleChoiceFilter(
+        choices=ComponentKind.choices, help_text="One or more component kinds."
+    )
+    application = django_filters.NumberFilter(
+        field_name="application_id", help_text="Id of the application the component is."
+    )
+
+    class Meta:
+        model = Component
+        fields = []
+
+
+class DependencyFilterSet(django_filters.FilterSet):
+    """Dependencies: filter by dependant (step or component), dependency, or hardness."""
+
+    step = django_filters.NumberFilter(field_name="step_id", help_text="Dependant step id.")
+    dependant_component = django_filters.NumberFilter(
+        field_name="dependant_component_id", help_text="Dependant component id."
+    )
+    component = django_filters.NumberFilter(
+        field_name="component_id", help_text="Id of the component depended on."
+    )
+    hard = django_filters.BooleanFilter(help_text="true: hard dependencies; false: soft ones.")
+
+    class Meta:
+        model = Dependency
+        fields = []
