@@ -123,5 +123,7 @@ def ensure_register(
             """,
             [failure_modes, steps],
         )
-        cursor.execute("ANALYZE")
+    # Set the visibility map and statistics, as autovacuum would on a live database.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
     print(f"  generated {failure_modes:,} failure modes in {time.perf_counter() - started:.1f} s")

@@ -194,6 +194,7 @@ REST_FRAMEWORK = {
         "registry.api.pagination.StableOrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "registry.api.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.StandardPagination",
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "ORDERING_PARAM": "ordering",
@@ -243,6 +244,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "registry.api.schema.describe_generic_fields",
+        "registry.api.schema.add_error_responses",
+    ],
 }
 
 LOGGING = {

@@ -8,3 +8,6 @@ urlpatterns = [
     path("api/v1/", include("registry.api.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),
 ]
+
+handler404 = "registry.views.errors.not_found"
+handler500 = "registry.views.errors.server_error"

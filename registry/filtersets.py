@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from registry.choices import ActionPriority, ActionStatus, ComponentKind, FailureModeStatus
+from registry.filters import IntegerFilter, StrictBooleanFilter
 from registry.models import (
     Action,
     Application,
@@ -16,25 +17,23 @@ from registry.models import (
 
 
 class FailureModeFilterSet(django_filters.FilterSet):
-    team = django_filters.NumberFilter(field_name="team_id", help_text="Team id.")
-    application = django_filters.NumberFilter(
-        field_name="step__application_id", help_text="Application id."
-    )
-    tier = django_filters.NumberFilter(
+    team = IntegerFilter(field_name="team_id", help_text="Team id.")
+    application = IntegerFilter(field_name="step__application_id", help_text="Application id.")
+    tier = IntegerFilter(
         field_name="step__application__tier__level", help_text="Tier level (1 is most critical)."
     )
-    step = django_filters.NumberFilter(field_name="step_id", help_text="Step id.")
-    component = django_filters.NumberFilter(field_name="component_id", help_text="Component id.")
+    step = IntegerFilter(field_name="step_id", help_text="Step id.")
+    component = IntegerFilter(field_name="component_id", help_text="Component id.")
     status = django_filters.MultipleChoiceFilter(
         choices=FailureModeStatus.choices, help_text="One or more statuses."
     )
     action_priority = django_filters.MultipleChoiceFilter(
         choices=ActionPriority.choices, help_text="One or more action priorities: H, M, L."
     )
-    rpn_min = django_filters.NumberFilter(
+    rpn_min = IntegerFilter(
         field_name="rpn", lookup_expr="gte", help_text="Lowest RPN to include."
     )
-    rpn_max = django_filters.NumberFilter(
+    rpn_max = IntegerFilter(
         field_name="rpn", lookup_expr="lte", help_text="Highest RPN to include."
     )
     q = django_filters.CharFilter(
@@ -52,14 +51,15 @@ class FailureModeFilterSet(django_filters.FilterSet):
 
 
 class ActionFilterSet(django_filters.FilterSet):
-    failure_mode = django_filters.NumberFilter(field_name="failure_mode_id")
-    team = django_filters.NumberFilter(field_name="failure_mode__team_id", help_text="Team id.")
+    failure_mode = IntegerFilter(field_name="failure_mode_id", help_text="Failure mode id.")
+    owner = django_filters.CharFilter(help_text="Exactly this owner.")
+    team = IntegerFilter(field_name="failure_mode__team_id", help_text="Team id.")
     status = django_filters.MultipleChoiceFilter(choices=ActionStatus.choices)
-    overdue = django_filters.BooleanFilter(method="filter_overdue", help_text="Only overdue.")
+    overdue = StrictBooleanFilter(method="filter_overdue", help_text="Only overdue.")
 
     class Meta:
         model = Action
-        fields = ["owner"]
+        fields = []
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         overdue = queryset.overdue()
@@ -69,7 +69,7 @@ class ActionFilterSet(django_filters.FilterSet):
 class BusinessFunctionFilterSet(django_filters.FilterSet):
     """Business functions: filter by team."""
 
-    team = django_filters.NumberFilter(field_name="team_id", help_text="Team id.")
+    team = IntegerFilter(field_name="team_id", help_text="Team id.")
 
     class Meta:
         model = BusinessFunction
@@ -79,11 +79,9 @@ class BusinessFunctionFilterSet(django_filters.FilterSet):
 class ApplicationFilterSet(django_filters.FilterSet):
     """Applications: filter by team, tier level, business function, DR strategy, name."""
 
-    team = django_filters.NumberFilter(field_name="team_id", help_text="Team id.")
-    tier = django_filters.NumberFilter(
-        field_name="tier__level", help_text="Tier level (1 is most critical)."
-    )
-    business_function = django_filters.NumberFilter(
+    team = IntegerFilter(field_name="team_id", help_text="Team id.")
+    tier = IntegerFilter(field_name="tier__level", help_text="Tier level (1 is most critical).")
+    business_function = IntegerFilter(
         field_name="business_function_id", help_text="Business function id."
     )
     dr_strategy = django_filters.CharFilter(
@@ -102,10 +100,8 @@ class ApplicationFilterSet(django_filters.FilterSet):
 class StepFilterSet(django_filters.FilterSet):
     """Steps: filter by application or team."""
 
-    application = django_filters.NumberFilter(
-        field_name="application_id", help_text="Application id."
-    )
-    team = django_filters.NumberFilter(field_name="application__team_id", help_text="Team id.")
+    application = IntegerFilter(field_name="application_id", help_text="Application id.")
+    team = IntegerFilter(field_name="application__team_id", help_text="Team id.")
 
     class Meta:
         model = Step
@@ -115,11 +111,11 @@ class StepFilterSet(django_filters.FilterSet):
 class ComponentFilterSet(django_filters.FilterSet):
     """Components: filter by team, kind, or the application a component stands for."""
 
-    team = django_filters.NumberFilter(field_name="team_id", help_text="Team id.")
+    team = IntegerFilter(field_name="team_id", help_text="Team id.")
     kind = django_filters.MultipleChoiceFilter(
         choices=ComponentKind.choices, help_text="One or more component kinds."
     )
-    application = django_filters.NumberFilter(
+    application = IntegerFilter(
         field_name="application_id", help_text="Id of the application the component is."
     )
 
@@ -131,14 +127,14 @@ class ComponentFilterSet(django_filters.FilterSet):
 class DependencyFilterSet(django_filters.FilterSet):
     """Dependencies: filter by dependant (step or component), dependency, or hardness."""
 
-    step = django_filters.NumberFilter(field_name="step_id", help_text="Dependant step id.")
-    dependant_component = django_filters.NumberFilter(
+    step = IntegerFilter(field_name="step_id", help_text="Dependant step id.")
+    dependant_component = IntegerFilter(
         field_name="dependant_component_id", help_text="Dependant component id."
     )
-    component = django_filters.NumberFilter(
+    component = IntegerFilter(
         field_name="component_id", help_text="Id of the component depended on."
     )
-    hard = django_filters.BooleanFilter(help_text="true: hard dependencies; false: soft ones.")
+    hard = StrictBooleanFilter(help_text="true: hard dependencies; false: soft ones.")
 
     class Meta:
         model = Dependency

@@ -27,16 +27,20 @@ class TeamScopedQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self.all()
-        return self.filter(**{f"{self.team_path}__memberships__user": user})
+        # `team_id IN (the user's teams)`: no join, so an index on the team column serves
+        # the filter, the ordering and the page count.
+        return self.filter(**{f"{self.team_path}_id__in": self._team_ids(user)})
 
     def editable_by(self, user: AbstractBaseUser | AnonymousUser) -> TeamScopedQuerySet:
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser:
             return self.all()
-        return self.filter(
-            **{
-                f"{self.team_path}__memberships__user": user,
-                f"{self.team_path}__memberships__role__in": WRITE_ROLES,
-            }
-        )
+        return self.filter(**{f"{self.team_path}_id__in": self._team_ids(user, roles=WRITE_ROLES)})
+
+    @staticmethod
+    def _team_ids(user, roles=None) -> models.QuerySet:
+        memberships = user.memberships.all()
+        if roles is not None:
+            memberships = memberships.filter(role__in=roles)
+        return memberships.values("team_id")

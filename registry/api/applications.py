@@ -16,7 +16,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from registry.api.base import TeamScopedRelatedField, TeamScopedViewSet, ValidatedModelSerializer
+from registry.api.base import (
+    StrictSlugRelatedField,
+    TeamScopedRelatedField,
+    TeamScopedViewSet,
+    ValidatedModelSerializer,
+)
 from registry.filtersets import (
     ApplicationFilterSet,
     BusinessFunctionFilterSet,
@@ -87,8 +92,8 @@ class BlankAsNullCharField(serializers.CharField):
         return value or None
 
 
-def region_codes_field(help_text: str) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(
+def region_codes_field(help_text: str) -> StrictSlugRelatedField:
+    return StrictSlugRelatedField(
         slug_field="code",
         queryset=Region.objects.all(),
         many=True,
@@ -192,12 +197,13 @@ class ApplicationSerializer(RegisterSerializer):
         source="business_function.name",
         read_only=True,
         default=None,
+        allow_null=True,
         help_text="The business function's name, or null.",
     )
     tier_level = serializers.IntegerField(
         read_only=True, help_text="Level of the tier (1 is the most critical)."
     )
-    dr_strategy = serializers.SlugRelatedField(
+    dr_strategy = StrictSlugRelatedField(
         slug_field="code",
         queryset=DrStrategy.objects.all(),
         help_text="DR strategy code: backup_restore, pilot_light, warm_standby, active_active.",
@@ -410,6 +416,7 @@ class ComponentSerializer(RegisterSerializer):
         source="application.name",
         read_only=True,
         default=None,
+        allow_null=True,
         help_text="The linked application's name, or null.",
     )
     regions = region_codes_field("Codes of the regions it runs in; each is a parallel replica.")
@@ -476,7 +483,11 @@ class DependencySerializer(RegisterSerializer):
         help_text="Id of the dependant step; give this or dependant_component.",
     )
     step_name = serializers.CharField(
-        source="step.name", read_only=True, default=None, help_text="The step's name, or null."
+        source="step.name",
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text="The step's name, or null.",
     )
     dependant_component = TeamScopedRelatedField(
         queryset=Component.objects.all(),
@@ -488,6 +499,7 @@ class DependencySerializer(RegisterSerializer):
         source="dependant_component.name",
         read_only=True,
         default=None,
+        allow_null=True,
         help_text="The dependant component's name, or null.",
     )
     component = TeamScopedRelatedField(

@@ -9,7 +9,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from registry.api.throttling import ScopedThrottle
 
 
-class TokenRequestSerializer(AuthTokenSerializer):
+class TokenCredentialsSerializer(AuthTokenSerializer):
     """A username and password."""
 
     username = serializers.CharField(write_only=True, help_text="Your username.")
@@ -40,11 +40,11 @@ class TokenView(ObtainAuthToken):
     parser_classes = (parsers.JSONParser,)
     throttle_classes = (ScopedThrottle,)
     throttle_scope = "auth"
-    serializer_class = TokenRequestSerializer
+    serializer_class = TokenCredentialsSerializer
 
     @extend_schema(
         operation_id="auth_token_create",
-        request=TokenRequestSerializer,
+        request=TokenCredentialsSerializer,
         responses={
             200: TokenResponseSerializer,
             400: OpenApiResponse(

@@ -37,9 +37,53 @@ class TeamScopedRelatedField(serializers.PrimaryKeyRelatedField):
         return queryset.visible_to(request.user)
 
 
+class StrictTextMixin:
+    """Text must be sent as a JSON string: 0 or true is an error, not "0" or "True"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError("Send text as a string.", code="invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(StrictTextMixin, serializers.CharField):
+    pass
+
+
+class StrictSlugField(StrictTextMixin, serializers.SlugField):
+    pass
+
+
+class StrictSlugRelatedField(serializers.SlugRelatedField):
+    """A related object named by a code: a string without NUL characters, which
+    PostgreSQL would refuse mid-query."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false as JSON booleans; 0, 1 or "yes" are errors."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            raise serializers.ValidationError("Send true or false.", code="invalid")
+        return data
+
+
 class ValidatedModelSerializer(serializers.ModelSerializer):
     # Runs the model's full_clean() on API writes: the same validation as forms.
     # (A comment, not a docstring, so that subclasses do not inherit it in the schema.)
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.SlugField: StrictSlugField,
+        models.BooleanField: StrictBooleanField,
+    }
 
     def validate(self, attrs: dict) -> dict:
         attrs = super().validate(attrs)

@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
 )
@@ -83,7 +84,11 @@ class FailureModeSerializer(ValidatedModelSerializer):
     )
     step_name = serializers.CharField(source="step.name", read_only=True, help_text="Step name.")
     component_name = serializers.CharField(
-        source="component.name", read_only=True, default=None, help_text="Component name."
+        source="component.name",
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text="Component name.",
     )
     rpn = serializers.IntegerField(
         read_only=True, help_text="Severity × probability × detectability."
@@ -139,12 +144,32 @@ class FailureModeSerializer(ValidatedModelSerializer):
         return ("team",)
 
 
+# POST takes (and answers with) one failure mode, or a list of them.
+ONE_OR_MANY_FAILURE_MODES = PolymorphicProxySerializer(
+    component_name="FailureModeOrList",
+    serializers=[FailureModeSerializer, FailureModeSerializer(many=True)],
+    resource_type_field_name=None,
+    many=False,
+)
+
+
 @versioned_schema(FailureModeSerializer)
 class FailureModeViewSet(VersionedViewSetMixin, TeamScopedViewSet):
     """Failure modes of the caller's teams. POST a list to create many at once."""
 
-    queryset = FailureMode.objects.select_related("step__application__tier", "component").order_by(
-        "-rpn", "id"
+    # Only the related columns the representation shows: fewer columns to fetch and
+    # fewer model fields to build per row on a hot list.
+    queryset = (
+        FailureMode.objects.select_related("step__application__tier", "component")
+        .only(
+            *(field.name for field in FailureMode._meta.concrete_fields),
+            "step__name",
+            "step__application_id",
+            "step__application__name",
+            "step__application__tier__level",
+            "component__name",
+        )
+        .order_by("-rpn", "id")
     )
     serializer_class = FailureModeSerializer
     filterset_class = FailureModeFilterSet
@@ -166,9 +191,9 @@ class FailureModeViewSet(VersionedViewSetMixin, TeamScopedViewSet):
         return {"updated_by": user, **({"created_by": user} if created else {})}
 
     @extend_schema(
-        request=FailureModeSerializer(many=True),
+        request=ONE_OR_MANY_FAILURE_MODES,
         responses={
-            201: FailureModeSerializer,
+            201: ONE_OR_MANY_FAILURE_MODES,
             400: OpenApiResponse(
                 description="Validation error. For a list: {index: {field: [messages]}}."
             ),

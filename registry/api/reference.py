@@ -8,6 +8,7 @@ from rest_framework import exceptions, permissions, status, viewsets
 
 from registry.api.base import ValidatedModelSerializer
 from registry.choices import FailureCategory, RatingScaleName, TemplateComponentKind
+from registry.filters import IntegerFilter, StrictBooleanFilter
 from registry.models import DrStrategy, FailureModeTemplate, RatingScale, Region, Tier
 
 
@@ -104,8 +105,8 @@ class TierSerializer(ValidatedModelSerializer):
 
 
 class TierFilterSet(django_filters.FilterSet):
-    level = django_filters.NumberFilter(help_text="Tier level (1 is the most critical).")
-    disasters_excluded = django_filters.BooleanFilter(
+    level = IntegerFilter(help_text="Tier level (1 is the most critical).")
+    disasters_excluded = StrictBooleanFilter(
         help_text="Only tiers whose targets exclude (true) or include (false) disasters."
     )
 
@@ -204,7 +205,7 @@ class DrStrategySerializer(ValidatedModelSerializer):
 
 
 class DrStrategyFilterSet(django_filters.FilterSet):
-    multi_region = django_filters.BooleanFilter(help_text="Runs in more than one region.")
+    multi_region = StrictBooleanFilter(help_text="Runs in more than one region.")
 
     class Meta:
         model = DrStrategy
@@ -244,7 +245,7 @@ class RatingScaleFilterSet(django_filters.FilterSet):
     scale = django_filters.ChoiceFilter(
         choices=RatingScaleName.choices, help_text="severity, probability or detectability."
     )
-    rating = django_filters.NumberFilter(help_text="Rating, 1 to 10.")
+    rating = IntegerFilter(help_text="Rating, 1 to 10.")
 
     class Meta:
         model = RatingScale

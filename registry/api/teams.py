@@ -13,8 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from registry.api.base import TeamScopedViewSet, ValidatedModelSerializer
+from registry.api.base import StrictSlugRelatedField, TeamScopedViewSet, ValidatedModelSerializer
 from registry.choices import Role
+from registry.filters import IntegerFilter
 from registry.models import Membership, Team
 
 LAST_OWNER_MESSAGE = "A team must keep at least one owner: make another member owner first."
@@ -152,7 +153,7 @@ class MembershipSerializer(ValidatedModelSerializer):
     """A user's role in a team."""
 
     team = VisibleTeamField(help_text="The team's id; cannot change once created.")
-    user = serializers.SlugRelatedField(
+    user = StrictSlugRelatedField(
         slug_field="username",
         queryset=get_user_model().objects.all(),
         help_text="The member's username; cannot change once created.",
@@ -188,7 +189,7 @@ class MembershipSerializer(ValidatedModelSerializer):
 
 
 class MembershipFilterSet(django_filters.FilterSet):
-    team = django_filters.NumberFilter(field_name="team_id", help_text="Team id.")
+    team = IntegerFilter(field_name="team_id", help_text="Team id.")
     user = django_filters.CharFilter(field_name="user__username", help_text="Username.")
     role = django_filters.MultipleChoiceFilter(
         choices=Role.choices, help_text="One or more roles."

@@ -119,7 +119,9 @@ class FailureMode(VersionedModel, TimeStampedModel):
         related_name="+",
         help_text="Manager who reviewed this severity 9–10 risk.",
     )
-    review_signed_off_at = models.DateTimeField(null=True, blank=True)
+    review_signed_off_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the management review was signed off."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -241,11 +243,13 @@ class Action(VersionedModel, TimeStampedModel):
     failure_mode = models.ForeignKey(FailureMode, on_delete=models.CASCADE, related_name="actions")
     description = models.TextField(help_text="The recommended action.")
     owner = models.CharField(max_length=200, blank=True, help_text="Who carries it out.")
-    due_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True, help_text="When it should be done.")
     status = models.CharField(
         max_length=12, choices=ActionStatus.choices, default=ActionStatus.OPEN
     )
-    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was done; set when the status becomes done."
+    )
     notes = models.TextField(blank=True, help_text="What was done.")
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -227,10 +227,11 @@ def test_list_runs_a_fixed_number_of_queries(
     assert len(response.json()["results"]) == min(page_size, 40)
 
 
-def test_page_size_is_capped_at_1000(api, alice, failure_mode_a):
-    response = api.as_user(alice).get(f"{URL}?page_size=5000")
-    assert response.status_code == 200
-    assert response.json()["count"] == 1
+@pytest.mark.parametrize("page_size", ["5000", "0", "ten"])
+def test_page_size_outside_1_to_1000_is_400(api, alice, failure_mode_a, page_size):
+    response = api.as_user(alice).get(f"{URL}?page_size={page_size}")
+    assert response.status_code == 400
+    assert response.json() == {"page_size": ["Give a whole number from 1 to 1000."]}
 
 
 def test_wrong_method_and_content_type(api, bob, failure_mode_a):

@@ -1,0 +1,31 @@
+"""Strict filter types: a malformed filter value is a 400, never silently ignored."""
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """Ids, levels and ratings: whole numbers only (`?tier=0.5` is an error)."""
+
+    field_class = forms.IntegerField
+
+
+class StrictBooleanField(forms.Field):
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        lowered = str(value).lower()
+        if lowered in ("true", "1"):
+            return True
+        if lowered in ("false", "0"):
+            return False
+        raise ValidationError("Use true or false.")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """`true` or `false`; anything else is an error."""
+
+    field_class = StrictBooleanField
