@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Tests run on both cores by default; PYTEST_ARGS="-n 0" runs them in one process.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: install run test lint format bench migrate clean
 

@@ -10,18 +10,23 @@ from registry.choices import ActionPriority
 from registry.models import (
     Action,
     Application,
+    ApplicationRollup,
     BusinessFunction,
     Component,
     Dependency,
     DrStrategy,
     FailureMode,
     FailureModeTemplate,
+    Finding,
     Membership,
     RatingScale,
     Region,
+    RollupSnapshot,
     Step,
     Team,
+    TeamRecompute,
     Tier,
+    TierRollup,
 )
 
 RECORD_FIELDS = ("version", "created_at", "updated_at")
@@ -358,3 +363,71 @@ class ActionAdmin(StampUserMixin, SimpleHistoryAdmin):
     list_select_related = ("failure_mode",)
     autocomplete_fields = ("failure_mode",)
     readonly_fields = ("completed_at", "updated_by", *RECORD_FIELDS)
+
+
+# Computed by the register: readable here, changed only by recomputes.
+
+
+class ComputedAdmin(admin.ModelAdmin):
+    list_select_related = ("team",)
+    list_filter = ("team",)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Finding)
+class FindingAdmin(ComputedAdmin):
+    list_display = ("message", "team", "kind", "severity", "first_seen_at", "computed_at")
+    list_filter = ("team", "kind", "severity")
+    search_fields = ("message", "key")
+
+
+@admin.register(TierRollup)
+class TierRollupAdmin(ComputedAdmin):
+    list_display = (
+        "team",
+        "tier",
+        "failure_mode_count",
+        "open_count",
+        "rpn_max",
+        "over_threshold_count",
+        "ap_high_count",
+        "overdue_action_count",
+        "finding_count",
+        "computed_at",
+    )
+    list_select_related = ("team", "tier")
+    list_filter = ("team", "tier")
+
+
+@admin.register(ApplicationRollup)
+class ApplicationRollupAdmin(ComputedAdmin):
+    list_display = (
+        "application",
+        "team",
+        "failure_mode_count",
+        "rpn_max",
+        "ap_high_count",
+        "finding_count",
+        "computed_at",
+    )
+    list_select_related = ("team", "application")
+    search_fields = ("application__name",)
+
+
+@admin.register(RollupSnapshot)
+class RollupSnapshotAdmin(ComputedAdmin):
+    list_display = ("date", "team", "tier", "failure_mode_count", "rpn_sum", "finding_count")
+    list_select_related = ("team", "tier")
+    list_filter = ("team", "tier", "date")
+    date_hierarchy = "date"
+
+
+@admin.register(TeamRecompute)
+class TeamRecomputeAdmin(ComputedAdmin):
+    list_display = ("team", "dirty", "requested_at", "computed_at", "duration_ms")
+    list_filter = ("dirty",)

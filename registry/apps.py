@@ -5,3 +5,8 @@ class RegistryConfig(AppConfig):
     name = "registry"
     verbose_name = "FMEA risk register"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from registry import recompute
+
+        recompute.connect()

@@ -68,3 +68,36 @@ class RatingScaleName(models.TextChoices):
     SEVERITY = "severity", "Severity"
     PROBABILITY = "probability", "Probability"
     DETECTABILITY = "detectability", "Detectability"
+
+
+class FindingKind(models.TextChoices):
+    """What the register computes about a team's resilience set-up."""
+
+    DR_STRATEGY_GAP = "dr_strategy_gap", "DR strategy cannot meet the objectives"
+    SINGLE_REGION_HIGH_AVAILABILITY = (
+        "single_region_high_availability",
+        "High availability target in a single region",
+    )
+    COMPOSITE_AVAILABILITY_GAP = (
+        "composite_availability_gap",
+        "Dependencies cannot deliver the availability target",
+    )
+    DEPENDENCY_CYCLE = "dependency_cycle", "Dependency cycle"
+    TIER_INVERSION = "tier_inversion", "Depends on a less critical application"
+    DATA_RESIDENCY_CONFLICT = "data_residency_conflict", "Data residency conflict"
+    UNMITIGATED_HIGH_RISK = "unmitigated_high_risk", "High risk without an action"
+    TIER_OBJECTIVES_INCONSISTENT = (
+        "tier_objectives_inconsistent",
+        "Tier RTO exceeds its downtime budget",
+    )
+    SHARED_FATE = "shared_fate", "Shared fate across tier-1 steps"
+    MANAGEMENT_REVIEW_MISSING = "management_review_missing", "Management review missing"
+    OVERDUE_ACTION = "overdue_action", "Overdue action"
+    REVIEW_OVERDUE = "review_overdue", "Worksheet review overdue"
+
+
+class FindingSeverity(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"

@@ -29,3 +29,16 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     """`true` or `false`; anything else is an error."""
 
     field_class = StrictBooleanField
+
+
+class StrictDateField(forms.DateField):
+    def to_python(self, value):
+        if value == "":
+            raise ValidationError("Give a date as YYYY-MM-DD.")
+        return super().to_python(value)
+
+
+class StrictDateFilter(django_filters.DateFilter):
+    """A date (YYYY-MM-DD); an empty value is an error rather than no filter."""
+
+    field_class = StrictDateField

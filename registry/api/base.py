@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from registry.choices import Role
 from registry.models import Membership, StaleEditError, Team
 from registry.querysets import WRITE_ROLES
 
@@ -112,6 +113,12 @@ class ValidatedModelSerializer(serializers.ModelSerializer):
 
     def derived_fields(self) -> tuple[str, ...]:
         return ()
+
+
+def user_is_owner(user, team_id: int) -> bool:
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(team_id=team_id, user=user, role=Role.OWNER).exists()
 
 
 def user_can_write(user, team_id: int) -> bool:

@@ -11,7 +11,8 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import generics, renderers, serializers, status
+from rest_framework import exceptions, generics, renderers, serializers, status
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,6 +21,7 @@ from registry.api.base import (
     TeamScopedViewSet,
     ValidatedModelSerializer,
     VersionedViewSetMixin,
+    user_is_owner,
 )
 from registry.exports import stream_csv
 from registry.filtersets import ActionFilterSet, FailureModeFilterSet
@@ -185,6 +187,27 @@ class FailureModeViewSet(VersionedViewSetMixin, TeamScopedViewSet):
         "updated_at",
         "id",
     ]
+
+    @extend_schema(
+        request=None,
+        responses={200: FailureModeSerializer},
+        description=(
+            "Record the management review of a severity 9–10 risk with AP High or Medium: "
+            "who signed it off and when. Team owners only."
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="sign-off")
+    def sign_off(self, request: Request, pk=None) -> Response:
+        failure_mode = self.get_object()
+        if not user_is_owner(request.user, failure_mode.team_id):
+            raise exceptions.PermissionDenied("Only the team's owners sign off reviews.")
+        if not failure_mode.needs_management_review:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Only severity 9–10 risks with AP High or Medium need it."]}
+            )
+        failure_mode.sign_off_review(request.user)
+        failure_mode.refresh_from_db()
+        return self.with_etag(Response(self.get_serializer(failure_mode).data), failure_mode)
 
     def save_kwargs(self, *, created: bool) -> dict:
         user = self.request.user

@@ -13,7 +13,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from registry.api.base import StrictSlugRelatedField, TeamScopedViewSet, ValidatedModelSerializer
+from registry.api.base import (
+    StrictSlugRelatedField,
+    TeamScopedViewSet,
+    ValidatedModelSerializer,
+    user_is_owner,
+)
 from registry.choices import Role
 from registry.filters import IntegerFilter
 from registry.models import Membership, Team
@@ -32,12 +37,6 @@ def teams_visible_to(user) -> models.QuerySet:
     if user.is_superuser:
         return Team.objects.all()
     return Team.objects.filter(pk__in=member_team_ids(user))
-
-
-def is_owner(user, team_id: int) -> bool:
-    if user.is_superuser:
-        return True
-    return Membership.objects.filter(team_id=team_id, user=user, role=Role.OWNER).exists()
 
 
 # --- Teams -----------------------------------------------------------------------------
@@ -111,7 +110,7 @@ class TeamViewSet(viewsets.ModelViewSet):
 
     def get_object(self) -> Team:
         team = super().get_object()
-        if self.request.method not in ("GET", "HEAD", "OPTIONS") and not is_owner(
+        if self.request.method not in ("GET", "HEAD", "OPTIONS") and not user_is_owner(
             self.request.user, team.pk
         ):
             raise exceptions.PermissionDenied("Only the team's owners may change it.")
@@ -233,7 +232,7 @@ class MembershipViewSet(TeamScopedViewSet):
         return self.queryset.filter(team_id__in=member_team_ids(user))
 
     def check_write(self, team_id: int | None) -> None:
-        if team_id is None or not is_owner(self.request.user, team_id):
+        if team_id is None or not user_is_owner(self.request.user, team_id):
             raise exceptions.PermissionDenied("Only the team's owners manage its members.")
 
     def get_object(self) -> Membership:

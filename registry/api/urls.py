@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from registry.api import applications, failure_modes
+from registry.api import applications, failure_modes, rollups
 from registry.api.auth import TokenView
 from registry.api.reference import (
     DrStrategyViewSet,
@@ -32,6 +32,13 @@ router.register("rating-scales", RatingScaleViewSet, basename="ratingscale")
 router.register(
     "failure-mode-templates", FailureModeTemplateViewSet, basename="failuremodetemplate"
 )
+
+router.register("rollups/tiers", rollups.TierRollupViewSet, basename="tierrollup")
+router.register(
+    "rollups/applications", rollups.ApplicationRollupViewSet, basename="applicationrollup"
+)
+router.register("rollups/snapshots", rollups.RollupSnapshotViewSet, basename="rollupsnapshot")
+router.register("findings", rollups.FindingViewSet, basename="finding")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

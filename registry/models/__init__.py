@@ -8,22 +8,34 @@ from registry.models.applications import (
 from registry.models.base import StaleEditError
 from registry.models.failure_modes import Action, FailureMode
 from registry.models.reference import DrStrategy, FailureModeTemplate, RatingScale, Region, Tier
+from registry.models.rollups import (
+    ApplicationRollup,
+    Finding,
+    RollupSnapshot,
+    TeamRecompute,
+    TierRollup,
+)
 from registry.models.teams import Membership, Team
 
 __all__ = [
     "Action",
     "Application",
+    "ApplicationRollup",
     "BusinessFunction",
     "Component",
     "Dependency",
     "DrStrategy",
     "FailureMode",
     "FailureModeTemplate",
+    "Finding",
     "Membership",
     "RatingScale",
     "Region",
+    "RollupSnapshot",
     "StaleEditError",
     "Step",
     "Team",
+    "TeamRecompute",
     "Tier",
+    "TierRollup",
 ]

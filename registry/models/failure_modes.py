@@ -1,7 +1,7 @@
 """Failure modes of a step, with their ratings, and the actions that mitigate them."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -189,6 +189,9 @@ class FailureMode(VersionedModel, TimeStampedModel):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
+        revised = [getattr(self, name) for name in REVISED_RATINGS]
+        if any(value is None for value in revised) and any(value is not None for value in revised):
+            errors[NON_FIELD_ERRORS] = "Give all three revised ratings, or none."
         if self.step_id is not None:
             step_team_id = self.step.application.team_id
             if self.team_id is None:
@@ -199,6 +202,11 @@ class FailureMode(VersionedModel, TimeStampedModel):
                 errors["component"] = "Choose one of your team's own components."
         if errors:
             raise ValidationError(errors)
+
+    def validate_constraints(self, exclude=None) -> None:
+        # Each CHECK above is also a field validator (ranges, choices) or a rule in
+        # clean() (revised ratings); Django would check each again with a query.
+        return
 
     def save(self, *args, **kwargs) -> None:
         if self.team_id is None and self.step_id is not None:

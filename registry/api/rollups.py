@@ -1,0 +1,257 @@
+"""Read-only views of what the register computes: rollups, snapshots and findings."""
+
+import django_filters
+from django.db.models import Case, IntegerField, When
+from rest_framework import serializers, viewsets
+
+from registry.choices import FindingKind, FindingSeverity
+from registry.filters import IntegerFilter, StrictDateFilter
+from registry.models import ApplicationRollup, Finding, RollupSnapshot, TierRollup
+
+FIGURE_FIELDS = [
+    "application_count",
+    "step_count",
+    "failure_mode_count",
+    "open_count",
+    "rpn_max",
+    "rpn_mean",
+    "rpn_sum",
+    "over_threshold_count",
+    "ap_high_count",
+    "ap_medium_count",
+    "ap_low_count",
+    "revised_ap_high_count",
+    "revised_ap_medium_count",
+    "revised_ap_low_count",
+    "open_action_count",
+    "overdue_action_count",
+    "finding_count",
+    "findings_by_kind",
+    "computed_at",
+]
+FIGURE_HELP = {
+    "application_count": "Applications in the group.",
+    "step_count": "Steps of those applications.",
+    "failure_mode_count": "Failure modes.",
+    "open_count": "Failure modes open or being mitigated.",
+    "rpn_max": "Highest RPN, or null without failure modes.",
+    "rpn_mean": "Mean RPN, or null without failure modes.",
+    "rpn_sum": "Sum of RPNs.",
+    "over_threshold_count": "Failure modes above their tier's RPN threshold.",
+    "ap_high_count": "Failure modes with action priority High.",
+    "ap_medium_count": "Failure modes with action priority Medium.",
+    "ap_low_count": "Failure modes with action priority Low.",
+    "revised_ap_high_count": "Failure modes whose revised action priority is High.",
+    "revised_ap_medium_count": "Failure modes whose revised action priority is Medium.",
+    "revised_ap_low_count": "Failure modes whose revised action priority is Low.",
+    "open_action_count": "Actions open or in progress.",
+    "overdue_action_count": "Open actions past their due date.",
+    "finding_count": "Resilience findings.",
+    "findings_by_kind": "Resilience findings counted by kind.",
+    "computed_at": "When the figures were computed.",
+}
+
+
+def figure_kwargs() -> dict:
+    return {name: {"help_text": text} for name, text in FIGURE_HELP.items()}
+
+
+class TierRollupSerializer(serializers.ModelSerializer):
+    """A team's risk figures for one tier."""
+
+    tier_level = serializers.IntegerField(source="tier.level", read_only=True, help_text="Tier.")
+    tier_name = serializers.CharField(source="tier.name", read_only=True, help_text="Tier name.")
+
+    class Meta:
+        model = TierRollup
+        fields = ["id", "team", "tier", "tier_level", "tier_name", *FIGURE_FIELDS]
+        extra_kwargs = {
+            "team": {"help_text": "Team id."},
+            "tier": {"help_text": "Tier id."},
+            **figure_kwargs(),
+        }
+
+
+class ApplicationRollupSerializer(serializers.ModelSerializer):
+    """An application's risk figures."""
+
+    application_name = serializers.CharField(
+        source="application.name", read_only=True, help_text="Application name."
+    )
+    tier_level = serializers.IntegerField(
+        source="application.tier.level", read_only=True, help_text="The application's tier."
+    )
+
+    class Meta:
+        model = ApplicationRollup
+        fields = ["id", "team", "application", "application_name", "tier_level", *FIGURE_FIELDS]
+        extra_kwargs = {
+            "team": {"help_text": "Team id."},
+            "application": {"help_text": "Application id."},
+            **figure_kwargs(),
+        }
+
+
+class RollupSnapshotSerializer(serializers.ModelSerializer):
+    """A tier rollup as it stood on one day."""
+
+    tier_level = serializers.IntegerField(source="tier.level", read_only=True, help_text="Tier.")
+
+    class Meta:
+        model = RollupSnapshot
+        fields = ["id", "team", "tier", "tier_level", "date", *FIGURE_FIELDS]
+        extra_kwargs = {
+            "team": {"help_text": "Team id."},
+            "tier": {"help_text": "Tier id."},
+            "date": {"help_text": "The day of the snapshot."},
+            **figure_kwargs(),
+        }
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    """A resilience finding and the numbers behind it."""
+
+    application_name = serializers.CharField(
+        source="application.name",
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text="The application's name, or null.",
+    )
+
+    class Meta:
+        model = Finding
+        fields = [
+            "id",
+            "team",
+            "key",
+            "kind",
+            "severity",
+            "message",
+            "details",
+            "application",
+            "application_name",
+            "step",
+            "component",
+            "failure_mode",
+            "tier",
+            "first_seen_at",
+            "computed_at",
+        ]
+        extra_kwargs = {
+            "team": {"help_text": "Team id."},
+            "application": {"help_text": "Application the finding is about, if any."},
+            "step": {"help_text": "Step the finding is about, if any."},
+            "component": {"help_text": "Component the finding is about, if any."},
+            "failure_mode": {"help_text": "Failure mode the finding is about, if any."},
+            "tier": {"help_text": "Tier the finding counts under, if any."},
+            "kind": {"help_text": "What kind of finding."},
+            "severity": {"help_text": "critical, high, medium or low."},
+        }
+
+
+class RollupFilterSet(django_filters.FilterSet):
+    team = IntegerFilter(field_name="team_id", help_text="Team id.")
+    tier = IntegerFilter(field_name="tier__level", help_text="Tier level.")
+
+    class Meta:
+        model = TierRollup
+        fields = []
+
+
+class ApplicationRollupFilterSet(django_filters.FilterSet):
+    team = IntegerFilter(field_name="team_id", help_text="Team id.")
+    tier = IntegerFilter(field_name="application__tier__level", help_text="Tier level.")
+    application = IntegerFilter(field_name="application_id", help_text="Application id.")
+
+    class Meta:
+        model = ApplicationRollup
+        fields = []
+
+
+class SnapshotFilterSet(RollupFilterSet):
+    date_from = StrictDateFilter(
+        field_name="date", lookup_expr="gte", help_text="First day (YYYY-MM-DD)."
+    )
+    date_to = StrictDateFilter(
+        field_name="date", lookup_expr="lte", help_text="Last day (YYYY-MM-DD)."
+    )
+
+    class Meta:
+        model = RollupSnapshot
+        fields = []
+
+
+class FindingFilterSet(django_filters.FilterSet):
+    team = IntegerFilter(field_name="team_id", help_text="Team id.")
+    application = IntegerFilter(field_name="application_id", help_text="Application id.")
+    step = IntegerFilter(field_name="step_id", help_text="Step id.")
+    tier = IntegerFilter(field_name="tier__level", help_text="Tier level.")
+    kind = django_filters.MultipleChoiceFilter(
+        choices=FindingKind.choices, help_text="One or more kinds."
+    )
+    severity = django_filters.MultipleChoiceFilter(
+        choices=FindingSeverity.choices, help_text="One or more severities."
+    )
+
+    class Meta:
+        model = Finding
+        fields = []
+
+
+class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    def get_queryset(self):
+        return self.queryset.visible_to(self.request.user)
+
+
+class TierRollupViewSet(ScopedReadOnlyViewSet):
+    """Risk figures per team and tier, recomputed when the register changes."""
+
+    queryset = TierRollup.objects.select_related("tier").order_by("team_id", "tier__level")
+    serializer_class = TierRollupSerializer
+    filterset_class = RollupFilterSet
+    ordering_fields = ["rpn_max", "rpn_sum", "failure_mode_count", "finding_count", "id"]
+
+
+class ApplicationRollupViewSet(ScopedReadOnlyViewSet):
+    """Risk figures per application."""
+
+    queryset = ApplicationRollup.objects.select_related("application__tier").order_by(
+        "team_id", "application__name"
+    )
+    serializer_class = ApplicationRollupSerializer
+    filterset_class = ApplicationRollupFilterSet
+    ordering_fields = ["rpn_max", "rpn_sum", "failure_mode_count", "finding_count", "id"]
+
+
+class RollupSnapshotViewSet(ScopedReadOnlyViewSet):
+    """Daily tier rollups, for trend charts."""
+
+    queryset = RollupSnapshot.objects.select_related("tier").order_by(
+        "team_id", "tier__level", "-date"
+    )
+    serializer_class = RollupSnapshotSerializer
+    filterset_class = SnapshotFilterSet
+    ordering_fields = ["date", "id"]
+
+
+class FindingViewSet(ScopedReadOnlyViewSet):
+    """Resilience findings: what the register computes that no spreadsheet does."""
+
+    # Most severe first: critical, high, medium, low.
+    queryset = (
+        Finding.objects.select_related("application")
+        .annotate(
+            severity_rank=Case(
+                *(
+                    When(severity=value, then=rank)
+                    for rank, value in enumerate(FindingSeverity.values)
+                ),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("severity_rank", "kind", "key")
+    )
+    serializer_class = FindingSerializer
+    filterset_class = FindingFilterSet
+    ordering_fields = ["severity_rank", "kind", "first_seen_at", "id"]

@@ -1,0 +1,174 @@
+"""What the register computes from a team's data: resilience findings, rollups per
+tier and per application, dated snapshots for trends, and the recompute flag."""
+
+from django.db import models
+
+from registry.choices import FindingKind, FindingSeverity
+from registry.models.applications import Application, Component, Step
+from registry.models.failure_modes import FailureMode
+from registry.models.reference import Tier
+from registry.models.teams import Team
+from registry.querysets import TeamScopedQuerySet
+
+
+class Finding(models.Model):
+    """A resilience finding: something about the team's set-up that a person should fix.
+
+    `key` names the finding's subject stably across recomputes, so a finding keeps its
+    `first_seen_at` while it persists and disappears when it is resolved.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="findings")
+    key = models.CharField(max_length=200, help_text="Stable identity of the finding.")
+    kind = models.CharField(max_length=40, choices=FindingKind.choices)
+    severity = models.CharField(max_length=10, choices=FindingSeverity.choices)
+    message = models.TextField(help_text="What is wrong, in words a person understands.")
+    details = models.JSONField(default=dict, blank=True, help_text="The numbers behind it.")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
+    )
+    step = models.ForeignKey(
+        Step, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
+    )
+    component = models.ForeignKey(
+        Component, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
+    )
+    failure_mode = models.ForeignKey(
+        FailureMode, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
+    )
+    tier = models.ForeignKey(
+        Tier, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
+    )
+    first_seen_at = models.DateTimeField(help_text="When the finding was first computed.")
+    computed_at = models.DateTimeField(help_text="When it was last confirmed.")
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["team", "severity", "kind", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "key"], name="%(app_label)s_%(class)s_unique_team_key"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=FindingKind.values),
+                name="%(app_label)s_%(class)s_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(severity__in=FindingSeverity.values),
+                name="%(app_label)s_%(class)s_severity_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["team", "kind"], name="registry_finding_team_kind")]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class RiskFigures(models.Model):
+    """The figures a rollup or snapshot carries."""
+
+    application_count = models.PositiveIntegerField(default=0)
+    step_count = models.PositiveIntegerField(default=0)
+    failure_mode_count = models.PositiveIntegerField(default=0)
+    open_count = models.PositiveIntegerField(
+        default=0, help_text="Failure modes open or being mitigated."
+    )
+    rpn_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    rpn_mean = models.FloatField(null=True, blank=True)
+    rpn_sum = models.PositiveBigIntegerField(default=0)
+    over_threshold_count = models.PositiveIntegerField(
+        default=0, help_text="Failure modes whose RPN is above their tier's threshold."
+    )
+    ap_high_count = models.PositiveIntegerField(default=0)
+    ap_medium_count = models.PositiveIntegerField(default=0)
+    ap_low_count = models.PositiveIntegerField(default=0)
+    revised_ap_high_count = models.PositiveIntegerField(default=0)
+    revised_ap_medium_count = models.PositiveIntegerField(default=0)
+    revised_ap_low_count = models.PositiveIntegerField(default=0)
+    open_action_count = models.PositiveIntegerField(default=0)
+    overdue_action_count = models.PositiveIntegerField(default=0)
+    finding_count = models.PositiveIntegerField(default=0)
+    findings_by_kind = models.JSONField(default=dict, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class TierRollup(RiskFigures):
+    """A team's risk figures for one tier."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="tier_rollups")
+    tier = models.ForeignKey(Tier, on_delete=models.CASCADE, related_name="rollups")
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["team", "tier__level"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "tier"], name="%(app_label)s_%(class)s_unique_team_tier"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} / {self.tier}"
+
+
+class ApplicationRollup(RiskFigures):
+    """An application's risk figures."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="application_rollups")
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="rollup"
+    )
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["team", "application__name"]
+
+    def __str__(self) -> str:
+        return str(self.application)
+
+
+class RollupSnapshot(RiskFigures):
+    """A tier rollup as it stood on one day, for trend charts."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="rollup_snapshots")
+    tier = models.ForeignKey(Tier, on_delete=models.CASCADE, related_name="snapshots")
+    date = models.DateField()
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["team", "tier__level", "-date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "tier", "date"], name="%(app_label)s_%(class)s_unique_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} / {self.tier} on {self.date}"
+
+
+class TeamRecompute(models.Model):
+    """Whether a team's rollups and findings are out of date.
+
+    Changes set `dirty`; a recompute claims the work by clearing it with a conditional
+    UPDATE, so many changes (or many queued tasks) lead to few recomputes.
+    """
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="recompute")
+    dirty = models.BooleanField(default=True)
+    requested_at = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["team"]
+
+    def __str__(self) -> str:
+        return f"{self.team}: {'dirty' if self.dirty else 'up to date'}"

@@ -1,0 +1,131 @@
+"""Keeping rollups and findings current: changes mark their team dirty, and one
+recompute per team is queued when the change commits.
+
+Coalescing: within one transaction a team is marked and queued once, however many
+rows change (an import of 10,000 failure modes queues one task). The task skips teams
+that are no longer dirty, so a burst of transactions costs a handful of recomputes.
+If the broker is down, the edit still commits; the periodic sweep picks the team up.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
+
+from registry.models import (
+    Action,
+    Application,
+    BusinessFunction,
+    Component,
+    Dependency,
+    FailureMode,
+    Step,
+    TeamRecompute,
+    Tier,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class _QueueOnCommit:
+    """The teams to queue when the current transaction commits (one per transaction)."""
+
+    def __init__(self) -> None:
+        self.team_ids: set[int] = set()
+
+    def __call__(self) -> None:
+        from registry.tasks import recompute_team_task
+
+        for team_id in sorted(self.team_ids):
+            try:
+                recompute_team_task.apply_async(
+                    (team_id,),
+                    countdown=settings.FMEA_RECOMPUTE_DELAY_SECONDS,
+                    retry=True,
+                    retry_policy={"max_retries": 1, "interval_start": 0.2},
+                )
+            except Exception:  # the broker may be down: the sweep recomputes later
+                logger.warning("Could not queue the recompute of team %s", team_id, exc_info=True)
+
+
+def _pending() -> _QueueOnCommit:
+    connection = transaction.get_connection()
+    pending = getattr(connection, "fmea_recompute", None)
+    registered = pending is not None and any(
+        callback is pending for _, callback, *_ in connection.run_on_commit
+    )
+    if not registered or not connection.in_atomic_block:
+        pending = _QueueOnCommit()
+        connection.fmea_recompute = pending
+    return pending
+
+
+def request_recompute(*team_ids: int) -> None:
+    """Mark teams dirty in the current transaction and queue them when it commits."""
+    pending = _pending()
+    new = {team_id for team_id in team_ids if team_id is not None} - pending.team_ids
+    if not new:
+        return
+    now = timezone.now()
+    TeamRecompute.objects.bulk_create(
+        [TeamRecompute(team_id=team_id) for team_id in new], ignore_conflicts=True
+    )
+    TeamRecompute.objects.filter(team_id__in=new).update(dirty=True, requested_at=now)
+    first = not pending.team_ids
+    pending.team_ids |= new
+    if first:
+        transaction.on_commit(pending)
+
+
+def team_of(instance) -> list[int]:
+    """The teams whose figures a changed row affects."""
+    try:
+        match instance:
+            case FailureMode() | Application() | Component() | BusinessFunction():
+                return [instance.team_id]
+            case Action():
+                return [instance.failure_mode.team_id]
+            case Step():
+                return [instance.application.team_id]
+            case Dependency():
+                return [instance.component.team_id]
+            case Tier():
+                return list(instance.applications.values_list("team_id", flat=True).distinct())
+    except ObjectDoesNotExist:  # a parent deleted in the same cascade marks the team
+        return []
+    return []
+
+
+def on_change(sender, instance, **kwargs) -> None:
+    if kwargs.get("raw"):  # fixtures
+        return
+    request_recompute(*team_of(instance))
+
+
+def on_regions_change(sender, instance, action: str, **kwargs) -> None:
+    if action in ("post_add", "post_remove", "post_clear"):
+        request_recompute(*team_of(instance))
+
+
+def connect() -> None:
+    for model in (
+        FailureMode,
+        Action,
+        Step,
+        Application,
+        Component,
+        BusinessFunction,
+        Dependency,
+        Tier,
+    ):
+        post_save.connect(on_change, sender=model, dispatch_uid=f"recompute-save-{model.__name__}")
+        post_delete.connect(
+            on_change, sender=model, dispatch_uid=f"recompute-delete-{model.__name__}"
+        )
+    for through in (Application.regions.through, Component.regions.through):
+        m2m_changed.connect(
+            on_regions_change, sender=through, dispatch_uid=f"recompute-m2m-{through.__name__}"
+        )

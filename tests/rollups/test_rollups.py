@@ -1,0 +1,154 @@
+"""Findings and rollups computed from the database: the demo, figures, idempotency."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Avg, Max, Sum
+
+from registry import rollups
+from registry.findings import refresh_findings
+from registry.models import (
+    Application,
+    ApplicationRollup,
+    FailureMode,
+    Finding,
+    RollupSnapshot,
+    Team,
+    TeamRecompute,
+    Tier,
+    TierRollup,
+)
+from tests.factories import (
+    ActionFactory,
+    ApplicationFactory,
+    FailureModeFactory,
+    StepFactory,
+    TierFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    call_command("seed_demo", verbosity=0)
+    return Team.objects.get(slug="demo")
+
+
+def kinds(team, **filters) -> set[str]:
+    return set(Finding.objects.filter(team=team, **filters).values_list("kind", flat=True))
+
+
+def test_the_demo_gives_the_findings_a_person_would_expect(demo):
+    """Tier-1 order processing on backup & restore in one region: a DR gap and a
+    single-region finding; its confirm step softly needs a tier-4 application."""
+    rollups.recompute_team(demo.pk)
+    order = Application.objects.get(team=demo, name="Order processing")
+    assert {"dr_strategy_gap", "single_region_high_availability"} <= kinds(demo, application=order)
+    gap = Finding.objects.get(team=demo, kind="dr_strategy_gap", application=order)
+    assert gap.severity == "critical"
+    assert gap.details["recommended_strategy"] == "active_active"
+    assert "tier_inversion" in kinds(demo, step__name="Confirm order")
+    assert "tier_objectives_inconsistent" in kinds(demo)
+    assert "composite_availability_gap" in kinds(demo, step__name="Pay")
+    # The silent corruption risk (severity 10, AP H) has no action and no sign-off.
+    corruption = FailureMode.objects.get(team=demo, mode__startswith="Silent data corruption")
+    assert {"unmitigated_high_risk", "management_review_missing"} <= kinds(
+        demo, failure_mode=corruption
+    )
+    assert "overdue_action" in kinds(demo)
+    # Clickstream (tier 4) meets its objectives with backup & restore.
+    clickstream = Application.objects.get(team=demo, name="Clickstream analytics")
+    assert "dr_strategy_gap" not in kinds(demo, application=clickstream)
+
+
+def test_a_finding_goes_when_it_is_fixed_and_keeps_first_seen_while_it_lasts(demo):
+    """Moving to two regions resolves the single-region finding; others keep their row."""
+    refresh_findings(demo.pk)
+    order = Application.objects.get(team=demo, name="Order processing")
+    gap = Finding.objects.get(team=demo, kind="dr_strategy_gap", application=order)
+    order.regions.add(*order.regions.model.objects.filter(code="eu-central-1"))
+    refresh_findings(demo.pk)
+    assert "single_region_high_availability" not in kinds(demo, application=order)
+    again = Finding.objects.get(team=demo, kind="dr_strategy_gap", application=order)
+    assert (again.pk, again.first_seen_at) == (gap.pk, gap.first_seen_at)
+
+
+def test_tier_rollup_figures_match_the_failure_modes(demo):
+    """Counts, max/mean/sum RPN and AP counts of tier 1 equal the SQL of its rows."""
+    rollups.recompute_team(demo.pk)
+    tier_1 = Tier.objects.get(level=1)
+    rollup = TierRollup.objects.get(team=demo, tier=tier_1)
+    rows = FailureMode.objects.filter(team=demo, step__application__tier=tier_1)
+    stats = rows.aggregate(max=Max("rpn"), mean=Avg("rpn"), sum=Sum("rpn"))
+    assert rollup.failure_mode_count == rows.count() == 9
+    assert rollup.open_count == rows.filter(status__in=["open", "mitigating"]).count()
+    assert (rollup.rpn_max, rollup.rpn_sum) == (stats["max"], stats["sum"])
+    assert rollup.rpn_mean == pytest.approx(stats["mean"])
+    assert rollup.over_threshold_count == rows.filter(rpn__gt=100).count()
+    assert rollup.ap_high_count == rows.filter(action_priority="H").count()
+    assert rollup.application_count == 1 and rollup.step_count == 4
+    assert rollup.overdue_action_count == 1
+    assert rollup.finding_count == Finding.objects.filter(team=demo, tier=tier_1).count()
+    assert rollup.findings_by_kind["dr_strategy_gap"] == 1
+    # Every tier has a row; tiers without applications show zeros.
+    assert TierRollup.objects.filter(team=demo).count() == Tier.objects.count()
+    assert TierRollup.objects.get(team=demo, tier__level=2).failure_mode_count == 0
+    assert ApplicationRollup.objects.filter(team=demo).count() == 2
+
+
+def test_rollups_use_revised_priorities_and_overdue_actions(team_a):
+    step = StepFactory(application=ApplicationFactory(team=team_a, tier=TierFactory(level=2)))
+    revised = FailureModeFactory(step=step, severity=9, probability=8, detectability=2)
+    revised.revised_severity, revised.revised_probability, revised.revised_detectability = 2, 2, 2
+    revised.save()
+    ActionFactory(failure_mode=revised, due_date=datetime.date(2020, 1, 1))
+    rollups.refresh_rollups(team_a.pk)
+    rollup = TierRollup.objects.get(team=team_a, tier__level=2)
+    assert (rollup.ap_high_count, rollup.revised_ap_low_count) == (1, 1)
+    assert (rollup.open_action_count, rollup.overdue_action_count) == (1, 1)
+
+
+def test_recompute_twice_gives_the_same_rows(demo):
+    """Idempotent: a second run replaces the rows with equal ones."""
+
+    def snapshot():
+        return (
+            sorted(Finding.objects.filter(team=demo).values_list("key", "severity", "message")),
+            sorted(
+                TierRollup.objects.filter(team=demo).values_list(
+                    "tier__level", "failure_mode_count", "rpn_sum", "finding_count"
+                )
+            ),
+        )
+
+    rollups.recompute_team(demo.pk)
+    first = snapshot()
+    state = rollups.recompute_team(demo.pk)
+    assert snapshot() == first
+    assert state.dirty is False and state.computed_at is not None
+
+
+def test_snapshots_one_per_team_tier_and_day(demo):
+    """Re-running the nightly job on the same day replaces that day's snapshot."""
+    day = datetime.date(2026, 11, 27)
+    rollups.nightly(day)
+    rollups.nightly(day)
+    assert RollupSnapshot.objects.filter(team=demo, date=day).count() == Tier.objects.count()
+    rollups.nightly(day + datetime.timedelta(days=1))
+    assert RollupSnapshot.objects.filter(team=demo).count() == 2 * Tier.objects.count()
+
+
+def test_changes_mark_the_team_dirty_once_per_transaction(
+    team_a, team_b, django_capture_on_commit_callbacks
+):
+    """1,000 failure modes saved in one transaction queue one recompute of the team."""
+    with django_capture_on_commit_callbacks() as callbacks:
+        step = StepFactory(application=ApplicationFactory(team=team_a))
+        StepFactory(application=ApplicationFactory(team=team_b))
+        for n in range(1000):
+            FailureModeFactory(step=step, mode=f"mode {n}")
+    assert len(callbacks) == 1
+    assert callbacks[0].team_ids == {team_a.pk, team_b.pk}
+    assert TeamRecompute.objects.get(team=team_a).dirty is True
