@@ -97,6 +97,35 @@ def ensure_register(
             """,
             [],
         )
+        # A dependency tree per step: three components, the first of which needs the
+        # next one in a chain of five.
+        cursor.execute(
+            """
+            INSERT INTO registry_dependency (step_id, dependant_component_id, component_id, hard)
+            SELECT step.id, NULL, component.id, d <> 3
+            FROM registry_step step
+            JOIN registry_application app ON app.id = step.application_id
+            JOIN registry_team team ON team.id = app.team_id AND team.slug LIKE 'bench-%%'
+            CROSS JOIN generate_series(1, 3) d
+            JOIN registry_component component ON component.team_id = team.id
+                AND component.name = 'Component ' || (1 + (step.id * 7 + d * 11) %% 50)
+            ON CONFLICT DO NOTHING
+            """,
+            [],
+        )
+        cursor.execute(
+            """
+            INSERT INTO registry_dependency (step_id, dependant_component_id, component_id, hard)
+            SELECT NULL, parent.id, child.id, true
+            FROM registry_component parent
+            JOIN registry_team team ON team.id = parent.team_id AND team.slug LIKE 'bench-%%'
+            CROSS JOIN generate_series(1, 50) c
+            JOIN registry_component child ON child.team_id = team.id
+                AND child.name = 'Component ' || (c + 1)
+            WHERE parent.name = 'Component ' || c AND c %% 5 <> 0
+            """,
+            [],
+        )
         cursor.execute(
             """
             WITH numbered AS (

@@ -6,8 +6,23 @@ functions of `registry.resilience`. The rules about failure modes and actions se
 the flagged rows in SQL, so their cost does not grow with the rows that are fine.
 """
 
-from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat, JSONObject
 from django.utils import timezone
 
 from registry import resilience
@@ -144,138 +159,190 @@ def structural_findings(team_id: int, now) -> list[FindingData]:
     ]
 
 
-def failure_mode_findings(team_id: int) -> list[FindingData]:
+# --- Findings about rows, computed and stored by the database --------------------------
+#
+# A register can hold many flagged failure modes; these rules are INSERT ... SELECT ...
+# ON CONFLICT statements, so their cost is one query each, whatever the row count.
+
+INSERT_COLUMNS = [
+    "team_id",
+    "key",
+    "kind",
+    "severity",
+    "message",
+    "details",
+    "application_id",
+    "step_id",
+    "component_id",
+    "failure_mode_id",
+    "tier_id",
+    "first_seen_at",
+    "computed_at",
+]
+
+
+def text(*parts) -> Concat:
+    """SQL text from parts: "$path" is a column (cast to text), another string is a
+    literal, and an expression is used as it is."""
+
+    def expression(part):
+        if not isinstance(part, str):
+            return part
+        if part.startswith("$"):
+            return Cast(F(part[1:]), CharField())
+        return Value(part)
+
+    return Concat(*(expression(part) for part in parts), output_field=TextField())
+
+
+def finding_select(queryset: QuerySet, team_id: int, now, **columns) -> QuerySet:
+    """The SELECT of finding rows: `columns` give key, kind, severity, message, details
+    and the subject ids; the rest are constants."""
+    values = {
+        "team_id": Value(team_id, output_field=IntegerField()),
+        **columns,
+        "first_seen_at": Value(now, output_field=DateTimeField()),
+        "computed_at": Value(now, output_field=DateTimeField()),
+    }
+    for name in ("application_id", "step_id", "component_id", "failure_mode_id", "tier_id"):
+        values.setdefault(name, Value(None, output_field=IntegerField()))
+    aliases = {f"finding_{name}": values[name] for name in INSERT_COLUMNS}
+    return queryset.annotate(**aliases).values(*aliases)
+
+
+def upsert(select: QuerySet) -> None:
+    sql, params = select.query.sql_with_params()
+    quoted = ", ".join(connection.ops.quote_name(name) for name in INSERT_COLUMNS)
+    updates = ", ".join(
+        f"{connection.ops.quote_name(name)} = excluded.{connection.ops.quote_name(name)}"
+        for name in INSERT_COLUMNS
+        if name not in ("team_id", "key", "first_seen_at")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO registry_finding ({quoted}) {sql} "
+            f"ON CONFLICT (team_id, key) DO UPDATE SET {updates}",
+            params,
+        )
+
+
+def store_failure_mode_findings(team_id: int, now) -> None:
     """High risks without an action, and severe risks without a management review."""
     live = FailureMode.objects.filter(team_id=team_id).exclude(
         status__in=(FailureModeStatus.ACCEPTED, FailureModeStatus.CLOSED)
     )
-    columns = (
-        "id",
-        "mode",
-        "severity",
-        "rpn",
-        "action_priority",
-        "step_id",
-        "step__name",
-        "step__application_id",
-        "step__application__name",
-        "step__application__tier_id",
-        "step__application__tier__rpn_threshold",
+    subject = {
+        "application_id": F("step__application_id"),
+        "step_id": F("step_id"),
+        "failure_mode_id": F("id"),
+        "tier_id": F("step__application__tier_id"),
+    }
+    where = ("“", "$mode", "” in ", "$step__application__name", " / ", "$step__name")
+    acted = Action.objects.filter(
+        failure_mode=OuterRef("pk"),
+        status__in=(ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.DONE),
     )
-    acted = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.DONE)
-    unmitigated = (
-        live.filter(
-            Q(rpn__gt=F("step__application__tier__rpn_threshold"))
-            | Q(action_priority=ActionPriority.HIGH)
+    unmitigated = live.filter(
+        Q(rpn__gt=F("step__application__tier__rpn_threshold"))
+        | Q(action_priority=ActionPriority.HIGH)
+    ).filter(~Exists(acted))
+    upsert(
+        finding_select(
+            unmitigated,
+            team_id,
+            now,
+            key=text("unmitigated_high_risk:failure_mode:", "$id"),
+            kind=Value(FindingKind.UNMITIGATED_HIGH_RISK.value),
+            severity=Case(
+                When(
+                    action_priority=ActionPriority.HIGH,
+                    severity__gte=9,
+                    then=Value(FindingSeverity.CRITICAL.value),
+                ),
+                default=Value(FindingSeverity.HIGH.value),
+            ),
+            message=text(
+                *where,
+                " has RPN ",
+                "$rpn",
+                " (threshold ",
+                "$step__application__tier__rpn_threshold",
+                ") and action priority ",
+                "$action_priority",
+                ", but no action.",
+            ),
+            details=JSONObject(
+                rpn=F("rpn"),
+                rpn_threshold=F("step__application__tier__rpn_threshold"),
+                action_priority=F("action_priority"),
+            ),
+            **subject,
         )
-        .annotate(acted=Count("actions", filter=Q(actions__status__in=acted)))
-        .filter(acted=0)
-        .values(*columns)
     )
-    findings = [
-        FindingData(
-            key=f"unmitigated_high_risk:failure_mode:{row['id']}",
-            kind=FindingKind.UNMITIGATED_HIGH_RISK,
-            severity=(
-                FindingSeverity.CRITICAL
-                if row["action_priority"] == ActionPriority.HIGH and row["severity"] >= 9
-                else FindingSeverity.HIGH
-            ),
-            message=(
-                f"“{row['mode']}” in {row['step__application__name']} / {row['step__name']} has "
-                f"RPN {row['rpn']} (threshold {row['step__application__tier__rpn_threshold']}) "
-                f"and action priority {row['action_priority']}, but no action."
-            ),
-            details={
-                "rpn": row["rpn"],
-                "rpn_threshold": row["step__application__tier__rpn_threshold"],
-                "action_priority": row["action_priority"],
-            },
-            application_id=row["step__application_id"],
-            step_id=row["step_id"],
-            failure_mode_id=row["id"],
-            tier_id=row["step__application__tier_id"],
-        )
-        for row in unmitigated
-    ]
     unreviewed = live.filter(
         severity__gte=9,
         action_priority__in=(ActionPriority.HIGH, ActionPriority.MEDIUM),
         review_signed_off_at__isnull=True,
-    ).values(*columns)
-    findings += [
-        FindingData(
-            key=f"management_review_missing:failure_mode:{row['id']}",
-            kind=FindingKind.MANAGEMENT_REVIEW_MISSING,
-            severity=FindingSeverity.HIGH,
-            message=(
-                f"“{row['mode']}” in {row['step__application__name']} / {row['step__name']} has "
-                f"severity {row['severity']} and action priority {row['action_priority']}: "
-                "it needs a management review sign-off."
+    )
+    upsert(
+        finding_select(
+            unreviewed,
+            team_id,
+            now,
+            key=text("management_review_missing:failure_mode:", "$id"),
+            kind=Value(FindingKind.MANAGEMENT_REVIEW_MISSING.value),
+            severity=Value(FindingSeverity.HIGH.value),
+            message=text(
+                *where,
+                " has severity ",
+                "$severity",
+                " and action priority ",
+                "$action_priority",
+                ": it needs a management review sign-off.",
             ),
-            details={"severity": row["severity"], "action_priority": row["action_priority"]},
-            application_id=row["step__application_id"],
-            step_id=row["step_id"],
-            failure_mode_id=row["id"],
-            tier_id=row["step__application__tier_id"],
-        )
-        for row in unreviewed
-    ]
-    return findings
-
-
-def overdue_action_findings(team_id: int, today) -> list[FindingData]:
-    overdue = (
-        Action.objects.filter(failure_mode__team_id=team_id)
-        .overdue(today)
-        .values(
-            "id",
-            "description",
-            "owner",
-            "due_date",
-            "failure_mode_id",
-            "failure_mode__mode",
-            "failure_mode__action_priority",
-            "failure_mode__step_id",
-            "failure_mode__step__application_id",
-            "failure_mode__step__application__tier_id",
+            details=JSONObject(severity=F("severity"), action_priority=F("action_priority")),
+            **subject,
         )
     )
-    return [
-        FindingData(
-            key=f"overdue_action:action:{row['id']}",
-            kind=FindingKind.OVERDUE_ACTION,
-            severity=(
-                FindingSeverity.HIGH
-                if row["failure_mode__action_priority"] == ActionPriority.HIGH
-                else FindingSeverity.MEDIUM
+
+
+def store_overdue_action_findings(team_id: int, now) -> None:
+    today = timezone.localdate(now)
+    overdue = Action.objects.filter(failure_mode__team_id=team_id).overdue(today)
+    upsert(
+        finding_select(
+            overdue,
+            team_id,
+            now,
+            key=text("overdue_action:action:", "$id"),
+            kind=Value(FindingKind.OVERDUE_ACTION.value),
+            severity=Case(
+                When(
+                    failure_mode__action_priority=ActionPriority.HIGH,
+                    then=Value(FindingSeverity.HIGH.value),
+                ),
+                default=Value(FindingSeverity.MEDIUM.value),
             ),
-            message=(
-                f"Action “{row['description']}” on “{row['failure_mode__mode']}” was due "
-                f"{row['due_date']:%Y-%m-%d} ({(today - row['due_date']).days} days ago)"
-                + (f"; owner {row['owner']}." if row["owner"] else "; it has no owner.")
+            message=text(
+                "Action “",
+                "$description",
+                "” on “",
+                "$failure_mode__mode",
+                "” was due ",
+                "$due_date",
+                Case(
+                    When(owner="", then=Value("; it has no owner.")),
+                    default=Concat(Value("; owner "), F("owner"), Value(".")),
+                    output_field=TextField(),
+                ),
             ),
-            details={
-                "action": row["id"],
-                "due_date": row["due_date"].isoformat(),
-                "days_overdue": (today - row["due_date"]).days,
-            },
-            application_id=row["failure_mode__step__application_id"],
-            step_id=row["failure_mode__step_id"],
-            failure_mode_id=row["failure_mode_id"],
-            tier_id=row["failure_mode__step__application__tier_id"],
+            details=JSONObject(action=F("id"), due_date=F("due_date")),
+            application_id=F("failure_mode__step__application_id"),
+            step_id=F("failure_mode__step_id"),
+            failure_mode_id=F("failure_mode_id"),
+            tier_id=F("failure_mode__step__application__tier_id"),
         )
-        for row in overdue
-    ]
-
-
-def compute_findings(team_id: int, now=None) -> list[FindingData]:
-    now = now or timezone.now()
-    return [
-        *structural_findings(team_id, now),
-        *failure_mode_findings(team_id),
-        *overdue_action_findings(team_id, timezone.localdate(now)),
-    ]
+    )
 
 
 @transaction.atomic
@@ -286,7 +353,7 @@ def refresh_findings(team_id: int, now=None) -> int:
     """
     now = now or timezone.now()
     # One row per key, even if two rules ever name the same subject.
-    findings = list({finding.key: finding for finding in compute_findings(team_id, now)}.values())
+    findings = list({f.key: f for f in structural_findings(team_id, now)}.values())
     Finding.objects.bulk_create(
         [
             Finding(
@@ -311,5 +378,7 @@ def refresh_findings(team_id: int, now=None) -> int:
         update_fields=UPDATED_FIELDS,
         batch_size=2000,
     )
+    store_failure_mode_findings(team_id, now)
+    store_overdue_action_findings(team_id, now)
     Finding.objects.filter(team_id=team_id).exclude(computed_at=now).delete()
-    return len(findings)
+    return Finding.objects.filter(team_id=team_id).count()

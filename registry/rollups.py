@@ -75,56 +75,94 @@ def failure_mode_aggregates() -> dict:
     }
 
 
-def grouped(queryset: QuerySet, group: str, **aggregates) -> dict:
-    """{group value: {aggregate: value}} from one GROUP BY query."""
-    return {
-        row.pop(group): row for row in queryset.values(group).annotate(**aggregates).order_by()
-    }
+COUNTS = [name for name in FIGURES if name.endswith("_count")]
 
 
-def team_figures(team_id: int, level: str, today: datetime.date) -> dict:
-    """Figures per group for a team; `level` is "tier" or "application"."""
-    fm_group = {"tier": "step__application__tier", "application": "step__application"}[level]
-    action_group = f"failure_mode__{fm_group}"
-    app_group = {"tier": "tier", "application": "id"}[level]
-    finding_group = {"tier": "tier", "application": "application"}[level]
+def per_application(queryset: QuerySet, application: str, tier: str, **aggregates) -> list:
+    """One GROUP BY (application, tier) query; rows carry both keys."""
+    return list(
+        queryset.values(group_app=F(application), group_tier=F(tier))
+        .annotate(**aggregates)
+        .order_by()
+    )
 
-    failure_modes = grouped(
-        FailureMode.objects.filter(team_id=team_id), fm_group, **failure_mode_aggregates()
+
+def merge(rows: list[dict]) -> dict:
+    """Figures of a group from its applications' rows (counts add, the max is the max,
+    the mean is recomputed from the sum)."""
+    merged: dict = {name: 0 for name in COUNTS}
+    merged.update(rpn_max=None, rpn_sum=0, findings_by_kind={})
+    for row in rows:
+        for name in COUNTS:
+            merged[name] += row.get(name) or 0
+        merged["rpn_sum"] += row.get("rpn_sum") or 0
+        if row.get("rpn_max") is not None:
+            merged["rpn_max"] = max(merged["rpn_max"] or 0, row["rpn_max"])
+        for kind, count in row.get("findings_by_kind", {}).items():
+            merged["findings_by_kind"][kind] = merged["findings_by_kind"].get(kind, 0) + count
+    count = merged["failure_mode_count"]
+    merged["rpn_mean"] = merged["rpn_sum"] / count if count else None
+    return merged
+
+
+def team_figures(team_id: int, today: datetime.date) -> tuple[dict, dict]:
+    """(figures per tier id, figures per application id) of a team, from one GROUP BY
+    query per source: failure modes, actions, applications and steps, findings."""
+    rows: dict[tuple, dict] = {}
+
+    def add(source: list[dict]) -> None:
+        for row in source:
+            key = (row.pop("group_app"), row.pop("group_tier"))
+            rows.setdefault(key, {}).update(row)
+
+    add(
+        per_application(
+            FailureMode.objects.filter(team_id=team_id),
+            "step__application",
+            "step__application__tier",
+            **failure_mode_aggregates(),
+        )
     )
-    actions = grouped(
-        Action.objects.filter(failure_mode__team_id=team_id),
-        action_group,
-        open_action_count=Count("id", filter=Q(status__in=OPEN_ACTIONS)),
-        overdue_action_count=Count("id", filter=Q(status__in=OPEN_ACTIONS, due_date__lt=today)),
+    add(
+        per_application(
+            Action.objects.filter(failure_mode__team_id=team_id),
+            "failure_mode__step__application",
+            "failure_mode__step__application__tier",
+            open_action_count=Count("id", filter=Q(status__in=OPEN_ACTIONS)),
+            overdue_action_count=Count(
+                "id", filter=Q(status__in=OPEN_ACTIONS, due_date__lt=today)
+            ),
+        )
     )
-    structure = grouped(
-        Application.objects.filter(team_id=team_id),
-        app_group,
-        application_count=Count("id", distinct=True),
-        step_count=Count("steps", distinct=True),
+    add(
+        per_application(
+            Application.objects.filter(team_id=team_id),
+            "id",
+            "tier",
+            application_count=Count("id", distinct=True),
+            step_count=Count("steps", distinct=True),
+        )
     )
-    findings: dict = {}
-    for row in (
-        Finding.objects.filter(team_id=team_id, **{f"{finding_group}__isnull": False})
-        .values(finding_group, "kind")
+    # Findings count under their application and tier; a tier's own findings (its
+    # objectives) have no application.
+    for finding in (
+        Finding.objects.filter(team_id=team_id, tier__isnull=False)
+        .values("application_id", "tier_id", "kind")
         .annotate(count=Count("id"))
         .order_by()
     ):
-        by_kind = findings.setdefault(row[finding_group], {})
-        by_kind[row["kind"]] = row["count"]
+        row = rows.setdefault((finding["application_id"], finding["tier_id"]), {})
+        by_kind = row.setdefault("findings_by_kind", {})
+        by_kind[finding["kind"]] = finding["count"]
+        row["finding_count"] = row.get("finding_count", 0) + finding["count"]
 
-    figures = {}
-    for key in {*failure_modes, *actions, *structure, *findings}:
-        by_kind = findings.get(key, {})
-        figures[key] = {
-            **failure_modes.get(key, {}),
-            **actions.get(key, {}),
-            **structure.get(key, {}),
-            "finding_count": sum(by_kind.values()),
-            "findings_by_kind": by_kind,
-        }
-    return figures
+    by_tier: dict[int, list[dict]] = {}
+    by_application: dict[int, dict] = {}
+    for (app_id, tier_id), row in rows.items():
+        by_tier.setdefault(tier_id, []).append(row)
+        if app_id is not None:
+            by_application[app_id] = merge([row])
+    return {tier_id: merge(group) for tier_id, group in by_tier.items()}, by_application
 
 
 @transaction.atomic
@@ -132,8 +170,7 @@ def refresh_rollups(team_id: int, now: datetime.datetime | None = None) -> None:
     """Replace the team's tier and application rollups."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    by_tier = team_figures(team_id, "tier", today)
-    by_application = team_figures(team_id, "application", today)
+    by_tier, by_application = team_figures(team_id, today)
     TierRollup.objects.filter(team_id=team_id).delete()
     TierRollup.objects.bulk_create(
         TierRollup(team_id=team_id, tier_id=tier_id, computed_at=now, **by_tier.get(tier_id, {}))

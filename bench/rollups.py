@@ -1,0 +1,95 @@
+"""Rollup and finding recompute against the bare GROUP BY (issue: Celery rollups).
+
+On PostgreSQL with the bench register (1,000,000 failure modes over 10 teams, 1,000
+applications, 5,000 steps, a dependency tree per step):
+- one team's rollups (refresh_rollups) versus the bare failure-mode GROUP BY query of
+  that team run through psql, as a ratio (target <= 1.5x);
+- one team's findings, and all teams' findings and rollups (target: findings of all
+  teams under 10 s).
+"""
+
+import os
+import subprocess
+import time
+
+from bench.data import ensure_register, require_postgres, setup_django
+
+FAILURE_MODES = int(os.environ.get("BENCH_FAILURE_MODES", "1000000"))
+
+
+def timed(work) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def best_of(work, runs: int = 3) -> float:
+    return min(timed(work) for _ in range(runs))
+
+
+def main() -> None:
+    setup_django()
+    if not require_postgres():
+        return
+    from django.db import connection
+
+    from registry import rollups
+    from registry.findings import refresh_findings
+    from registry.models import FailureMode, Finding, Team
+
+    ensure_register(failure_modes=FAILURE_MODES)
+    team = Team.objects.get(slug="bench-1")
+    team_ids = list(Team.objects.filter(slug__startswith="bench-").values_list("id", flat=True))
+
+    # The bare GROUP BY: the failure-mode aggregate the rollup is built from.
+    queryset = (
+        FailureMode.objects.filter(team_id=team.pk)
+        .values("step__application", "step__application__tier")
+        .annotate(**rollups.failure_mode_aggregates())
+        .order_by()
+    )
+    with connection.cursor() as cursor:
+        sql = cursor.mogrify(*queryset.query.sql_with_params())
+    sql = sql.decode() if isinstance(sql, bytes) else sql
+    settings = connection.settings_dict
+    psql = [
+        "psql",
+        "-h",
+        settings["HOST"] or "127.0.0.1",
+        "-p",
+        str(settings["PORT"] or 5432),
+        "-U",
+        settings["USER"],
+        "-d",
+        settings["NAME"],
+        "-q",
+        "-o",
+        "/dev/null",
+        "-c",
+        sql,
+    ]
+    bare = best_of(lambda: subprocess.run(psql, check=True))
+    refresh_findings(team.pk)
+    rollup = best_of(lambda: rollups.refresh_rollups(team.pk))
+    team_rows = FailureMode.objects.filter(team=team).count()
+    print(
+        f"  rollups of one team ({team_rows:,} failure modes): {rollup:.2f} s; bare GROUP BY "
+        f"through psql {bare:.2f} s; ratio {rollup / bare:.2f}x (target <= 1.5x)"
+    )
+
+    one = best_of(lambda: refresh_findings(team.pk), runs=2)
+    print(
+        f"  findings of one team: {one:.2f} s "
+        f"({Finding.objects.filter(team=team).count():,} findings)"
+    )
+    findings_all = timed(lambda: [refresh_findings(team_id) for team_id in team_ids])
+    print(
+        f"  findings of all {len(team_ids)} teams: {findings_all:.2f} s "
+        f"({Finding.objects.filter(team_id__in=team_ids).count():,} findings; target < 10 s)"
+    )
+    everything = timed(lambda: [rollups.recompute_team(team_id) for team_id in team_ids])
+    print(f"  recompute (findings and rollups) of all teams: {everything:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
