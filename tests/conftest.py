@@ -75,3 +75,17 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def broker_down():
+    """Point the Celery app at a port where nothing listens (the broker is down)."""
+    from fmea.celery import app
+
+    names = ("broker_url", "broker_read_url", "broker_write_url")
+    previous = {name: app.conf[name] for name in names}
+    app.conf.update({name: "redis://127.0.0.1:1/0" for name in names})
+    app.pool.force_close_all()
+    yield
+    app.conf.update(previous)
+    app.pool.force_close_all()
