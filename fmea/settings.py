@@ -50,7 +50,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "fmea.observability.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "fmea.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "fmea.security.LoginThrottleMiddleware",
 ]
 
 ROOT_URLCONF = "fmea.urls"
@@ -125,6 +128,8 @@ STORAGES = {
 }
 
 LOGIN_URL = "login"
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -195,7 +200,37 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_DEFAULT_QUEUE", "celery")
 # A change waits this long before its team is recomputed, so bursts coalesce.
 FMEA_RECOMPUTE_DELAY_SECONDS = env_int("FMEA_RECOMPUTE_DELAY_SECONDS", 2)
 CELERY_TIMEZONE = TIME_ZONE
+# Slow work (reports, worksheet imports) runs on its own queue, so that it never holds
+# up the recomputes on the default queue: `celery worker -Q celery,reports`.
+REPORT_QUEUE = env_str("CELERY_REPORT_QUEUE", "reports")
+CELERY_TASK_ROUTES = {
+    name: {"queue": REPORT_QUEUE}
+    for name in (
+        "registry.generate_report",
+        "registry.run_report_schedule",
+        "registry.import_worksheet",
+    )
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Reports: page size of the PDF (A4 or LETTER, landscape), the largest file emailed as
+# an attachment (larger ones are sent as a link under REPORT_LINK_BASE_URL), row limits
+# per format, and when a run left "running" by a lost worker may be claimed again.
+REPORT_PAGE_SIZE = env_str("REPORT_PAGE_SIZE", "A4").upper()
+if REPORT_PAGE_SIZE not in ("A4", "LETTER"):
+    raise ImproperlyConfigured(f"REPORT_PAGE_SIZE must be A4 or LETTER; got {REPORT_PAGE_SIZE!r}")
+REPORT_EMAIL_ATTACHMENT_MAX_BYTES = env_int("REPORT_EMAIL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+REPORT_LINK_BASE_URL = env_str("REPORT_LINK_BASE_URL", "http://localhost:8000").rstrip("/")
+REPORT_PDF_MAX_ROWS = env_int("REPORT_PDF_MAX_ROWS", 20_000)
+REPORT_XLSX_MAX_ROWS = env_int("REPORT_XLSX_MAX_ROWS", 1_000_000)
+REPORT_STALE_AFTER_SECONDS = env_int("REPORT_STALE_AFTER_SECONDS", CELERY_TASK_TIME_LIMIT + 60)
+# Worksheet imports: upload size, total uncompressed size of an XLSX (zip bombs), rows,
+# and the size above which an upload is imported by a Celery task instead of in the
+# request.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
+IMPORT_INLINE_MAX_BYTES = env_int("IMPORT_INLINE_MAX_BYTES", 256 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -271,9 +306,30 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# JSON lines in production, readable text in development (LOG_FORMAT=json|text).
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "fmea.observability.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "fmea.observability.JsonFormatter"},
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s user=%(user_id)s "
+            "team=%(team)s] %(message)s"
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # One line per request comes from fmea.requests; Django's own would repeat it.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+    },
 }

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from fmea import observability
 from registry.choices import Role
 from registry.models import Membership, StaleEditError, Team
 from registry.querysets import WRITE_ROLES
@@ -135,6 +136,10 @@ class TeamScopedViewSet(viewsets.ModelViewSet):
     """
 
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        observability.set_user(request.user)
 
     def get_queryset(self) -> models.QuerySet:
         return self.queryset.visible_to(self.request.user)
