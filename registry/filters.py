@@ -42,3 +42,15 @@ class StrictDateFilter(django_filters.DateFilter):
     """A date (YYYY-MM-DD); an empty value is an error rather than no filter."""
 
     field_class = StrictDateField
+
+
+class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
+    """One or more values of a column of the row itself.
+
+    django-filter adds DISTINCT to these by default (for filters across to-many joins);
+    on a column of the row it only forces a sort of every matching row before a page.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)

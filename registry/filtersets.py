@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from registry.choices import ActionPriority, ActionStatus, ComponentKind, FailureModeStatus
-from registry.filters import IntegerFilter, StrictBooleanFilter
+from registry.filters import IntegerFilter, MultipleChoiceFilter, StrictBooleanFilter
 from registry.models import (
     Action,
     Application,
@@ -24,10 +24,10 @@ class FailureModeFilterSet(django_filters.FilterSet):
     )
     step = IntegerFilter(field_name="step_id", help_text="Step id.")
     component = IntegerFilter(field_name="component_id", help_text="Component id.")
-    status = django_filters.MultipleChoiceFilter(
+    status = MultipleChoiceFilter(
         choices=FailureModeStatus.choices, help_text="One or more statuses."
     )
-    action_priority = django_filters.MultipleChoiceFilter(
+    action_priority = MultipleChoiceFilter(
         choices=ActionPriority.choices, help_text="One or more action priorities: H, M, L."
     )
     rpn_min = IntegerFilter(
@@ -54,7 +54,7 @@ class ActionFilterSet(django_filters.FilterSet):
     failure_mode = IntegerFilter(field_name="failure_mode_id", help_text="Failure mode id.")
     owner = django_filters.CharFilter(help_text="Exactly this owner.")
     team = IntegerFilter(field_name="failure_mode__team_id", help_text="Team id.")
-    status = django_filters.MultipleChoiceFilter(choices=ActionStatus.choices)
+    status = MultipleChoiceFilter(choices=ActionStatus.choices)
     overdue = StrictBooleanFilter(method="filter_overdue", help_text="Only overdue.")
 
     class Meta:
@@ -112,7 +112,7 @@ class ComponentFilterSet(django_filters.FilterSet):
     """Components: filter by team, kind, or the application a component stands for."""
 
     team = IntegerFilter(field_name="team_id", help_text="Team id.")
-    kind = django_filters.MultipleChoiceFilter(
+    kind = MultipleChoiceFilter(
         choices=ComponentKind.choices, help_text="One or more component kinds."
     )
     application = IntegerFilter(

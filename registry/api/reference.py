@@ -8,7 +8,7 @@ from rest_framework import exceptions, permissions, status, viewsets
 
 from registry.api.base import ValidatedModelSerializer
 from registry.choices import FailureCategory, RatingScaleName, TemplateComponentKind
-from registry.filters import IntegerFilter, StrictBooleanFilter
+from registry.filters import IntegerFilter, MultipleChoiceFilter, StrictBooleanFilter
 from registry.models import DrStrategy, FailureModeTemplate, RatingScale, Region, Tier
 
 
@@ -304,7 +304,7 @@ class FailureModeTemplateFilterSet(django_filters.FilterSet):
         method="filter_component_kind",
         help_text="Templates for this component kind, and those for any component.",
     )
-    failure_category = django_filters.MultipleChoiceFilter(
+    failure_category = MultipleChoiceFilter(
         choices=FailureCategory.choices, help_text="One or more failure categories."
     )
     q = django_filters.CharFilter(

@@ -5,7 +5,7 @@ from django.db.models import Case, IntegerField, When
 from rest_framework import serializers, viewsets
 
 from registry.choices import FindingKind, FindingSeverity
-from registry.filters import IntegerFilter, StrictDateFilter
+from registry.filters import IntegerFilter, MultipleChoiceFilter, StrictDateFilter
 from registry.models import ApplicationRollup, Finding, RollupSnapshot, TierRollup
 
 FIGURE_FIELDS = [
@@ -187,10 +187,8 @@ class FindingFilterSet(django_filters.FilterSet):
     application = IntegerFilter(field_name="application_id", help_text="Application id.")
     step = IntegerFilter(field_name="step_id", help_text="Step id.")
     tier = IntegerFilter(field_name="tier__level", help_text="Tier level.")
-    kind = django_filters.MultipleChoiceFilter(
-        choices=FindingKind.choices, help_text="One or more kinds."
-    )
-    severity = django_filters.MultipleChoiceFilter(
+    kind = MultipleChoiceFilter(choices=FindingKind.choices, help_text="One or more kinds.")
+    severity = MultipleChoiceFilter(
         choices=FindingSeverity.choices, help_text="One or more severities."
     )
 

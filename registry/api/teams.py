@@ -20,7 +20,7 @@ from registry.api.base import (
     user_is_owner,
 )
 from registry.choices import Role
-from registry.filters import IntegerFilter
+from registry.filters import IntegerFilter, MultipleChoiceFilter
 from registry.models import Membership, Team
 
 LAST_OWNER_MESSAGE = "A team must keep at least one owner: make another member owner first."
@@ -190,9 +190,7 @@ class MembershipSerializer(ValidatedModelSerializer):
 class MembershipFilterSet(django_filters.FilterSet):
     team = IntegerFilter(field_name="team_id", help_text="Team id.")
     user = django_filters.CharFilter(field_name="user__username", help_text="Username.")
-    role = django_filters.MultipleChoiceFilter(
-        choices=Role.choices, help_text="One or more roles."
-    )
+    role = MultipleChoiceFilter(choices=Role.choices, help_text="One or more roles.")
 
     class Meta:
         model = Membership
