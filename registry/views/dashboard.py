@@ -1,0 +1,51 @@
+"""The team's dashboard: tier cards, heat map, Pareto chart, findings, overdue actions."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from registry import selectors
+from registry.views.base import SESSION_KEY, TeamView
+
+
+class DashboardView(TeamView):
+    section = "dashboard"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        team_id = self.team.pk
+        tiers = selectors.tier_figures(team_id)
+        return self.render(
+            "registry/dashboard.html",
+            {
+                "tiers": tiers,
+                "total": sum(figures.failure_modes for figures in tiers),
+                "heat_counts": selectors.heat_map_counts(team_id),
+                "pareto": selectors.pareto(team_id),
+                "overdue": list(selectors.overdue_actions(team_id)),
+                "findings": selectors.findings(team_id),
+            },
+        )
+
+
+class SwitchTeamView(TeamView):
+    """POST: make another of the user's teams the current one."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        wanted = request.POST.get("team", "")
+        team = next((team for team in self.tc.teams if str(team.pk) == wanted), None)
+        if team is not None:
+            request.session[SESSION_KEY] = team.pk
+        return HttpResponseRedirect(self.next_url(request.POST.get("next", "")))
+
+    def next_url(self, candidate: str) -> str:
+        """Back to the same list; an object page would belong to the other team."""
+        dashboard = reverse("registry:dashboard")
+        if not url_has_allowed_host_and_scheme(candidate, allowed_hosts={self.request.get_host()}):
+            return dashboard
+        try:
+            match = resolve(candidate.split("?")[0])
+        except Resolver404:
+            return dashboard
+        return candidate.split("?")[0] if not match.kwargs else dashboard

@@ -1,0 +1,79 @@
+"""The read queries behind the pages: SQL figures and the dependency graph."""
+
+import datetime
+
+import pytest
+
+from registry import selectors
+from tests.factories import ActionFactory, ComponentFactory, DependencyFactory, FailureModeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_tier_figures_aggregate_one_teams_failure_modes(register):
+    FailureModeFactory(
+        step=register.step, severity=10, probability=3, detectability=8, status="closed"
+    )
+    ActionFactory(failure_mode=register.fm, due_date=datetime.date(2000, 1, 1))
+    ActionFactory(
+        failure_mode=register.fm,
+        due_date=datetime.date(2000, 1, 1),
+        status="done",
+        completed_at=datetime.datetime(2000, 1, 2, tzinfo=datetime.UTC),
+    )
+    tier1 = next(f for f in selectors.tier_figures(register.app.team_id) if f.tier.level == 1)
+    assert (tier1.failure_modes, tier1.open, tier1.max_rpn) == (2, 1, 240)
+    assert (tier1.over_threshold, tier1.ap_high, tier1.overdue_actions) == (1, 1, 1)
+    assert tier1.mean_rpn == pytest.approx(148)
+    tier2 = next(f for f in selectors.tier_figures(register.app.team_id) if f.tier.level == 2)
+    assert (tier2.failure_modes, tier2.max_rpn) == (0, None)
+
+
+def test_pareto_shares_add_up_to_the_whole(register):
+    FailureModeFactory(step=register.step, severity=10, probability=10, detectability=4)
+    items = selectors.pareto(register.app.team_id)
+    assert [item.rpn for item in items] == [400, 56]
+    assert items[0].cumulative_share == pytest.approx(100 * 400 / 456)
+    assert items[-1].cumulative_share == pytest.approx(100)
+
+
+def test_the_pareto_limit_keeps_the_share_of_the_whole_team(register):
+    for _ in range(3):
+        FailureModeFactory(step=register.step, severity=1, probability=1, detectability=1)
+    items = selectors.pareto(register.app.team_id, limit=1)
+    assert len(items) == 1 and items[0].cumulative_share == pytest.approx(100 * 56 / 59)
+
+
+def test_the_dependency_graph_builds_trees_and_survives_cycles(register):
+    team = register.app.team
+    cache = ComponentFactory(team=team, name="Cache")
+    DependencyFactory(step=None, dependant_component=register.component, component=cache)
+    DependencyFactory(step=None, dependant_component=cache, component=register.component)
+    graph = selectors.dependency_graph(team.pk)
+    (top,) = graph.tree_of_step(register.step.pk)
+    assert top.name == "Orders table" and top.children[0].name == "Cache"
+    assert top.children[0].children[0].cycle is True
+    assert selectors.would_create_cycle(graph, cache.pk, register.component.pk)
+
+
+def test_steps_depending_on_a_component_follow_component_chains(register):
+    team = register.app.team
+    service = ComponentFactory(team=team, name="Service")
+    DependencyFactory(
+        step=None, dependant_component=register.component, component=service, hard=False
+    )
+    usages = selectors.dependency_graph(team.pk).steps_depending_on(service.pk)
+    usage = usages[register.step.pk]
+    assert usage.hard is False and usage.via == ("Orders table",)
+
+
+def test_history_computes_the_rpn_of_each_version(register, alice):
+    fm = register.fm
+    fm.severity = 10
+    fm._history_user = alice
+    fm.save()
+    history = selectors.failure_mode_history(fm)
+    assert [point[1] for point in history.rpn_points] == [56, 80]
+    newest = history.entries[0]
+    assert newest.who == "alice" and newest.changes == (("Severity", "7", "10"),)
+    assert history.entries[-1].kind == "created"
