@@ -1,0 +1,127 @@
+"""Browser pages on PostgreSQL (issue: browser UI): the dashboard and a step worksheet
+render in under 300 ms for a team with 5,000 failure modes.
+
+Adds a team `bench-pages` with 5,000 failure modes over 10 applications and 50 steps
+(100 rows per worksheet) beside the bench register, then times whole requests
+in-process (median) and prints them beside a trivial page as the framework's floor.
+"""
+
+import os
+import statistics
+import time
+
+from bench.data import require_postgres, setup_django
+
+RUNS = int(os.environ.get("BENCH_RUNS", "15"))
+TARGET_MS = 300
+
+
+def median_ms(client, url: str) -> float:
+    client.get(url, HTTP_HOST="localhost")
+    timings = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        response = client.get(url, HTTP_HOST="localhost")
+        timings.append(time.perf_counter() - started)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.median(timings) * 1000
+
+
+def ensure_pages_team():
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from registry.models import FailureMode, Team
+
+    call_command("migrate", verbosity=0)
+    call_command("load_reference_data", verbosity=0)
+    team = Team.objects.filter(slug="bench-pages").first()
+    if team and FailureMode.objects.filter(team=team).count() == 5000:
+        return team
+    with transaction.atomic(), connection.cursor() as cursor:
+        if team:
+            team.delete()
+        cursor.execute(
+            "INSERT INTO registry_team (name, slug, created_at) "
+            "VALUES ('Bench pages', 'bench-pages', now()) RETURNING id",
+            [],
+        )
+        team_id = cursor.fetchone()[0]
+        cursor.execute(
+            """
+            INSERT INTO registry_application (team_id, name, description, tier_id,
+                dr_strategy_id, data_residency, owner, created_at, updated_at)
+            SELECT %s, 'Application ' || a, '',
+                (SELECT id FROM registry_tier ORDER BY level OFFSET (a %% 4) LIMIT 1),
+                (SELECT id FROM registry_drstrategy ORDER BY cost_rank LIMIT 1),
+                '', '', now(), now()
+            FROM generate_series(1, 10) a
+            """,
+            [team_id],
+        )
+        cursor.execute(
+            """
+            INSERT INTO registry_step (application_id, "order", name, description,
+                created_at, updated_at)
+            SELECT app.id, s, 'Step ' || s, '', now(), now()
+            FROM registry_application app CROSS JOIN generate_series(1, 5) s
+            WHERE app.team_id = %s
+            """,
+            [team_id],
+        )
+        cursor.execute(
+            """
+            INSERT INTO registry_failuremode (team_id, step_id, mode, effect, cause,
+                failure_category, prevention_controls, detection_controls, severity,
+                probability, detectability, status, version, created_at, updated_at)
+            SELECT %s, step.id, 'Failure mode ' || f, 'Effect', 'Cause',
+                'single_point_of_failure', 'Prevention', 'Detection',
+                1 + f %% 10, 1 + (f / 10) %% 10, 1 + (f / 100) %% 10,
+                (ARRAY['open','mitigating','accepted','closed'])[1 + f %% 4], 1, now(), now()
+            FROM registry_step step
+            JOIN registry_application app ON app.id = step.application_id
+            CROSS JOIN generate_series(1, 100) f
+            WHERE app.team_id = %s
+            """,
+            [team_id, team_id],
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return Team.objects.get(slug="bench-pages")
+
+
+def main() -> None:
+    setup_django()
+    if not require_postgres():
+        return
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from registry import rollups
+    from registry.choices import Role
+    from registry.models import Membership, Step
+
+    team = ensure_pages_team()
+    rollups.recompute_team(team.pk)
+    user, _ = get_user_model().objects.get_or_create(username="bench-pages-user")
+    Membership.objects.update_or_create(team=team, user=user, defaults={"role": Role.EDITOR})
+    client = Client()
+    client.force_login(user)
+    step = Step.objects.filter(application__team=team).order_by("pk").first()
+    floor = median_ms(client, "/healthz")
+    for label, url in (
+        ("dashboard", "/"),
+        (f"worksheet ({step.failure_modes.count()} rows)", f"/steps/{step.pk}/"),
+        ("failure modes list", "/failure-modes/"),
+        ("applications", "/applications/"),
+    ):
+        took = median_ms(client, url)
+        verdict = "ok" if took < TARGET_MS else "over target"
+        print(
+            f"  {label}: {took:.0f} ms median ({verdict}: < {TARGET_MS} ms; "
+            f"/healthz {floor:.1f} ms)"
+        )
+
+
+if __name__ == "__main__":
+    main()
