@@ -164,6 +164,14 @@ def structural_findings(team_id: int, now) -> list[FindingData]:
 # A register can hold many flagged failure modes; these rules are INSERT ... SELECT ...
 # ON CONFLICT statements, so their cost is one query each, whatever the row count.
 
+# Kinds computed in Python by registry.resilience; the others are INSERT ... SELECT.
+ROW_KINDS = {
+    FindingKind.UNMITIGATED_HIGH_RISK,
+    FindingKind.MANAGEMENT_REVIEW_MISSING,
+    FindingKind.OVERDUE_ACTION,
+}
+STRUCTURAL_KINDS = [kind for kind in FindingKind if kind not in ROW_KINDS]
+
 INSERT_COLUMNS = [
     "team_id",
     "key",
@@ -210,20 +218,29 @@ def finding_select(queryset: QuerySet, team_id: int, now, **columns) -> QuerySet
     return queryset.annotate(**aliases).values(*aliases)
 
 
-def upsert(select: QuerySet) -> None:
+def upsert(select: QuerySet, team_id: int, kind: FindingKind) -> None:
+    """Store the rows of `select` as the team's findings of `kind`: new ones are
+    inserted, changed ones updated, unchanged ones left alone (no rewrite), and the
+    team's findings of that kind that `select` no longer yields are deleted."""
     sql, params = select.query.sql_with_params()
-    quoted = ", ".join(connection.ops.quote_name(name) for name in INSERT_COLUMNS)
-    updates = ", ".join(
-        f"{connection.ops.quote_name(name)} = excluded.{connection.ops.quote_name(name)}"
-        for name in INSERT_COLUMNS
-        if name not in ("team_id", "key", "first_seen_at")
+    quote = connection.ops.quote_name
+    quoted = ", ".join(quote(name) for name in INSERT_COLUMNS)
+    changing = [name for name in INSERT_COLUMNS if name not in ("team_id", "key", "first_seen_at")]
+    updates = ", ".join(f"{quote(name)} = excluded.{quote(name)}" for name in changing)
+    changed = " OR ".join(
+        f"registry_finding.{quote(name)} IS DISTINCT FROM excluded.{quote(name)}"
+        for name in changing
+        if name != "computed_at"
     )
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO registry_finding ({quoted}) {sql} "
-            f"ON CONFLICT (team_id, key) DO UPDATE SET {updates}",
+            f"ON CONFLICT (team_id, key) DO UPDATE SET {updates} WHERE {changed}",
             params,
         )
+    Finding.objects.filter(team_id=team_id, kind=kind).exclude(
+        key__in=select.values("finding_key")
+    ).delete()
 
 
 def store_failure_mode_findings(team_id: int, now) -> None:
@@ -246,103 +263,100 @@ def store_failure_mode_findings(team_id: int, now) -> None:
         Q(rpn__gt=F("step__application__tier__rpn_threshold"))
         | Q(action_priority=ActionPriority.HIGH)
     ).filter(~Exists(acted))
-    upsert(
-        finding_select(
-            unmitigated,
-            team_id,
-            now,
-            key=text("unmitigated_high_risk:failure_mode:", "$id"),
-            kind=Value(FindingKind.UNMITIGATED_HIGH_RISK.value),
-            severity=Case(
-                When(
-                    action_priority=ActionPriority.HIGH,
-                    severity__gte=9,
-                    then=Value(FindingSeverity.CRITICAL.value),
-                ),
-                default=Value(FindingSeverity.HIGH.value),
+    select = finding_select(
+        unmitigated,
+        team_id,
+        now,
+        key=text("unmitigated_high_risk:failure_mode:", "$id"),
+        kind=Value(FindingKind.UNMITIGATED_HIGH_RISK.value),
+        severity=Case(
+            When(
+                action_priority=ActionPriority.HIGH,
+                severity__gte=9,
+                then=Value(FindingSeverity.CRITICAL.value),
             ),
-            message=text(
-                *where,
-                " has RPN ",
-                "$rpn",
-                " (threshold ",
-                "$step__application__tier__rpn_threshold",
-                ") and action priority ",
-                "$action_priority",
-                ", but no action.",
-            ),
-            details=JSONObject(
-                rpn=F("rpn"),
-                rpn_threshold=F("step__application__tier__rpn_threshold"),
-                action_priority=F("action_priority"),
-            ),
-            **subject,
-        )
+            default=Value(FindingSeverity.HIGH.value),
+        ),
+        message=text(
+            *where,
+            " has RPN ",
+            "$rpn",
+            " (threshold ",
+            "$step__application__tier__rpn_threshold",
+            ") and action priority ",
+            "$action_priority",
+            ", but no action.",
+        ),
+        details=JSONObject(
+            rpn=F("rpn"),
+            rpn_threshold=F("step__application__tier__rpn_threshold"),
+            action_priority=F("action_priority"),
+        ),
+        **subject,
     )
+    upsert(select, team_id, FindingKind.UNMITIGATED_HIGH_RISK)
     unreviewed = live.filter(
         severity__gte=9,
         action_priority__in=(ActionPriority.HIGH, ActionPriority.MEDIUM),
         review_signed_off_at__isnull=True,
     )
-    upsert(
-        finding_select(
-            unreviewed,
-            team_id,
-            now,
-            key=text("management_review_missing:failure_mode:", "$id"),
-            kind=Value(FindingKind.MANAGEMENT_REVIEW_MISSING.value),
-            severity=Value(FindingSeverity.HIGH.value),
-            message=text(
-                *where,
-                " has severity ",
-                "$severity",
-                " and action priority ",
-                "$action_priority",
-                ": it needs a management review sign-off.",
-            ),
-            details=JSONObject(severity=F("severity"), action_priority=F("action_priority")),
-            **subject,
-        )
+    select = finding_select(
+        unreviewed,
+        team_id,
+        now,
+        key=text("management_review_missing:failure_mode:", "$id"),
+        kind=Value(FindingKind.MANAGEMENT_REVIEW_MISSING.value),
+        severity=Value(FindingSeverity.HIGH.value),
+        message=text(
+            *where,
+            " has severity ",
+            "$severity",
+            " and action priority ",
+            "$action_priority",
+            ": it needs a management review sign-off.",
+        ),
+        details=JSONObject(severity=F("severity"), action_priority=F("action_priority")),
+        **subject,
     )
+    upsert(select, team_id, FindingKind.MANAGEMENT_REVIEW_MISSING)
 
 
 def store_overdue_action_findings(team_id: int, now) -> None:
     today = timezone.localdate(now)
     overdue = Action.objects.filter(failure_mode__team_id=team_id).overdue(today)
-    upsert(
-        finding_select(
-            overdue,
-            team_id,
-            now,
-            key=text("overdue_action:action:", "$id"),
-            kind=Value(FindingKind.OVERDUE_ACTION.value),
-            severity=Case(
-                When(
-                    failure_mode__action_priority=ActionPriority.HIGH,
-                    then=Value(FindingSeverity.HIGH.value),
-                ),
-                default=Value(FindingSeverity.MEDIUM.value),
+    select = finding_select(
+        overdue,
+        team_id,
+        now,
+        key=text("overdue_action:action:", "$id"),
+        kind=Value(FindingKind.OVERDUE_ACTION.value),
+        severity=Case(
+            When(
+                failure_mode__action_priority=ActionPriority.HIGH,
+                then=Value(FindingSeverity.HIGH.value),
             ),
-            message=text(
-                "Action “",
-                "$description",
-                "” on “",
-                "$failure_mode__mode",
-                "” was due ",
-                "$due_date",
-                Case(
-                    When(owner="", then=Value("; it has no owner.")),
-                    default=Concat(Value("; owner "), F("owner"), Value(".")),
-                    output_field=TextField(),
-                ),
+            default=Value(FindingSeverity.MEDIUM.value),
+        ),
+        message=text(
+            "Action “",
+            "$description",
+            "” on “",
+            "$failure_mode__mode",
+            "” was due ",
+            "$due_date",
+            Case(
+                When(owner="", then=Value("; it has no owner.")),
+                default=Concat(Value("; owner "), F("owner"), Value(".")),
+                output_field=TextField(),
             ),
-            details=JSONObject(action=F("id"), due_date=F("due_date")),
-            application_id=F("failure_mode__step__application_id"),
-            step_id=F("failure_mode__step_id"),
-            failure_mode_id=F("failure_mode_id"),
-            tier_id=F("failure_mode__step__application__tier_id"),
-        )
+        ),
+        details=JSONObject(action=F("id"), due_date=F("due_date")),
+        application_id=F("failure_mode__step__application_id"),
+        step_id=F("failure_mode__step_id"),
+        failure_mode_id=F("failure_mode_id"),
+        tier_id=F("failure_mode__step__application__tier_id"),
     )
+    upsert(select, team_id, FindingKind.OVERDUE_ACTION)
 
 
 @transaction.atomic
@@ -378,7 +392,9 @@ def refresh_findings(team_id: int, now=None) -> int:
         update_fields=UPDATED_FIELDS,
         batch_size=2000,
     )
+    Finding.objects.filter(team_id=team_id, kind__in=STRUCTURAL_KINDS).exclude(
+        key__in=[finding.key for finding in findings]
+    ).delete()
     store_failure_mode_findings(team_id, now)
     store_overdue_action_findings(team_id, now)
-    Finding.objects.filter(team_id=team_id).exclude(computed_at=now).delete()
     return Finding.objects.filter(team_id=team_id).count()

@@ -152,3 +152,18 @@ def test_changes_mark_the_team_dirty_once_per_transaction(
     assert len(callbacks) == 1
     assert callbacks[0].team_ids == {team_a.pk, team_b.pk}
     assert TeamRecompute.objects.get(team=team_a).dirty is True
+
+
+def test_an_action_resolves_an_unmitigated_risk_finding(demo):
+    """Adding an action removes the finding about the risk; other rows stay untouched."""
+    refresh_findings(demo.pk)
+    corruption = FailureMode.objects.get(team=demo, mode__startswith="Silent data corruption")
+    kept = Finding.objects.get(
+        team=demo, kind="management_review_missing", failure_mode=corruption
+    )
+    assert Finding.objects.filter(kind="unmitigated_high_risk", failure_mode=corruption).exists()
+    ActionFactory(failure_mode=corruption, description="Add reconciliation jobs")
+    refresh_findings(demo.pk)
+    assert not Finding.objects.filter(kind="unmitigated_high_risk", failure_mode=corruption)
+    again = Finding.objects.get(pk=kept.pk)
+    assert again.computed_at == kept.computed_at  # unchanged, so not rewritten
