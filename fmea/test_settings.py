@@ -14,6 +14,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Each test process gets its own queues (and, on the filesystem broker, its own
 # folder), so parallel test processes and a running `make run` never share messages.
 CELERY_TASK_DEFAULT_QUEUE = f"fmea-test-{os.getpid()}"
+REPORT_QUEUE = f"fmea-test-reports-{os.getpid()}"
+CELERY_TASK_ROUTES = {name: {"queue": REPORT_QUEUE} for name in CELERY_TASK_ROUTES}  # noqa: F405
 if CELERY_BROKER_URL.startswith("filesystem://"):  # noqa: F405
     _broker = tempfile.mkdtemp(prefix="fmea-test-broker-")
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -50,3 +50,37 @@ def sweep_dirty_teams() -> int:
 def nightly_rollups_task() -> int:
     """Recompute every team and write today's snapshots (re-running replaces them)."""
     return rollups.nightly()
+
+
+# --- reports and worksheet imports (routed to the reports queue: CELERY_TASK_ROUTES) ---
+
+
+@shared_task(name="registry.generate_report", acks_late=True)
+def generate_report_task(run_id: int) -> str:
+    """Generate a report run's file; a run already claimed or finished is left alone."""
+    from registry.reports import runs
+
+    return runs.generate(run_id)
+
+
+@shared_task(
+    name="registry.run_report_schedule",
+    bind=True,
+    acks_late=True,
+    autoretry_for=(ConnectionError, OSError),
+    retry_backoff=True,
+    max_retries=3,
+)
+def run_report_schedule_task(self, schedule_id: int) -> str:
+    """Beat fires this for a report schedule: make the run, generate it, email it."""
+    from registry.reports import schedules
+
+    return schedules.fire(schedule_id, task_id=self.request.id)
+
+
+@shared_task(name="registry.import_worksheet", acks_late=True)
+def import_worksheet_task(import_id: int) -> str:
+    """Check (and unless a dry run, import) an uploaded worksheet."""
+    from registry.imports import jobs
+
+    return jobs.run(import_id)

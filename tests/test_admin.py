@@ -36,12 +36,15 @@ from registry.models import (
     Membership,
     RatingScale,
     Region,
+    ReportRun,
+    ReportSchedule,
     RollupSnapshot,
     Step,
     Team,
     TeamRecompute,
     Tier,
     TierRollup,
+    WorksheetImport,
 )
 
 REGISTRY_ADMINS = {
@@ -141,7 +144,15 @@ def register(db, admin_user) -> dict:
         application=application,
         first_seen_at=timezone.now(),
     )
+    schedule = ReportSchedule.objects.create(
+        team=team, name="Weekly risks", crontab="0 7 * * 1", recipients="cio@example.com"
+    )
     return {
+        ReportSchedule: schedule,
+        ReportRun: ReportRun.objects.create(team=team, format="csv", requested_by=admin_user),
+        WorksheetImport: WorksheetImport.objects.create(
+            team=team, requested_by=admin_user, source_name="worksheet.csv"
+        ),
         Finding: finding,
         TierRollup: TierRollup.objects.create(**computed, tier=tier, failure_mode_count=1),
         ApplicationRollup: ApplicationRollup.objects.create(**computed, application=application),

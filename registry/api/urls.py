@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from registry.api import applications, failure_modes, rollups
+from registry.api import applications, failure_modes, reports, rollups
 from registry.api.auth import TokenView
 from registry.api.reference import (
     DrStrategyViewSet,
@@ -39,6 +39,9 @@ router.register(
 )
 router.register("rollups/snapshots", rollups.RollupSnapshotViewSet, basename="rollupsnapshot")
 router.register("findings", rollups.FindingViewSet, basename="finding")
+router.register("reports", reports.ReportRunViewSet, basename="reportrun")
+router.register("report-schedules", reports.ReportScheduleViewSet, basename="reportschedule")
+router.register("imports", reports.WorksheetImportViewSet, basename="worksheetimport")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

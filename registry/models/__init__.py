@@ -8,6 +8,13 @@ from registry.models.applications import (
 from registry.models.base import StaleEditError
 from registry.models.failure_modes import Action, FailureMode
 from registry.models.reference import DrStrategy, FailureModeTemplate, RatingScale, Region, Tier
+from registry.models.reports import (
+    JobStatus,
+    ReportFormat,
+    ReportRun,
+    ReportSchedule,
+    WorksheetImport,
+)
 from registry.models.rollups import (
     ApplicationRollup,
     Finding,
@@ -28,9 +35,13 @@ __all__ = [
     "FailureMode",
     "FailureModeTemplate",
     "Finding",
+    "JobStatus",
     "Membership",
     "RatingScale",
     "Region",
+    "ReportFormat",
+    "ReportRun",
+    "ReportSchedule",
     "RollupSnapshot",
     "StaleEditError",
     "Step",
@@ -38,4 +49,5 @@ __all__ = [
     "TeamRecompute",
     "Tier",
     "TierRollup",
+    "WorksheetImport",
 ]

@@ -1,0 +1,485 @@
+"""Reports (on demand and scheduled) and worksheet imports.
+
+Reports are read-only artefacts of a team's register, so every member of the team,
+viewers included, may request one and download it; other teams' runs answer 404.
+Schedules (which email reports outside the register) and imports (which write to it)
+need the editor or owner role.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.conf import settings
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, renderers, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from registry.api.applications import MemberTeamField
+from registry.api.base import TeamScopedViewSet, ValidatedModelSerializer, user_can_write
+from registry.choices import ActionPriority, FailureModeStatus
+from registry.filters import IntegerFilter
+from registry.imports import jobs
+from registry.models import JobStatus, ReportFormat, ReportRun, ReportSchedule, WorksheetImport
+from registry.reports import runs
+from registry.reports.schedules import CONTENT_TYPES
+
+NOT_FOUND = OpenApiResponse(description="No such object among your teams' objects.")
+
+
+# --- scope fields shared by runs and schedules ------------------------------------------
+
+
+class ChoiceListField(serializers.ListField):
+    """A list of codes from a choice set, documented as strings (one enum per choice set
+    in the schema stays the failure-mode list's own)."""
+
+    def __init__(self, choices, **kwargs) -> None:
+        self.allowed = [value for value, _ in choices]
+        kwargs.setdefault("child", serializers.CharField())
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        wrong = [value for value in values if value not in self.allowed]
+        if wrong:
+            raise serializers.ValidationError(
+                f"Not one of {', '.join(self.allowed)}: {', '.join(map(repr, wrong))}."
+            )
+        return values
+
+
+def scope_fields() -> dict:
+    return {
+        "tiers": serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=32767),
+            required=False,
+            help_text="Tier levels to include, e.g. [1, 2]; empty or absent: all.",
+        ),
+        "applications": serializers.ListField(
+            child=serializers.IntegerField(min_value=1),
+            required=False,
+            help_text="Ids of the team's applications to include; empty or absent: all.",
+        ),
+        "statuses": ChoiceListField(
+            FailureModeStatus.choices,
+            required=False,
+            help_text="Failure-mode statuses to include (open, mitigating, accepted, closed); "
+            "empty or absent: all.",
+        ),
+        "min_rpn": serializers.IntegerField(
+            min_value=1,
+            max_value=1000,
+            required=False,
+            allow_null=True,
+            help_text="Only failure modes with at least this RPN.",
+        ),
+        "action_priorities": ChoiceListField(
+            ActionPriority.choices,
+            required=False,
+            help_text="Action priorities to include (H, M, L); empty or absent: all.",
+        ),
+    }
+
+
+SCOPE_FIELDS = ["tiers", "applications", "statuses", "min_rpn", "action_priorities"]
+
+
+class ScopeSerializerMixin(serializers.Serializer):
+    tiers = scope_fields()["tiers"]
+    applications = scope_fields()["applications"]
+    statuses = scope_fields()["statuses"]
+    min_rpn = scope_fields()["min_rpn"]
+    action_priorities = scope_fields()["action_priorities"]
+
+
+# --- report runs ----------------------------------------------------------------------
+
+
+class ReportRunSerializer(ScopeSerializerMixin, ValidatedModelSerializer):
+    """A report run: what was asked for, how far it got, and where to download it."""
+
+    team = MemberTeamField(help_text="Id of one of your teams.")
+    format = serializers.ChoiceField(choices=ReportFormat.choices, help_text="pdf, csv or xlsx.")
+    requested_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text="Who asked for it."
+    )
+    status = serializers.CharField(read_only=True, help_text="queued, running, done or failed.")
+    progress_percent = serializers.IntegerField(read_only=True, help_text="0–100.")
+    download_url = serializers.SerializerMethodField(
+        help_text="Where to download the file once the run is done; null before."
+    )
+
+    class Meta:
+        model = ReportRun
+        fields = [
+            "id",
+            "team",
+            "format",
+            *SCOPE_FIELDS,
+            "status",
+            "progress_done",
+            "progress_total",
+            "progress_percent",
+            "row_count",
+            "file_size",
+            "error",
+            "download_url",
+            "requested_by",
+            "schedule",
+            "changes",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = [
+            "status",
+            "progress_done",
+            "progress_total",
+            "row_count",
+            "file_size",
+            "error",
+            "schedule",
+            "changes",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        extra_kwargs = {
+            "status": {"help_text": "queued, running, done or failed."},
+            "progress_done": {"help_text": "Failure modes written so far."},
+            "progress_total": {"help_text": "Failure modes in scope; null until counted."},
+            "row_count": {"help_text": "Failure modes in the finished report."},
+            "file_size": {"help_text": "Size of the file in bytes."},
+            "error": {"help_text": "Why a failed run failed."},
+            "schedule": {"help_text": "The schedule that made the run, if any."},
+            "changes": {"help_text": "For a scheduled run: what changed since the last one."},
+            "created_at": {"help_text": "When it was requested."},
+            "started_at": {"help_text": "When generation started."},
+            "finished_at": {"help_text": "When it finished (done or failed)."},
+        }
+
+    def get_download_url(self, run: ReportRun) -> str | None:
+        if run.status != JobStatus.DONE:
+            return None
+        return reverse("reportrun-download", args=[run.pk], request=self.context.get("request"))
+
+
+class ReportRunFilterSet(django_filters.FilterSet):
+    team = IntegerFilter(field_name="team_id", help_text="Team id.")
+    status = django_filters.MultipleChoiceFilter(
+        choices=JobStatus.choices, help_text="One or more statuses."
+    )
+    # Not `format`: DRF reads ?format= to choose the response's renderer.
+    report_format = django_filters.MultipleChoiceFilter(
+        field_name="format", choices=ReportFormat.choices, help_text="One or more formats."
+    )
+    schedule = IntegerFilter(field_name="schedule_id", help_text="Schedule id.")
+
+    class Meta:
+        model = ReportRun
+        fields = []
+
+
+class FileRenderer(renderers.BaseRenderer):
+    """Lets the download's Accept header name the file's type; errors stay JSON."""
+
+    charset = None
+    format = "file"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return renderers.JSONRenderer().render(data)
+
+
+def file_renderer(media_type: str) -> type[FileRenderer]:
+    return type(f"FileRenderer_{media_type}", (FileRenderer,), {"media_type": media_type})
+
+
+@extend_schema_view(
+    list=extend_schema(description="Your teams' report runs, newest first."),
+    retrieve=extend_schema(
+        description="A run's status and progress; `download_url` once it is done."
+    ),
+)
+class ReportRunViewSet(TeamScopedViewSet):
+    """Report runs. Every member of a team (viewers too) may request and download its
+    reports: they are read-only artefacts of the register."""
+
+    http_method_names = ["get", "post", "head", "options"]
+    queryset = ReportRun.objects.select_related("requested_by").order_by("-created_at", "-id")
+    serializer_class = ReportRunSerializer
+    filterset_class = ReportRunFilterSet
+    ordering_fields = ["created_at", "finished_at", "id"]
+
+    @extend_schema(
+        responses={
+            202: ReportRunSerializer,
+            400: OpenApiResponse(description="Validation error: {field: [messages]}."),
+        },
+        description=(
+            "Request a report (`format`: pdf, csv or xlsx) of one of your teams, with optional "
+            "scope filters. Answers 202 with the queued run; poll it for status and progress, "
+            "then GET its `download_url`. Viewers may request reports too."
+        ),
+    )
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        run = runs.request_report(
+            team=data["team"],
+            user=request.user,
+            format=data["format"],
+            scope={name: data[name] for name in SCOPE_FIELDS if name in data},
+        )
+        return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        # An error is JSON, even when the client asked for the file's type.
+        response.content_type = "application/json"
+        return response
+
+    @extend_schema(
+        responses={
+            **{
+                (200, media_type): OpenApiResponse(
+                    OpenApiTypes.BINARY, description="The report file."
+                )
+                for media_type in CONTENT_TYPES.values()
+            },
+            404: NOT_FOUND,
+            409: OpenApiResponse(description="The run is not done (yet, or it failed)."),
+        },
+        description="Download a done run's file (members of the run's team only).",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        renderer_classes=[
+            renderers.JSONRenderer,
+            *(file_renderer(media_type) for media_type in CONTENT_TYPES.values()),
+        ],
+    )
+    def download(self, request: Request, pk=None):
+        run = self.get_object()
+        if run.status != JobStatus.DONE or not run.file:
+            raise NotReady(
+                f"The report is {run.get_status_display().lower()}, not ready to download."
+            )
+        return FileResponse(
+            run.file.open("rb"),
+            as_attachment=True,
+            filename=run.download_name,
+            content_type=CONTENT_TYPES[run.format],
+        )
+
+
+class NotReady(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The report is not ready to download."
+    default_code = "not_ready"
+
+
+# --- report schedules -----------------------------------------------------------------
+
+
+class ReportScheduleSerializer(ScopeSerializerMixin, ValidatedModelSerializer):
+    """A report emailed to recipients on a crontab."""
+
+    team = MemberTeamField(help_text="Id of one of your teams.")
+    format = serializers.ChoiceField(choices=ReportFormat.choices, help_text="pdf, csv or xlsx.")
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text="Who made the schedule."
+    )
+    last_run = serializers.SerializerMethodField(
+        help_text="Id, status and time of the latest run, or null."
+    )
+
+    class Meta:
+        model = ReportSchedule
+        fields = [
+            "id",
+            "team",
+            "name",
+            "format",
+            *SCOPE_FIELDS,
+            "crontab",
+            "recipients",
+            "enabled",
+            "created_by",
+            "last_run",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {
+            "name": {"help_text": "A name, unique within the team."},
+            "enabled": {"help_text": "Fires only while enabled."},
+            "created_at": {"help_text": "When it was made."},
+            "updated_at": {"help_text": "When it last changed."},
+        }
+
+    def get_last_run(self, schedule: ReportSchedule) -> dict | None:
+        run = schedule.runs.order_by("-created_at", "-id").first()
+        if run is None:
+            return None
+        return {"id": run.pk, "status": run.status, "created_at": run.created_at}
+
+
+class ReportScheduleFilterSet(django_filters.FilterSet):
+    team = IntegerFilter(field_name="team_id", help_text="Team id.")
+
+    class Meta:
+        model = ReportSchedule
+        fields = []
+
+
+class ReportScheduleViewSet(TeamScopedViewSet):
+    """Report schedules of your teams; editors and owners change them. Each schedule is
+    kept in sync with its Celery beat entry."""
+
+    queryset = ReportSchedule.objects.select_related("created_by").order_by("name", "id")
+    serializer_class = ReportScheduleSerializer
+    filterset_class = ReportScheduleFilterSet
+    ordering_fields = ["name", "created_at", "id"]
+
+    def save_kwargs(self, *, created: bool) -> dict:
+        return {"created_by": self.request.user} if created else {}
+
+
+# --- worksheet imports ----------------------------------------------------------------
+
+
+class WorksheetImportSerializer(serializers.ModelSerializer):
+    """A worksheet import: its status, progress, and the problems or what was created."""
+
+    requested_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text="Who uploaded it."
+    )
+    status = serializers.CharField(read_only=True, help_text="queued, running, done or failed.")
+    progress_percent = serializers.IntegerField(read_only=True, help_text="0–100.")
+
+    class Meta:
+        model = WorksheetImport
+        fields = [
+            "id",
+            "team",
+            "source_name",
+            "dry_run",
+            "status",
+            "progress_done",
+            "progress_total",
+            "progress_percent",
+            "row_count",
+            "errors",
+            "summary",
+            "requested_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "team": {"help_text": "The team imported into."},
+            "status": {"help_text": "queued, running, done or failed."},
+            "progress_done": {"help_text": "Progress so far (checking, then writing)."},
+            "progress_total": {"help_text": "Where progress ends."},
+            "row_count": {"help_text": "Rows read from the worksheet."},
+            "created_at": {"help_text": "When it was uploaded."},
+            "started_at": {"help_text": "When checking started."},
+            "finished_at": {"help_text": "When it finished."},
+        }
+
+
+class WorksheetUploadSerializer(serializers.Serializer):
+    """A worksheet upload (multipart/form-data)."""
+
+    file = serializers.FileField(
+        help_text="CSV (UTF-8) or XLSX in the sample worksheet's or the export's layout."
+    )
+    team = MemberTeamField(help_text="Id of one of your teams (editor or owner role).")
+    dry_run = serializers.BooleanField(
+        default=False, help_text="Only check, and say what would be created."
+    )
+
+
+class WorksheetImportFilterSet(django_filters.FilterSet):
+    team = IntegerFilter(field_name="team_id", help_text="Team id.")
+
+    class Meta:
+        model = WorksheetImport
+        fields = []
+
+
+class WorksheetImportViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Worksheet imports into your teams: all rows or none."""
+
+    queryset = WorksheetImport.objects.select_related("requested_by").order_by(
+        "-created_at", "-id"
+    )
+    serializer_class = WorksheetImportSerializer
+    filterset_class = WorksheetImportFilterSet
+    parser_classes = [MultiPartParser]
+    ordering_fields = ["created_at", "id"]
+
+    def get_queryset(self):
+        return self.queryset.visible_to(self.request.user)
+
+    @extend_schema(
+        request={"multipart/form-data": WorksheetUploadSerializer},
+        responses={
+            200: OpenApiResponse(
+                WorksheetImportSerializer, description="Dry run: what would be created."
+            ),
+            201: OpenApiResponse(WorksheetImportSerializer, description="Imported."),
+            202: OpenApiResponse(
+                WorksheetImportSerializer,
+                description="A large file: queued; poll the import for progress.",
+            ),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="Refused: the import (as for 201) with `status` failed and "
+                "`errors` listing each problem with row, column and message; nothing was "
+                "written. A request without a file or team: {field: [messages]}.",
+            ),
+            403: OpenApiResponse(description="Your role in the team is read-only."),
+        },
+        description=(
+            "Upload a worksheet (CSV or XLSX) to import into a team. Every row is checked "
+            "first; with any problem nothing is written and `errors` says what and where. "
+            f"Files up to {settings.IMPORT_MAX_BYTES // (1024 * 1024)} MB; larger than "
+            f"{settings.IMPORT_INLINE_MAX_BYTES // 1024} KB are imported by a background "
+            "task (202)."
+        ),
+    )
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        upload = WorksheetUploadSerializer(data=request.data, context={"request": request})
+        upload.is_valid(raise_exception=True)
+        team = upload.validated_data["team"]
+        if not user_can_write(request.user, team.pk):
+            raise exceptions.PermissionDenied("Your role in this team is read-only.")
+        file = upload.validated_data["file"]
+        job = jobs.start_import(
+            team=team,
+            user=request.user,
+            upload=file,
+            source_name=file.name,
+            dry_run=upload.validated_data["dry_run"],
+        )
+        if job.status == JobStatus.QUEUED:
+            code = status.HTTP_202_ACCEPTED
+        elif job.status == JobStatus.FAILED:
+            code = status.HTTP_400_BAD_REQUEST
+        else:
+            code = status.HTTP_200_OK if job.dry_run else status.HTTP_201_CREATED
+        return Response(self.get_serializer(job).data, status=code)

@@ -1,0 +1,133 @@
+"""Worksheet imports as job rows: small uploads are imported in the request, large ones
+by a Celery task that reports progress on the row.
+
+The upload is stored under a generated name (`imports/<uuid>.upload`): the client's
+file name is kept for display only and never becomes part of a path.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from registry.imports.reading import Refused, check_size
+from registry.imports.service import ImportResult, failed, import_worksheet
+from registry.imports.validation import Problem
+from registry.models import JobStatus, Team, WorksheetImport
+from registry.reports.progress import ProgressWriter
+
+logger = logging.getLogger(__name__)
+
+
+def display_name(name: str | None) -> str:
+    """The last part of a client's file name, for showing only."""
+    base = os.path.basename((name or "").replace("\\", "/"))
+    return "".join(ch for ch in base if ch.isprintable())[:200]
+
+
+def start_import(*, team: Team, user, upload, source_name: str, dry_run: bool):
+    """Create the job; import now when the upload is small, else queue the task.
+
+    `upload` is a file object with a `size` (Django's UploadedFile). Returns the job
+    (finished when imported inline, or refused for its size).
+    """
+    job = WorksheetImport.objects.create(
+        team=team, requested_by=user, source_name=display_name(source_name), dry_run=dry_run
+    )
+    try:
+        check_size(upload.size)
+    except Refused as exc:
+        finish(job, failed([Problem(None, None, str(exc))], dry_run))
+        job.refresh_from_db()
+        return job
+    data = upload.read()
+    if len(data) <= settings.IMPORT_INLINE_MAX_BYTES:
+        WorksheetImport.objects.filter(pk=job.pk).update(
+            status=JobStatus.RUNNING, started_at=timezone.now()
+        )
+        execute(job, data)
+    else:
+        from registry.tasks import import_worksheet_task
+
+        job.upload.save(f"{uuid.uuid4().hex}.upload", ContentFile(data), save=True)
+        import_worksheet_task.delay_on_commit(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def finish(job: WorksheetImport, result: ImportResult) -> None:
+    WorksheetImport.objects.filter(pk=job.pk).update(
+        status=JobStatus.DONE if result.ok else JobStatus.FAILED,
+        errors=result.errors(),
+        summary=result.summary,
+        row_count=result.row_count,
+        progress_done=result.row_count if result.ok else 0,
+        progress_total=result.row_count,
+        finished_at=timezone.now(),
+    )
+
+
+class ProgressRecorder(ProgressWriter):
+    """Checking is the first half of the bar, writing (inside the import's transaction)
+    the second."""
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(WorksheetImport, job_id)
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        position = done if phase == "checking" else total + done
+        super().__call__(progress_done=position, progress_total=2 * total)
+
+
+def run(import_id: int) -> str:
+    """The Celery task's work: claim the job, import the stored upload, remove it."""
+    claimed = WorksheetImport.objects.filter(pk=import_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return "skipped"
+    job = WorksheetImport.objects.select_related("team", "requested_by").get(pk=import_id)
+    try:
+        with job.upload.open("rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        fail(job, exc)
+        return "failed"
+    progress = ProgressRecorder(job.pk)
+    try:
+        outcome = execute(job, data, progress)
+    finally:
+        progress.close()
+    if job.upload:
+        default_storage.delete(job.upload.name)
+        WorksheetImport.objects.filter(pk=import_id).update(upload="")
+    return outcome
+
+
+def execute(job: WorksheetImport, data: bytes, progress=None) -> str:
+    """Import `data` for the job and record the outcome on it."""
+    try:
+        result = import_worksheet(
+            team=job.team, user=job.requested_by, data=data, dry_run=job.dry_run, progress=progress
+        )
+    except Exception as exc:
+        logger.exception("Worksheet import %s failed", job.pk)
+        fail(job, exc)
+        return "failed"
+    finish(job, result)
+    return "done" if result.ok else "refused"
+
+
+def fail(job: WorksheetImport, exc: Exception) -> None:
+    message = f"The import failed: {type(exc).__name__}: {exc}"
+    WorksheetImport.objects.filter(pk=job.pk).update(
+        status=JobStatus.FAILED,
+        errors=[{"row": None, "column": None, "message": message}],
+        finished_at=timezone.now(),
+    )

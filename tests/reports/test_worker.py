@@ -1,0 +1,94 @@
+"""Reports through a real Celery worker on the configured broker (Redis in CI, the
+filesystem broker on a fresh machine), consuming the reports queue as in production."""
+
+import json
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.core import mail
+from django.core.management import call_command
+from django_celery_beat.models import PeriodicTask
+from rest_framework.test import APIClient
+
+from fmea.celery import app as celery_app
+from registry.models import Membership, ReportRun, ReportSchedule, Team
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def wait_for(condition, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"Not true within {seconds} s: {condition.__doc__}")
+
+
+@pytest.fixture
+def worker():
+    """A worker on the default and the reports queue (`celery worker -Q celery,reports`)."""
+    queues = [settings.CELERY_TASK_DEFAULT_QUEUE, settings.REPORT_QUEUE]
+    with start_worker(
+        celery_app,
+        pool="solo",
+        concurrency=1,
+        perform_ping_check=False,
+        loglevel="WARNING",
+        queues=queues,
+    ) as worker:
+        yield worker
+
+
+@pytest.fixture
+def demo():
+    call_command("seed_demo", verbosity=0)
+    team = Team.objects.get(slug="demo")
+    return team, Membership.objects.get(team=team, role="owner").user
+
+
+def test_a_requested_report_is_generated_by_the_worker(worker, demo):
+    team, owner = demo
+    client = APIClient()
+    client.force_authenticate(owner)
+    response = client.post("/api/v1/reports/", {"team": team.pk, "format": "csv"}, format="json")
+    assert response.status_code == 202
+    run_id = response.json()["id"]
+
+    def done():
+        """the run is done"""
+        return ReportRun.objects.filter(pk=run_id, status__in=("done", "failed")).exists()
+
+    wait_for(done)
+    body = client.get(f"/api/v1/reports/{run_id}/").json()
+    assert body["status"] == "done", body["error"]
+    download = client.get(body["download_url"])
+    assert download.status_code == 200
+    assert b"Throttling at the provisioned capacity" in b"".join(download.streaming_content)
+
+
+def test_a_schedule_fired_as_beat_fires_it_emails_one_report(worker, demo):
+    """Send the beat entry's task with its kwargs, as beat does."""
+    team, owner = demo
+    schedule = ReportSchedule.objects.create(
+        team=team,
+        name="Weekly",
+        format="xlsx",
+        crontab="0 7 * * 1",
+        recipients="boss@example.com",
+        created_by=owner,
+    )
+    entry = PeriodicTask.objects.get(pk=schedule.periodic_task_id)
+    celery_app.send_task(entry.task, kwargs=json.loads(entry.kwargs))
+
+    def emailed():
+        """the schedule's run is done and emailed"""
+        return ReportRun.objects.filter(schedule=schedule, emailed_at__isnull=False).exists()
+
+    wait_for(emailed)
+    assert ReportRun.objects.filter(schedule=schedule).count() == 1
+    assert len(mail.outbox) == 1
+    [(name, content, _)] = mail.outbox[0].attachments
+    assert name.endswith(".xlsx") and content.startswith(b"PK")
