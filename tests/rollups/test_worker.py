@@ -17,7 +17,7 @@ from registry.models import FailureMode, Finding, Membership, Team, TeamRecomput
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def wait_for(condition, seconds: float = 30.0) -> None:
+def wait_for(condition, seconds: float = 120.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
@@ -28,6 +28,8 @@ def wait_for(condition, seconds: float = 30.0) -> None:
 
 @pytest.fixture
 def worker():
+    # Recomputes queued by earlier tests of this process name teams that are gone.
+    celery_app.control.purge()
     with start_worker(
         celery_app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING"
     ) as worker:
@@ -91,7 +93,7 @@ def test_bulk_creating_1000_failure_modes_costs_a_few_recomputes(worker, demo_cl
         rollup = TierRollup.objects.filter(team=team, tier__level=1).first()
         return rollup is not None and rollup.failure_mode_count == 1009 and settled()
 
-    wait_for(counted, 60)
+    wait_for(counted, 180)
     assert 1 <= recomputes() - before <= 3
 
 
