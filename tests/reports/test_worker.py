@@ -31,8 +31,6 @@ def wait_for(condition, seconds: float = 180.0) -> None:
 def worker():
     """A worker on the default and the reports queue (`celery worker -Q celery,reports`)."""
     queues = [settings.CELERY_TASK_DEFAULT_QUEUE, settings.REPORT_QUEUE]
-    # Tasks queued by earlier tests of this process name rows that are gone.
-    celery_app.control.purge()
     with start_worker(
         celery_app,
         pool="solo",

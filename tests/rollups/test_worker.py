@@ -28,8 +28,6 @@ def wait_for(condition, seconds: float = 120.0) -> None:
 
 @pytest.fixture
 def worker():
-    # Recomputes queued by earlier tests of this process name teams that are gone.
-    celery_app.control.purge()
     with start_worker(
         celery_app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING"
     ) as worker:
