@@ -85,7 +85,5 @@ def broker_down():
     names = ("broker_url", "broker_read_url", "broker_write_url")
     previous = {name: app.conf[name] for name in names}
     app.conf.update({name: "redis://127.0.0.1:1/0" for name in names})
-    app.pool.force_close_all()
     yield
     app.conf.update(previous)
-    app.pool.force_close_all()
