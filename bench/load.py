@@ -19,6 +19,7 @@ import threading
 import time
 
 from bench.data import ensure_register, require_postgres, setup_django
+from bench.results import record
 
 USERS = int(os.environ.get("BENCH_USERS", "50"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
@@ -177,6 +178,17 @@ def main() -> None:
             f"{result['rps']:.0f} req/s, p50 {result['p50']:.0f} ms, p95 {result['p95']:.0f} ms, "
             f"p99 {result['p99']:.0f} ms"
         )
+    record(
+        "load",
+        f"mixed workload, {USERS} users",
+        mixed_result["rps"],
+        "req/s",
+        baseline=trivial["rps"],
+        target="0 errors",
+    )
+    for percentile in ("p50", "p95", "p99"):
+        record("load", f"mixed workload {percentile}", mixed_result[percentile], "ms")
+    record("load", "mixed workload errors", len(mixed_result["errors"]), "", target="0")
     if mixed_result["errors"]:
         print("  first errors:", mixed_result["errors"][:5])
     print(f"  mixed / trivial throughput: {mixed_result['rps'] / trivial['rps']:.2f}")

@@ -11,6 +11,7 @@ import statistics
 import time
 
 from bench.data import require_postgres, setup_django
+from bench.results import record
 
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 TARGET_MS = 300
@@ -116,6 +117,7 @@ def main() -> None:
         ("applications", "/applications/"),
     ):
         took = median_ms(client, url)
+        record("pages", label, took, "ms", baseline=floor, target=f"< {TARGET_MS} ms")
         verdict = "ok" if took < TARGET_MS else "over target"
         print(
             f"  {label}: {took:.0f} ms median ({verdict}: < {TARGET_MS} ms; "

@@ -23,6 +23,7 @@ import time
 import tracemalloc
 
 from bench.data import ensure_register, require_postgres, setup_django
+from bench.results import record
 
 FAILURE_MODES = int(os.environ.get("BENCH_FAILURE_MODES", "1000000"))
 PDF_ROWS = int(os.environ.get("BENCH_PDF_ROWS", "10000"))
@@ -100,6 +101,8 @@ def bench_pdf() -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     discard(run)
+    record("reports", f"PDF of {rows:,} failure modes", elapsed, "s", target="< 60 s")
+    record("reports", "PDF max RSS", max_rss, "MB", target="< 500 MB")
     print(
         f"  PDF of {rows:,} failure modes ({pages:,} pages, {size / 1e6:.1f} MB): "
         f"{elapsed:.1f} s (target < 60 s); peak Python memory {peak / 1e6:.0f} MB, "
@@ -225,6 +228,14 @@ def bench_csv() -> None:
     psql()
     task_seconds = sorted(report() for _ in range(CSV_RUNS))[CSV_RUNS // 2]
     psql_seconds = sorted(psql() for _ in range(CSV_RUNS))[CSV_RUNS // 2]
+    record(
+        "reports",
+        f"CSV report of {CSV_ROWS:,} rows",
+        task_seconds,
+        "s",
+        baseline=psql_seconds,
+        target="<= 2x",
+    )
     print(
         f"  CSV report of {CSV_ROWS:,} failure modes ({report.size / 1e6:.0f} MB): report task "
         f"{task_seconds:.1f} s, psql \\copy {psql_seconds:.1f} s, ratio "
@@ -305,6 +316,7 @@ def bench_import() -> None:
     elapsed = time.perf_counter() - started
     assert result.ok, result.problems[:5]
     assert FailureMode.objects.filter(team=team).count() == IMPORT_ROWS
+    record("reports", f"import of {IMPORT_ROWS:,} rows", elapsed, "s", target="< 60 s")
     print(
         f"  import of a {IMPORT_ROWS:,}-row worksheet ({len(data) / 1e6:.1f} MB CSV): "
         f"{elapsed:.1f} s (target < 60 s); dry run {dry:.1f} s"

@@ -13,6 +13,7 @@ import subprocess
 import time
 
 from bench.data import ensure_register, require_postgres, setup_django
+from bench.results import record
 
 FAILURE_MODES = int(os.environ.get("BENCH_FAILURE_MODES", "1000000"))
 
@@ -77,6 +78,7 @@ def main() -> None:
         f"through psql {bare:.2f} s; ratio {rollup / bare:.2f}x (target <= 1.5x)"
     )
 
+    record("rollups", "rollups of one team", rollup, "s", baseline=bare, target="<= 1.5x")
     one = best_of(lambda: refresh_findings(team.pk), runs=2)
     print(
         f"  findings of one team: {one:.2f} s "
@@ -87,8 +89,10 @@ def main() -> None:
         f"  findings of all {len(team_ids)} teams: {findings_all:.2f} s "
         f"({Finding.objects.filter(team_id__in=team_ids).count():,} findings; target < 10 s)"
     )
+    record("rollups", f"findings of {len(team_ids)} teams", findings_all, "s", target="< 10 s")
     everything = timed(lambda: [rollups.recompute_team(team_id) for team_id in team_ids])
     print(f"  recompute (findings and rollups) of all teams: {everything:.2f} s")
+    record("rollups", "recompute of all teams", everything, "s")
 
 
 if __name__ == "__main__":
