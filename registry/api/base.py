@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from fmea import observability
+from registry.api.representation import FastRepresentationMixin
 from registry.choices import Role
 from registry.models import Membership, StaleEditError, Team
 from registry.querysets import WRITE_ROLES
@@ -75,7 +76,7 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
-class ValidatedModelSerializer(serializers.ModelSerializer):
+class ValidatedModelSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     # Runs the model's full_clean() on API writes: the same validation as forms.
     # (A comment, not a docstring, so that subclasses do not inherit it in the schema.)
 
