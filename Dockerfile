@@ -11,6 +11,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# DejaVu fonts give PDF reports wide Unicode coverage (the fallback fonts are Latin-1).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Runtime dependencies only (requirements.in), at the versions pinned in requirements.lock.
 # Copied before the code so that this layer is reused while only the code changes.
 COPY requirements.in requirements.lock ./
