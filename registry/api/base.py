@@ -217,7 +217,8 @@ class VersionedViewSetMixin:
             self.perform_update(serializer)
         except StaleEditError as exc:
             raise PreconditionFailed() from exc
-        instance.refresh_from_db()
+        # Read back (stored RPN/AP, new version) with the related names in one query.
+        instance = self.get_queryset().get(pk=instance.pk)
         return self.with_etag(Response(self.get_serializer(instance).data), instance)
 
     def perform_create(self, serializer) -> None:
