@@ -12,7 +12,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.utils import timezone
 
 from registry.models import (
@@ -23,6 +23,7 @@ from registry.models import (
     Dependency,
     FailureMode,
     Step,
+    Team,
     TeamRecompute,
     Tier,
 )
@@ -30,11 +31,13 @@ from registry.models import (
 logger = logging.getLogger(__name__)
 
 
-class _QueueOnCommit:
-    """The teams to queue when the current transaction commits (one per transaction)."""
+class _PendingRecomputes:
+    """What the current transaction asks for: the teams to queue when it commits, and
+    the teams it deletes (one per transaction)."""
 
     def __init__(self) -> None:
         self.team_ids: set[int] = set()
+        self.deleted_team_ids: set[int] = set()
 
     def __call__(self) -> None:
         from registry.tasks import recompute_team_task
@@ -51,22 +54,40 @@ class _QueueOnCommit:
                 logger.warning("Could not queue the recompute of team %s", team_id, exc_info=True)
 
 
-def _pending() -> _QueueOnCommit:
+def _pending() -> _PendingRecomputes:
+    """The current transaction's pending recomputes, registered to run when it commits.
+
+    Call only inside an atomic block. A savepoint rolled back with the registration
+    discards it, so a new one is made.
+    """
     connection = transaction.get_connection()
     pending = getattr(connection, "fmea_recompute", None)
-    registered = pending is not None and any(
+    if pending is None or not any(
         callback is pending for _, callback, *_ in connection.run_on_commit
-    )
-    if not registered or not connection.in_atomic_block:
-        pending = _QueueOnCommit()
+    ):
+        pending = _PendingRecomputes()
         connection.fmea_recompute = pending
+        transaction.on_commit(pending)
     return pending
 
 
 def request_recompute(*team_ids: int) -> None:
-    """Mark teams dirty in the current transaction and queue them when it commits."""
+    """Mark teams dirty in the current transaction and queue them when it commits.
+
+    Teams being deleted in the transaction are left alone: their rows cascade away
+    before the team's own row is deleted, and a TeamRecompute row written for them
+    then would break the foreign key when the transaction commits.
+    """
+    team_ids = tuple(team_id for team_id in team_ids if team_id is not None)
+    if not team_ids:
+        return
+    if not transaction.get_connection().in_atomic_block:
+        # Autocommit: the change has committed; mark and queue in a transaction of our own.
+        with transaction.atomic():
+            request_recompute(*team_ids)
+        return
     pending = _pending()
-    new = {team_id for team_id in team_ids if team_id is not None} - pending.team_ids
+    new = set(team_ids) - pending.team_ids - pending.deleted_team_ids
     if not new:
         return
     now = timezone.now()
@@ -74,10 +95,7 @@ def request_recompute(*team_ids: int) -> None:
         [TeamRecompute(team_id=team_id) for team_id in new], ignore_conflicts=True
     )
     TeamRecompute.objects.filter(team_id__in=new).update(dirty=True, requested_at=now)
-    first = not pending.team_ids
     pending.team_ids |= new
-    if first:
-        transaction.on_commit(pending)
 
 
 def team_of(instance) -> list[int]:
@@ -105,6 +123,13 @@ def on_change(sender, instance, **kwargs) -> None:
     request_recompute(*team_of(instance))
 
 
+def on_team_delete(sender, instance: Team, **kwargs) -> None:
+    """Sent before the cascade: nothing of a team being deleted is marked or queued."""
+    pending = _pending()
+    pending.deleted_team_ids.add(instance.pk)
+    pending.team_ids.discard(instance.pk)
+
+
 def on_regions_change(sender, instance, action: str, **kwargs) -> None:
     if action in ("post_add", "post_remove", "post_clear"):
         request_recompute(*team_of(instance))
@@ -129,3 +154,4 @@ def connect() -> None:
         m2m_changed.connect(
             on_regions_change, sender=through, dispatch_uid=f"recompute-m2m-{through.__name__}"
         )
+    pre_delete.connect(on_team_delete, sender=Team, dispatch_uid="recompute-team-delete")

@@ -1,124 +1,359 @@
 """export_register / import_register: a team's register survives a round trip."""
 
+import datetime
 import json
+from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django_celery_beat.models import PeriodicTask
 
-from registry.models import Action, Application, Dependency, FailureMode, Team
+from registry import rollups
+from registry.choices import Role
+from registry.models import (
+    Action,
+    Application,
+    BusinessFunction,
+    Component,
+    Dependency,
+    DrStrategy,
+    FailureMode,
+    Membership,
+    Region,
+    ReportSchedule,
+    RollupSnapshot,
+    Step,
+    Team,
+    Tier,
+)
 from registry.register_backup import SCHEMA_VERSION
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
+User = get_user_model()
+REGISTER = [
+    Membership,
+    BusinessFunction,
+    Application,
+    Step,
+    Component,
+    Dependency,
+    FailureMode,
+    Action,
+    ReportSchedule,
+    RollupSnapshot,
+]
+NOT_COMPARED = {"id", "team", "periodic_task", "history_id"}
 
-def sorted_rows(rows) -> list:
-    return sorted(rows, key=repr)
+
+# --- every row by content and relations, without ids ----------------------------------
+
+
+def name_of(model, pk):
+    """A row named by its content; a deleted one by its last history row."""
+    if pk is None:
+        return None
+    row = model.objects.filter(pk=pk).first()
+    if row is None and hasattr(model, "history"):
+        row = model.history.filter(id=pk).order_by("-history_date", "-history_id").first()
+    if row is None:
+        return None
+    if model is User:
+        return row.username
+    if model is Tier:
+        return row.level
+    if model in (DrStrategy, Region):
+        return row.code
+    if model is Step:
+        return (name_of(Application, row.application_id), row.order)
+    if model is FailureMode:
+        return (name_of(Step, row.step_id), row.mode)
+    if model is Action:
+        return (name_of(FailureMode, row.failure_mode_id), row.description)
+    return row.name
+
+
+def described(row) -> dict:
+    values = {}
+    for f in type(row)._meta.concrete_fields:
+        if f.name in NOT_COMPARED:
+            continue
+        value = getattr(row, f.attname)
+        values[f.name] = name_of(f.related_model, value) if f.is_relation else value
+    if isinstance(row, Application | Component):
+        values["regions"] = sorted(row.regions.values_list("code", flat=True))
+    if isinstance(row, ReportSchedule):
+        values["applications"] = [name_of(Application, pk) for pk in row.applications]
+    return values
+
+
+def history_of(model, team: Team):
+    if model in (Application, FailureMode):
+        return model.history.filter(team_id=team.pk)
+    parent, name = (Application, "application") if model is Step else (FailureMode, "failure_mode")
+    return model.history.filter(**{f"{name}_id__in": history_of(parent, team).values("id")})
 
 
 def content(team: Team) -> dict:
-    """Every row of the team by content and relations, without ids."""
-    return {
-        "applications": sorted_rows(
-            (
-                a.name,
-                a.tier.level,
-                a.dr_strategy.code,
-                a.data_residency,
-                a.owner,
-                a.business_function.name if a.business_function else None,
-                tuple(sorted(a.regions.values_list("code", flat=True))),
-            )
-            for a in Application.objects.filter(team=team)
-        ),
-        "steps": sorted_rows(
-            (s.application.name, s.order, s.name, s.rto_seconds)
-            for s in team.applications.model.objects.none()
-            .model.objects.filter(team=team)
-            .first()
-            .steps.model.objects.filter(application__team=team)
-        ),
-        "dependencies": sorted_rows(
-            (
-                d.step.name if d.step else None,
-                d.dependant_component.name if d.dependant_component else None,
-                d.component.name,
-                d.hard,
-            )
-            for d in Dependency.objects.filter(component__team=team)
-        ),
-        "failure_modes": sorted_rows(
-            (
-                f.step.name,
-                f.mode,
-                f.component.name if f.component else None,
-                f.severity,
-                f.probability,
-                f.detectability,
-                f.rpn,
-                f.action_priority,
-                f.status,
-                f.created_at.isoformat(),
-            )
-            for f in FailureMode.objects.filter(team=team)
-        ),
-        "actions": sorted_rows(
-            (a.failure_mode.mode, a.description, a.owner, str(a.due_date), a.status)
-            for a in Action.objects.filter(failure_mode__team=team)
-        ),
-        "history": sorted_rows(
-            (h.mode, h.severity, h.history_type)
-            for h in FailureMode.history.filter(team_id=team.pk)
-        ),
+    """Every row of the team (history included) by content and relations, without ids."""
+    rows = {
+        model.__name__: sorted(
+            (described(row) for row in model.objects.filter(**{team_path(model): team})),
+            key=repr,
+        )
+        for model in REGISTER
     }
+    for model in (Application, Step, FailureMode, Action):
+        rows[f"{model.__name__} history"] = sorted(
+            ({"object": name_of(model, r.id), **described(r)} for r in history_of(model, team)),
+            key=repr,
+        )
+    return rows
 
 
-def test_the_demo_team_survives_export_and_restore(tmp_path):
-    """Restored as a new team, every row matches the original (ids aside)."""
+def team_path(model) -> str:
+    return {
+        Step: "application__team",
+        Dependency: "component__team",
+        Action: "failure_mode__team",
+    }.get(model, "team")
+
+
+def beat_entries(team: Team) -> list[tuple]:
+    """Each schedule's beat entry: it fires this schedule, on its crontab, if enabled."""
+    entries = []
+    for schedule in ReportSchedule.objects.filter(team=team).select_related("periodic_task"):
+        task = schedule.periodic_task
+        crontab = task.crontab
+        assert json.loads(task.kwargs) == {"schedule_id": schedule.pk}
+        fields = (crontab.minute, crontab.hour, crontab.day_of_month)
+        entries.append((schedule.name, task.task, task.enabled, " ".join(fields)))
+    return sorted(entries)
+
+
+# --- the demo team, with schedules, memberships, changes and deletions ------------------
+
+
+@pytest.fixture
+def demo() -> Team:
     call_command("seed_demo", verbosity=0)
-    demo = Team.objects.get(slug="demo")
-    backup = tmp_path / "demo.json"
-    call_command("export_register", "--team", "demo", "--output", str(backup))
-    document = json.loads(backup.read_text())
+    team = Team.objects.get(slug="demo")
+    owner = User.objects.get(username="demo")
+    bob, carol = UserFactory(username="bob"), UserFactory(username="carol")
+    Membership.objects.create(team=team, user=bob, role=Role.EDITOR)
+    Membership.objects.create(team=team, user=carol, role=Role.VIEWER)
+    order = Application.objects.get(team=team, name="Order processing")
+    ReportSchedule.objects.create(
+        team=team,
+        name="Weekly tier 1",
+        crontab="0 7 * * 1",
+        recipients="risk@example.com, cto@example.com",
+        tiers=[1],
+        applications=[order.pk],
+        statuses=["open"],
+        min_rpn=100,
+        created_by=owner,
+    )
+    ReportSchedule.objects.create(
+        team=team,
+        name="Monthly",
+        format="csv",
+        crontab="30 6 1 * *",
+        recipients="audit@example.com",
+        enabled=False,
+    )
+    # History: a change, a review, a sign-off, and deleted rows whose history remains.
+    failure_mode = FailureMode.objects.filter(team=team).order_by("pk").first()
+    failure_mode.severity, failure_mode.updated_by = 9, bob
+    failure_mode.save()
+    Step.objects.get(application=order, name="Pay").mark_reviewed(bob)
+    corruption = FailureMode.objects.get(team=team, mode__startswith="Silent data corruption")
+    corruption.sign_off_review(owner)
+    FailureMode.objects.get(team=team, mode="TLS certificate expires").delete()  # and its action
+    Step.objects.get(name="Build daily reports").delete()
+    rollups.nightly(datetime.date(2026, 11, 26))
+    return team
+
+
+def export(tmp_path, slug: str = "demo") -> tuple:
+    backup = tmp_path / f"{slug}.json"
+    call_command("export_register", "--team", slug, "--output", str(backup))
+    return backup, json.loads(backup.read_text())
+
+
+def restore(*args) -> str:
+    out = StringIO()
+    call_command("import_register", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_demo_team_survives_export_and_restore_as_a_copy(demo, tmp_path):
+    """Restored beside the original, every row matches (ids aside); the copy's
+    schedules are disabled, so that the recipients do not get every report twice."""
+    backup, document = export(tmp_path)
     assert document["schema_version"] == SCHEMA_VERSION
-    call_command("import_register", str(backup), "--name", "Demo copy", "--slug", "demo-copy")
-    copy = Team.objects.get(slug="demo-copy")
-    assert content(copy) == content(demo)
-    assert len(content(copy)["failure_modes"]) == 10
-
-
-def test_restoring_into_an_empty_database(tmp_path):
-    """Export, empty the register, restore: the same content comes back."""
-    call_command("seed_demo", verbosity=0)
-    demo = Team.objects.get(slug="demo")
     before = content(demo)
-    backup = tmp_path / "demo.json"
-    call_command("export_register", "--team", "demo", "--output", str(backup))
-    demo.delete()
-    call_command("import_register", str(backup))
-    assert content(Team.objects.get(slug="demo")) == before
+    output = restore(str(backup), "--name", "Demo copy", "--slug", "demo-copy")
+    copy = Team.objects.get(slug="demo-copy")
+    expected = {**before}
+    expected["ReportSchedule"] = sorted(
+        ({**row, "enabled": False} for row in before["ReportSchedule"]), key=repr
+    )
+    assert content(copy) == expected
+    assert content(demo) == before
+    assert "'Weekly tier 1' (the original team is in this database" in output
+    assert beat_entries(copy) == [
+        ("Monthly", "registry.run_report_schedule", False, "30 6 1"),
+        ("Weekly tier 1", "registry.run_report_schedule", False, "0 7 *"),
+    ]
+    assert beat_entries(demo) == [
+        ("Monthly", "registry.run_report_schedule", False, "30 6 1"),
+        ("Weekly tier 1", "registry.run_report_schedule", True, "0 7 *"),
+    ]
 
 
-def test_a_newer_schema_version_is_refused_and_nothing_is_written(tmp_path):
-    call_command("seed_demo", verbosity=0)
-    backup = tmp_path / "demo.json"
-    call_command("export_register", "--team", "demo", "--output", str(backup))
-    document = json.loads(backup.read_text())
+@pytest.mark.django_db(transaction=True)  # flush TRUNCATEs: not inside a test's transaction
+def test_restoring_into_an_empty_database(demo, tmp_path):
+    """Export, empty the database, restore: the same rows come back, schedules as they
+    were, and the memberships of users this database has."""
+    backup, _ = export(tmp_path)
+    before = content(demo)
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("load_reference_data", verbosity=0)
+    for username in ("demo", "bob"):  # carol has no account here
+        UserFactory(username=username)
+    output = restore(str(backup))
+    restored = Team.objects.get(slug="demo")
+    expected = {**before}
+    expected["Membership"] = [row for row in before["Membership"] if row["user"] != "carol"]
+    assert content(restored) == expected
+    assert len(expected["Membership"]) == 2
+    assert len(expected["FailureMode history"]) > len(expected["FailureMode"])
+    assert "carol (viewer)" in output
+    assert beat_entries(restored) == [
+        ("Monthly", "registry.run_report_schedule", False, "30 6 1"),
+        ("Weekly tier 1", "registry.run_report_schedule", True, "0 7 *"),
+    ]
+
+
+def test_the_history_of_deleted_rows_keeps_ids_no_new_row_gets(demo, tmp_path):
+    """A failure mode created after the restore starts with a history of its own."""
+    backup, _ = export(tmp_path)
+    restore(str(backup), "--name", "Demo copy", "--slug", "demo-copy")
+    copy = Team.objects.get(slug="demo-copy")
+    deleted = FailureMode.history.filter(team_id=copy.pk, history_type="-")
+    assert [record.mode for record in deleted] == ["TLS certificate expires"]
+    step = Step.objects.filter(application__team=copy).first()
+    new = FailureMode.objects.create(
+        step=step, mode="New", severity=1, probability=1, detectability=1
+    )
+    assert new.pk > deleted[0].id
+    assert list(new.history.values_list("history_type", flat=True)) == ["+"]
+
+
+def test_a_version_1_backup_is_still_read(demo, tmp_path):
+    """Version 1 had no memberships, schedules, snapshots or row versions, and named
+    history references by column with the exporting database's ids."""
+    _, document = export(tmp_path)
+    document["schema_version"] = 1
+    for section in ("memberships", "report_schedules", "rollup_snapshots"):
+        del document[section]
+    for section in ("failure_modes", "actions"):
+        for row in document[section]:
+            del row["version"]
+    for section, model in (
+        ("applications", Application),
+        ("steps", Step),
+        ("failure_modes", FailureMode),
+        ("actions", Action),
+    ):
+        records = {(r.id, r.history_date.isoformat()): r for r in model.history.all()}
+        for row in document[f"{section}_history"]:
+            record = records[row["id"], row["history_date"]]
+            for f in model.history.model._meta.concrete_fields:
+                if f.is_relation and f.name != "history_user":
+                    row.pop(f.name, None)
+                    row[f.attname] = getattr(record, f.attname)
+    backup = tmp_path / "v1.json"
+    backup.write_text(json.dumps(document))
+    restore(str(backup), "--name", "Demo v1", "--slug", "demo-v1")
+    copy = Team.objects.get(slug="demo-v1")
+    restored, original = content(copy), content(demo)
+    assert restored["Application"] == original["Application"]
+    assert restored["Dependency"] == original["Dependency"]
+    assert len(restored["FailureMode history"]) == len(original["FailureMode history"])
+    assert {row["object"] for row in restored["FailureMode history"]} == {
+        row["object"] for row in original["FailureMode history"]
+    }
+    assert restored["Membership"] == restored["ReportSchedule"] == []
+
+
+def test_a_newer_schema_version_is_refused_and_nothing_is_written(demo, tmp_path):
+    backup, document = export(tmp_path)
     document["schema_version"] = SCHEMA_VERSION + 1
     backup.write_text(json.dumps(document))
-    with pytest.raises(CommandError, match="schema version"):
-        call_command("import_register", str(backup), "--slug", "other", "--name", "Other")
+    with pytest.raises(CommandError, match=f"schema version {SCHEMA_VERSION + 1}.*Upgrade"):
+        restore(str(backup), "--slug", "other", "--name", "Other")
     assert not Team.objects.filter(slug="other").exists()
 
 
-def test_a_broken_document_writes_nothing(tmp_path):
-    """A rating of 11 in the last failure mode aborts the whole restore."""
-    call_command("seed_demo", verbosity=0)
-    backup = tmp_path / "demo.json"
-    call_command("export_register", "--team", "demo", "--output", str(backup))
-    document = json.loads(backup.read_text())
-    document["failure_modes"][-1]["severity"] = 11
+def counts() -> tuple:
+    return (
+        Team.objects.count(),
+        Membership.objects.count(),
+        FailureMode.history.count(),
+        Action.history.count(),
+        ReportSchedule.objects.count(),
+        PeriodicTask.objects.count(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        (lambda d: d["failure_modes"][-1].update(severity=11), "failure_modes row"),
+        (lambda d: d["actions"][-1].update(failure_mode=999999), "not in the backup"),
+        (lambda d: d["applications"][0].update(tier=42), "unknown tier 42"),
+        (lambda d: d["steps"][0].update(colour="red"), r"unknown fields \['colour'\]"),
+        (lambda d: d.update(steps={"id": 1}), "steps: expected a list"),
+        (lambda d: d.update(team=None), "name and slug are missing"),
+        (lambda d: d["report_schedules"][-1].update(crontab="every day"), "report_schedules"),
+        (
+            lambda d: d["actions_history"][-1].update(history_date="yesterday"),
+            "actions_history row",
+        ),
+        (lambda d: d["actions_history"][-1].update(history_type="?"), "actions_history row"),
+    ],
+    ids=[
+        "rating",
+        "reference",
+        "tier",
+        "field",
+        "section",
+        "team",
+        "schedule",
+        "history date",
+        "history type",
+    ],
+)
+def test_a_broken_document_gives_a_clear_error_and_writes_nothing(
+    demo, tmp_path, breakage, message
+):
+    backup, document = export(tmp_path)
+    breakage(document)
     backup.write_text(json.dumps(document))
-    teams = Team.objects.count()
-    with pytest.raises(CommandError, match="failure_modes row"):
-        call_command("import_register", str(backup), "--slug", "broken", "--name", "Broken")
-    assert Team.objects.count() == teams
+    before = counts()
+    with pytest.raises(CommandError, match=f"Nothing was restored. .*{message}"):
+        restore(str(backup), "--slug", "broken", "--name", "Broken")
+    assert counts() == before
+
+
+@pytest.mark.parametrize("text", ["{not json", "[1, 2]", '{"schema_version": "2"}'])
+def test_a_file_that_is_no_backup_is_refused(tmp_path, text):
+    backup = tmp_path / "bad.json"
+    backup.write_text(text)
+    with pytest.raises(CommandError, match=r"Cannot read|Not a register backup"):
+        restore(str(backup))
+    assert not Team.objects.exists()

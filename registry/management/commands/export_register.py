@@ -23,6 +23,12 @@ class Command(BaseCommand):
         if output:
             with open(output, "w", encoding="utf-8") as handle:
                 json.dump(document, handle, indent=1)
-            self.stderr.write(f"Wrote the register of {team_obj} to {output}.")
+            self.stderr.write(
+                f"Wrote the register of {team_obj} to {output}: "
+                f"{len(document['applications'])} applications, "
+                f"{len(document['failure_modes'])} failure modes, "
+                f"{len(document['memberships'])} memberships, "
+                f"{len(document['report_schedules'])} report schedules."
+            )
         else:
             json.dump(document, sys.stdout, indent=1)
