@@ -164,7 +164,8 @@ def structural_findings(team_id: int, now) -> list[FindingData]:
 # A register can hold many flagged failure modes; these rules are INSERT ... SELECT ...
 # ON CONFLICT statements, so their cost is one query each, whatever the row count.
 
-# Kinds computed in Python by registry.resilience; the others are INSERT ... SELECT.
+# Kinds about single rows, stored by INSERT ... SELECT; the others, about the set-up,
+# are computed in Python by registry.resilience.
 ROW_KINDS = {
     FindingKind.UNMITIGATED_HIGH_RISK,
     FindingKind.MANAGEMENT_REVIEW_MISSING,

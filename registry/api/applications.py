@@ -8,6 +8,8 @@ RPN, a step's effective objectives) are computed by the database with annotate()
 
 from __future__ import annotations
 
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models.functions import Coalesce
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -102,7 +104,37 @@ def region_codes_field(help_text: str) -> StrictSlugRelatedField:
     )
 
 
+def reference_with_name(
+    reference: str,
+    queryset: models.QuerySet,
+    help_text: str,
+    name_help_text: str,
+    *,
+    optional: bool = False,
+) -> tuple[TeamScopedRelatedField, serializers.CharField]:
+    """A team-scoped related id and, read-only beside it, the related row's name: declare
+    them as `<reference>, <reference>_name = reference_with_name("<reference>", ...)`.
+    An optional reference may be null or left out, and then its name is null."""
+    related_kwargs = {"required": False, "allow_null": True} if optional else {}
+    name_kwargs = {"default": None, "allow_null": True} if optional else {}
+    return (
+        TeamScopedRelatedField(queryset=queryset, help_text=help_text, **related_kwargs),
+        serializers.CharField(
+            source=f"{reference}.name", read_only=True, help_text=name_help_text, **name_kwargs
+        ),
+    )
+
+
 # --- shared serializer and view-set behaviour ---------------------------------------
+
+
+def reports_violation(error: DjangoValidationError, constraint: models.UniqueConstraint) -> bool:
+    """Whether one of full_clean()'s errors is `constraint` violated: Django words it with
+    the constraint's own message when it has one, else as a unique_together error that
+    names the constraint's fields."""
+    if error.code == "unique_together":
+        return (error.params or {}).get("unique_check") == constraint.fields
+    return error.message == constraint.get_violation_error_message()
 
 
 class RegisterSerializer(ValidatedModelSerializer):
@@ -110,7 +142,11 @@ class RegisterSerializer(ValidatedModelSerializer):
     (DRF's generated unique-together validators are replaced: they answer under
     `non_field_errors` with the raw field names)."""
 
-    #: (fields, error field, message) per unique rule of the model.
+    # The docstring is also the schema's description of every subclass. The unique
+    # constraints are checked once, by the model's full_clean(), which answers a
+    # violation under `non_field_errors`; validate() answers it on the rule's field.
+
+    #: (fields of one of the model's unique constraints, error field, message).
     unique_rules: tuple[tuple[tuple[str, ...], str, str], ...] = ()
 
     def current(self, attrs: dict, name: str):
@@ -119,21 +155,32 @@ class RegisterSerializer(ValidatedModelSerializer):
             return attrs[name]
         return getattr(self.instance, name, None) if self.instance is not None else None
 
-    def check_unique(self, attrs: dict) -> None:
-        model = self.Meta.model
-        for fields, error_field, message in self.unique_rules:
-            values = {name: self.current(attrs, name) for name in fields}
-            if any(value is None for value in values.values()):
-                continue
-            duplicates = model._default_manager.filter(**values)
-            if self.instance is not None:
-                duplicates = duplicates.exclude(pk=self.instance.pk)
-            if duplicates.exists():
-                raise serializers.ValidationError({error_field: [message]})
-
     def validate(self, attrs: dict) -> dict:
-        self.check_unique(attrs)
-        return super().validate(attrs)
+        try:
+            return super().validate(attrs)
+        except serializers.ValidationError as exc:
+            rule = self.violated_rule(exc.__cause__)
+            if rule is None:
+                raise
+            error_field, message = rule
+            # A duplicate is answered on its own, without the model's other errors.
+            raise serializers.ValidationError({error_field: [message]}) from exc
+
+    def violated_rule(self, error: BaseException | None) -> tuple[str, str] | None:
+        """(error field, message) of the first unique rule whose constraint `error` (the
+        full_clean() error that model validation raised from) reports violated."""
+        if not isinstance(error, DjangoValidationError) or not hasattr(error, "error_dict"):
+            return None
+        reported = error.error_dict.get(NON_FIELD_ERRORS, [])
+        constraints = {
+            constraint.fields: constraint
+            for constraint in self.Meta.model._meta.constraints
+            if isinstance(constraint, models.UniqueConstraint)
+        }
+        for fields, error_field, message in self.unique_rules:
+            if any(reports_violation(each, constraints[fields]) for each in reported):
+                return error_field, message
+        return None
 
 
 class RegisterViewSet(TeamScopedViewSet):
@@ -187,18 +234,12 @@ class BusinessFunctionViewSet(RegisterViewSet):
 
 class ApplicationSerializer(RegisterSerializer):
     team = MemberTeamField(help_text="Id of the team that owns it; one of your teams.")
-    business_function = TeamScopedRelatedField(
-        queryset=BusinessFunction.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="Id of the business function it delivers (same team), or null.",
-    )
-    business_function_name = serializers.CharField(
-        source="business_function.name",
-        read_only=True,
-        default=None,
-        allow_null=True,
-        help_text="The business function's name, or null.",
+    business_function, business_function_name = reference_with_name(
+        "business_function",
+        BusinessFunction.objects.all(),
+        "Id of the business function it delivers (same team), or null.",
+        "The business function's name, or null.",
+        optional=True,
     )
     tier_level = serializers.IntegerField(
         read_only=True, help_text="Level of the tier (1 is the most critical)."
@@ -288,11 +329,11 @@ class ApplicationViewSet(RegisterViewSet):
 
 
 class StepSerializer(RegisterSerializer):
-    application = TeamScopedRelatedField(
-        queryset=Application.objects.all(), help_text="Id of the application."
-    )
-    application_name = serializers.CharField(
-        source="application.name", read_only=True, help_text="The application's name."
+    application, application_name = reference_with_name(
+        "application",
+        Application.objects.all(),
+        "Id of the application.",
+        "The application's name.",
     )
     tier_level = serializers.IntegerField(
         read_only=True, help_text="Level of the application's tier."
@@ -406,18 +447,12 @@ class StepViewSet(RegisterViewSet):
 
 class ComponentSerializer(RegisterSerializer):
     team = MemberTeamField(help_text="Id of the team that owns it; one of your teams.")
-    application = TeamScopedRelatedField(
-        queryset=Application.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="Id of the team's application this component is (kind application), or null.",
-    )
-    application_name = serializers.CharField(
-        source="application.name",
-        read_only=True,
-        default=None,
-        allow_null=True,
-        help_text="The linked application's name, or null.",
+    application, application_name = reference_with_name(
+        "application",
+        Application.objects.all(),
+        "Id of the team's application this component is (kind application), or null.",
+        "The linked application's name, or null.",
+        optional=True,
     )
     regions = region_codes_field("Codes of the regions it runs in; each is a parallel replica.")
 
@@ -476,37 +511,25 @@ class DependencySerializer(RegisterSerializer):
     team = serializers.IntegerField(
         source="component.team_id", read_only=True, help_text="The components' team."
     )
-    step = TeamScopedRelatedField(
-        queryset=Step.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="Id of the dependant step; give this or dependant_component.",
+    step, step_name = reference_with_name(
+        "step",
+        Step.objects.all(),
+        "Id of the dependant step; give this or dependant_component.",
+        "The step's name, or null.",
+        optional=True,
     )
-    step_name = serializers.CharField(
-        source="step.name",
-        read_only=True,
-        default=None,
-        allow_null=True,
-        help_text="The step's name, or null.",
+    dependant_component, dependant_component_name = reference_with_name(
+        "dependant_component",
+        Component.objects.all(),
+        "Id of the dependant component; give this or step.",
+        "The dependant component's name, or null.",
+        optional=True,
     )
-    dependant_component = TeamScopedRelatedField(
-        queryset=Component.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="Id of the dependant component; give this or step.",
-    )
-    dependant_component_name = serializers.CharField(
-        source="dependant_component.name",
-        read_only=True,
-        default=None,
-        allow_null=True,
-        help_text="The dependant component's name, or null.",
-    )
-    component = TeamScopedRelatedField(
-        queryset=Component.objects.all(), help_text="Id of the component that is needed."
-    )
-    component_name = serializers.CharField(
-        source="component.name", read_only=True, help_text="The needed component's name."
+    component, component_name = reference_with_name(
+        "component",
+        Component.objects.all(),
+        "Id of the component that is needed.",
+        "The needed component's name.",
     )
 
     unique_rules = (

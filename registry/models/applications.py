@@ -28,6 +28,24 @@ def check_same_team(errors: dict, field: str, related, team_id: int | None) -> N
         errors[field] = "Choose one of your team's own records."
 
 
+def check_team_kept(errors: dict, instance: models.Model, field: str, team_path: str) -> None:
+    """Record a validation error when a saved row would change team.
+
+    What hangs off the row (steps, failure modes, dependencies) was made in its team;
+    moving the row alone would link two teams' registers.
+    """
+    if instance.pk is None:
+        return
+    stored = (
+        type(instance)._default_manager.filter(pk=instance.pk).values_list(team_path, flat=True)
+    ).first()
+    if stored is not None and stored != instance.team_id:
+        name = instance._meta.verbose_name
+        errors[field] = (
+            f"A {name} cannot move to another team: what depends on it belongs to this one."
+        )
+
+
 class BusinessFunction(TimeStampedModel):
     """What the business does, e.g. "Process purchase transactions"."""
 
@@ -50,6 +68,12 @@ class BusinessFunction(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        check_team_kept(errors, self, "team", "team_id")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Application(TimeStampedModel):
@@ -98,6 +122,7 @@ class Application(TimeStampedModel):
     def clean(self) -> None:
         errors: dict[str, str] = {}
         check_same_team(errors, "business_function", self.business_function, self.team_id)
+        check_team_kept(errors, self, "team", "team_id")
         if errors:
             raise ValidationError(errors)
 
@@ -178,6 +203,7 @@ class Step(TimeStampedModel):
                 "A step may only raise its tier's availability target "
                 f"({tier.availability_target} %), not lower it."
             )
+        check_team_kept(errors, self, "application", "application__team_id")
         if errors:
             raise ValidationError(errors)
 
@@ -258,6 +284,7 @@ class Component(TimeStampedModel):
     def clean(self) -> None:
         errors: dict[str, str] = {}
         check_same_team(errors, "application", self.application, self.team_id)
+        check_team_kept(errors, self, "team", "team_id")
         if errors:
             raise ValidationError(errors)
 

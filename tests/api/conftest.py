@@ -1,4 +1,5 @@
 import pytest
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 
@@ -12,3 +13,9 @@ def api():
             return self
 
     return Client()
+
+
+@pytest.fixture
+def reference_data(db):
+    """Tiers, DR strategies, regions and rating scales, as `load_reference_data` ships them."""
+    call_command("load_reference_data", verbosity=0)

@@ -2,14 +2,10 @@
 (every refused request changes nothing), cross-team references, validation messages,
 filters, and list queries that do not grow with the page size."""
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
+from django.db.models import UniqueConstraint
 
 from registry.api import applications as api_module
 from registry.choices import Role
@@ -20,16 +16,8 @@ from registry.filtersets import (
     DependencyFilterSet,
     StepFilterSet,
 )
-from registry.models import (
-    Application,
-    BusinessFunction,
-    Component,
-    Dependency,
-    DrStrategy,
-    Region,
-    Step,
-    Tier,
-)
+from registry.models import Application, BusinessFunction, DrStrategy, Region, Step, Tier
+from tests.api.matrix import PermissionMatrix, Resource, assert_list_queries_are_flat, snapshot
 from tests.factories import (
     ApplicationFactory,
     BusinessFunctionFactory,
@@ -40,39 +28,7 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
-
-REGISTER_MODELS = (
-    BusinessFunction,
-    Application,
-    Application.regions.through,
-    Step,
-    Component,
-    Component.regions.through,
-    Dependency,
-)
-
-
-@pytest.fixture(autouse=True)
-def reference_data(db):
-    call_command("load_reference_data", verbosity=0)
-
-
-@pytest.fixture
-def client():
-    return APIClient()
-
-
-def as_user(client, user):
-    client.force_authenticate(user)
-    return client
-
-
-def snapshot() -> dict:
-    """Every register row, to show that a refused request changed nothing."""
-    return {
-        model._meta.label: list(model.objects.order_by("pk").values()) for model in REGISTER_MODELS
-    }
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
 
 def tier(level: int) -> Tier:
@@ -85,188 +41,77 @@ def application(team, **kwargs) -> Application:
     return ApplicationFactory(team=team, **kwargs)
 
 
-# --- the resources under the generic CRUD and permission tests -----------------------
+# --- the resources under the permission matrix -------------------------------------
 
 
-@dataclass
-class Resource:
-    name: str
-    path: str
-    model: type
+class BusinessFunctions(Resource):
+    name = "business-functions"
+    path = "/api/v1/business-functions/"
+    model = BusinessFunction
 
     def make(self, team):
-        """One of the team's rows."""
-        if self.name == "business-functions":
-            return BusinessFunctionFactory(team=team, name="Take payments", priority=1)
-        if self.name == "applications":
-            return application(team, name="Shop", owner="Web team")
+        return BusinessFunctionFactory(team=team, name="Take payments", priority=1)
+
+    def payload(self, team) -> dict:
+        return {"team": team.pk, "name": "Ship orders", "description": "", "priority": 2}
+
+    def change(self) -> dict:
+        return {"priority": 5}
+
+
+class Applications(Resource):
+    name = "applications"
+    path = "/api/v1/applications/"
+    model = Application
+
+    def make(self, team):
+        return application(team, name="Shop", owner="Web team")
+
+    def payload(self, team) -> dict:
+        return {
+            "team": team.pk,
+            "name": "Checkout",
+            "tier": tier(2).pk,
+            "dr_strategy": "warm_standby",
+            "regions": ["eu-west-1", "eu-central-1"],
+            "data_residency": "EU",
+            "owner": "Payments",
+        }
+
+    def change(self) -> dict:
+        return {"owner": "Platform team"}
+
+
+class Steps(Resource):
+    name = "steps"
+    path = "/api/v1/steps/"
+    model = Step
+    reference = "application"
+
+    def make(self, team):
         return StepFactory(application=application(team), order=1, name="Browse")
 
     def payload(self, team) -> dict:
-        """A valid body creating (POST) or replacing (PUT) a row of the team."""
-        if self.name == "business-functions":
-            return {"team": team.pk, "name": "Ship orders", "description": "", "priority": 2}
-        if self.name == "applications":
-            return {
-                "team": team.pk,
-                "name": "Checkout",
-                "tier": tier(2).pk,
-                "dr_strategy": "warm_standby",
-                "regions": ["eu-west-1", "eu-central-1"],
-                "data_residency": "EU",
-                "owner": "Payments",
-            }
         return {"application": application(team).pk, "order": 2, "name": "Pay"}
 
     def change(self) -> dict:
-        """A valid PATCH body and the column it changes."""
-        if self.name == "business-functions":
-            return {"priority": 5}
-        if self.name == "applications":
-            return {"owner": "Platform team"}
         return {"name": "Browse the catalogue"}
 
-    def url(self, obj=None) -> str:
-        return self.path if obj is None else f"{self.path}{obj.pk}/"
+    def moved_to(self, team) -> dict:
+        return {"application": application(team).pk}
 
 
-RESOURCES = [
-    Resource("business-functions", "/api/v1/business-functions/", BusinessFunction),
-    Resource("applications", "/api/v1/applications/", Application),
-    Resource("steps", "/api/v1/steps/", Step),
-]
-
-
-@pytest.fixture(params=RESOURCES, ids=lambda resource: resource.name)
-def resource(request):
-    return request.param
-
-
-@pytest.mark.parametrize("persona", ["alice", "bob"])
-def test_owners_and_editors_create_read_update_and_delete(
-    client, request, resource, team_a, persona
-):
-    user = request.getfixturevalue(persona)
-    api = as_user(client, user)
-
-    response = api.post(resource.url(), resource.payload(team_a))
-    assert response.status_code == 201, response.data
-    created = resource.model.objects.get(pk=response.data["id"])
-
-    response = api.get(resource.url(created))
-    assert response.status_code == 200
-    assert response.data["id"] == created.pk
-    assert created.pk in [row["id"] for row in api.get(resource.url()).data["results"]]
-
-    change = resource.change()
-    response = api.patch(resource.url(created), change)
-    assert response.status_code == 200, response.data
-    created.refresh_from_db()
-    for field, value in change.items():
-        assert response.data[field] == value
-        assert getattr(created, field) == value
-
-    body = resource.payload(team_a)
-    body["name"] = "Replaced"
-    response = api.put(resource.url(created), body)
-    assert response.status_code == 200, response.data
-    created.refresh_from_db()
-    assert created.name == "Replaced"
-
-    response = api.delete(resource.url(created))
-    assert response.status_code == 204
-    assert not resource.model.objects.filter(pk=created.pk).exists()
-
-
-@pytest.mark.parametrize("persona", ["alice", "bob", "victor"])
-def test_members_read_their_teams_rows(client, request, resource, team_a, persona):
-    obj = resource.make(team_a)
-    api = as_user(client, request.getfixturevalue(persona))
-    assert [row["id"] for row in api.get(resource.url()).data["results"]] == [obj.pk]
-    response = api.get(resource.url(obj))
-    assert response.status_code == 200
-    assert response.data["id"] == obj.pk
-
-
-def test_another_team_never_sees_the_rows(client, resource, team_a, team_b, charlie):
-    obj = resource.make(team_a)
-    own = resource.make(team_b)
-    api = as_user(client, charlie)
-    assert [row["id"] for row in api.get(resource.url()).data["results"]] == [own.pk]
-    assert api.get(resource.url(obj)).status_code == 404
-
-
-@pytest.mark.parametrize(("persona", "expected"), [("victor", 403), ("charlie", 404), (None, 401)])
-@pytest.mark.parametrize("method", ["patch", "put", "delete"])
-def test_refused_writes_change_nothing(
-    client, request, resource, team_a, team_b, method, persona, expected
-):
-    """A viewer is refused (403), another team does not find the row (404), and an
-    anonymous caller must authenticate (401); the database stays as it was."""
-    obj = resource.make(team_a)
-    body = {"patch": resource.change(), "put": resource.payload(team_a), "delete": None}[method]
-    if persona:
-        as_user(client, request.getfixturevalue(persona))
-    before = snapshot()
-    response = getattr(client, method)(resource.url(obj), body)
-    assert response.status_code == expected
-    assert snapshot() == before
-
-
-@pytest.mark.parametrize(("persona", "expected"), [("victor", 403), ("charlie", 400), (None, 401)])
-def test_refused_creates_write_nothing(
-    client, request, resource, team_a, team_b, persona, expected
-):
-    """Team A's id in charlie's body reads as "does not exist": a 400 that reveals
-    nothing."""
-    if persona:
-        as_user(client, request.getfixturevalue(persona))
-    body = resource.payload(team_a)
-    before = snapshot()
-    response = client.post(resource.url(), body)
-    assert response.status_code == expected
-    assert snapshot() == before
-    if expected == 400:
-        reference = "application" if resource.name == "steps" else "team"
-        assert "does not exist" in str(response.data[reference])
-
-
-def test_anonymous_reads_are_refused(client, resource, team_a):
-    obj = resource.make(team_a)
-    assert client.get(resource.url()).status_code == 401
-    assert client.get(resource.url(obj)).status_code == 401
-
-
-def test_moving_a_row_needs_the_write_role_in_the_new_team(client, resource, team_a, bob):
-    """Bob edits team A but only views team C: he cannot move a row into team C."""
-    team_c = TeamFactory(name="Team C", slug="team-c")
-    MembershipFactory(team=team_c, user=bob, role=Role.VIEWER)
-    obj = resource.make(team_a)
-    if resource.name == "steps":
-        body = {"application": application(team_c).pk}
-    else:
-        body = {"team": team_c.pk}
-    before = snapshot()
-    response = as_user(client, bob).patch(resource.url(obj), body)
-    assert response.status_code == 403
-    assert snapshot() == before
-
-
-def test_a_superuser_sees_every_team(client, resource, team_a, team_b):
-    rows = {resource.make(team_a).pk, resource.make(team_b).pk}
-    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
-    assert {row["id"] for row in as_user(client, admin).get(resource.url()).data["results"]} == (
-        rows
-    )
+class TestPermissionMatrix(PermissionMatrix):
+    resources = (BusinessFunctions(), Applications(), Steps())
 
 
 # --- business functions -------------------------------------------------------------
 
 
-def test_a_duplicate_business_function_name_is_a_400_on_name(client, alice, team_a):
+def test_a_duplicate_business_function_name_is_a_400_on_name(api, alice, team_a):
     BusinessFunctionFactory(team=team_a, name="Take payments")
     before = snapshot()
-    response = as_user(client, alice).post(
+    response = api.as_user(alice).post(
         "/api/v1/business-functions/", {"team": team_a.pk, "name": "Take payments"}
     )
     assert response.status_code == 400
@@ -274,18 +119,18 @@ def test_a_duplicate_business_function_name_is_a_400_on_name(client, alice, team
     assert snapshot() == before
 
 
-def test_business_functions_filter_by_team(client, team_a, team_b):
+def test_business_functions_filter_by_team(api, team_a, team_b):
     admin = UserFactory(username="root", is_superuser=True)
     BusinessFunctionFactory(team=team_a, name="A")
     BusinessFunctionFactory(team=team_b, name="B")
-    response = as_user(client, admin).get("/api/v1/business-functions/", {"team": team_b.pk})
+    response = api.as_user(admin).get("/api/v1/business-functions/", {"team": team_b.pk})
     assert [row["name"] for row in response.data["results"]] == ["B"]
 
 
 # --- applications -------------------------------------------------------------------
 
 
-def test_an_application_reads_with_its_references_and_risk_numbers(client, alice, team_a):
+def test_an_application_reads_with_its_references_and_risk_numbers(api, alice, team_a):
     function = BusinessFunctionFactory(team=team_a, name="Take payments")
     app = application(team_a, name="Checkout", business_function=function, tier=tier(2))
     app.regions.set(Region.objects.filter(code__in=["eu-west-1", "eu-central-1"]))
@@ -293,7 +138,7 @@ def test_an_application_reads_with_its_references_and_risk_numbers(client, alice
     FailureModeFactory(step=step, severity=9, probability=5, detectability=4)
     FailureModeFactory(step=StepFactory(application=app), severity=2)
 
-    body = as_user(client, alice).get(f"/api/v1/applications/{app.pk}/").json()
+    body = api.as_user(alice).get(f"/api/v1/applications/{app.pk}/").json()
     assert body["team"] == team_a.pk
     assert body["business_function"] == function.pk
     assert body["business_function_name"] == "Take payments"
@@ -304,8 +149,8 @@ def test_an_application_reads_with_its_references_and_risk_numbers(client, alice
     assert (body["failure_mode_count"], body["max_rpn"]) == (2, 180)
 
 
-def test_creating_an_application_stores_references_by_code(client, bob, team_a):
-    response = as_user(client, bob).post(
+def test_creating_an_application_stores_references_by_code(api, bob, team_a):
+    response = api.as_user(bob).post(
         "/api/v1/applications/",
         {
             "team": team_a.pk,
@@ -325,7 +170,7 @@ def test_creating_an_application_stores_references_by_code(client, bob, team_a):
     assert app.dr_strategy.code == "pilot_light"
     assert sorted(app.regions.values_list("code", flat=True)) == ["us-east-1", "us-west-2"]
 
-    response = as_user(client, bob).patch(
+    response = api.as_user(bob).patch(
         f"/api/v1/applications/{app.pk}/", {"data_residency": "US", "regions": []}
     )
     assert response.status_code == 200, response.data
@@ -338,18 +183,18 @@ def test_creating_an_application_stores_references_by_code(client, bob, team_a):
     ("field", "value"),
     [("dr_strategy", "teleport"), ("regions", ["mars-north-1"]), ("tier", 999)],
 )
-def test_unknown_references_are_a_400(client, alice, team_a, field, value):
-    body = Resource("applications", "/api/v1/applications/", Application).payload(team_a)
+def test_unknown_references_are_a_400(api, alice, team_a, field, value):
+    body = Applications().payload(team_a)
     body[field] = value
     before = snapshot()
-    response = as_user(client, alice).post("/api/v1/applications/", body)
+    response = api.as_user(alice).post("/api/v1/applications/", body)
     assert response.status_code == 400
     assert field in response.data
     assert snapshot() == before
 
 
 def test_a_duplicate_application_name_in_a_team_is_a_400_not_a_500(
-    client, alice, charlie, team_a, team_b
+    api, alice, charlie, team_a, team_b
 ):
     existing = application(team_a, name="Checkout")
     body = {
@@ -359,29 +204,28 @@ def test_a_duplicate_application_name_in_a_team_is_a_400_not_a_500(
         "dr_strategy": "pilot_light",
     }
     before = snapshot()
-    response = as_user(client, alice).post("/api/v1/applications/", body)
+    response = api.as_user(alice).post("/api/v1/applications/", body)
     assert response.status_code == 400
     assert "already has an application" in str(response.data["name"])
     assert snapshot() == before
 
     other = application(team_a, name="Basket")
-    response = client.patch(f"/api/v1/applications/{other.pk}/", {"name": "Checkout"})
+    response = api.patch(f"/api/v1/applications/{other.pk}/", {"name": "Checkout"})
     assert response.status_code == 400
     assert "name" in response.data
-    assert client.patch(
-        f"/api/v1/applications/{existing.pk}/", {"name": "Checkout"}
-    ).status_code == (200)
+    response = api.patch(f"/api/v1/applications/{existing.pk}/", {"name": "Checkout"})
+    assert response.status_code == 200
 
     # Another team may use the same name.
     body["team"] = team_b.pk
-    assert as_user(client, charlie).post("/api/v1/applications/", body).status_code == 201
+    assert api.as_user(charlie).post("/api/v1/applications/", body).status_code == 201
 
 
-def test_another_teams_business_function_is_refused(client, charlie, team_a, team_b):
+def test_another_teams_business_function_is_refused(api, charlie, team_a, team_b):
     """Charlie's application in team B cannot point at team A's business function."""
     function = BusinessFunctionFactory(team=team_a)
     before = snapshot()
-    response = as_user(client, charlie).post(
+    response = api.as_user(charlie).post(
         "/api/v1/applications/",
         {
             "team": team_b.pk,
@@ -396,7 +240,7 @@ def test_another_teams_business_function_is_refused(client, charlie, team_a, tea
     assert snapshot() == before
 
 
-def test_a_business_function_of_a_team_one_only_views_is_refused(client, bob, team_a):
+def test_a_business_function_of_a_team_one_only_views_is_refused(api, bob, team_a):
     """Bob views team C: he sees its business function, but team A's application cannot
     use it."""
     team_c = TeamFactory(name="Team C", slug="team-c")
@@ -404,7 +248,7 @@ def test_a_business_function_of_a_team_one_only_views_is_refused(client, bob, te
     app = application(team_a)
     function = BusinessFunctionFactory(team=team_c)
     before = snapshot()
-    response = as_user(client, bob).patch(
+    response = api.as_user(bob).patch(
         f"/api/v1/applications/{app.pk}/", {"business_function": function.pk}
     )
     assert response.status_code == 400
@@ -412,13 +256,13 @@ def test_a_business_function_of_a_team_one_only_views_is_refused(client, bob, te
     assert snapshot() == before
 
 
-def test_applications_filter_and_order(client, alice, team_a):
+def test_applications_filter_and_order(api, alice, team_a):
     pay = BusinessFunctionFactory(team=team_a, name="Pay")
     warm = DrStrategy.objects.get(code="warm_standby")
     checkout = application(team_a, name="Checkout", business_function=pay, dr_strategy=warm)
     reports = application(team_a, name="Reports", tier=tier(3))
     FailureModeFactory(step=StepFactory(application=reports), severity=9, probability=9)
-    api = as_user(client, alice)
+    api.as_user(alice)
 
     def names(**params):
         response = api.get("/api/v1/applications/", params)
@@ -439,9 +283,9 @@ def test_applications_filter_and_order(client, alice, team_a):
 # --- steps --------------------------------------------------------------------------
 
 
-def test_a_step_inherits_or_tightens_its_tiers_objectives(client, bob, team_a):
+def test_a_step_inherits_or_tightens_its_tiers_objectives(api, bob, team_a):
     app = application(team_a, tier=tier(2))  # RTO 28800 s, RPO 14400 s, 99.9 %
-    api = as_user(client, bob)
+    api.as_user(bob)
     response = api.post("/api/v1/steps/", {"application": app.pk, "order": 1, "name": "Browse"})
     assert response.status_code == 201, response.data
     assert response.data["effective_rto_seconds"] == 28800
@@ -469,10 +313,10 @@ def test_a_step_inherits_or_tightens_its_tiers_objectives(client, bob, team_a):
     ("field", "value"),
     [("rto_seconds", 30000), ("rpo_seconds", 20000), ("availability_target", "99.5")],
 )
-def test_a_step_cannot_relax_its_tiers_objectives(client, bob, team_a, field, value):
+def test_a_step_cannot_relax_its_tiers_objectives(api, bob, team_a, field, value):
     app = application(team_a, tier=tier(2))
     before = snapshot()
-    response = as_user(client, bob).post(
+    response = api.as_user(bob).post(
         "/api/v1/steps/", {"application": app.pk, "order": 1, "name": "Pay", field: value}
     )
     assert response.status_code == 400
@@ -480,19 +324,19 @@ def test_a_step_cannot_relax_its_tiers_objectives(client, bob, team_a, field, va
     assert snapshot() == before
 
 
-def test_patching_a_step_checks_its_objectives_too(client, bob, team_a):
+def test_patching_a_step_checks_its_objectives_too(api, bob, team_a):
     step = StepFactory(application=application(team_a, tier=tier(1)))
     before = snapshot()
-    response = as_user(client, bob).patch(f"/api/v1/steps/{step.pk}/", {"rto_seconds": 7201})
+    response = api.as_user(bob).patch(f"/api/v1/steps/{step.pk}/", {"rto_seconds": 7201})
     assert response.status_code == 400
     assert "rto_seconds" in response.data
     assert snapshot() == before
 
 
-def test_a_duplicate_step_order_is_a_400_on_order(client, bob, team_a):
+def test_a_duplicate_step_order_is_a_400_on_order(api, bob, team_a):
     step = StepFactory(application=application(team_a), order=1)
     before = snapshot()
-    response = as_user(client, bob).post(
+    response = api.as_user(bob).post(
         "/api/v1/steps/", {"application": step.application_id, "order": 1, "name": "Again"}
     )
     assert response.status_code == 400
@@ -500,10 +344,10 @@ def test_a_duplicate_step_order_is_a_400_on_order(client, bob, team_a):
     assert snapshot() == before
 
 
-def test_charlie_cannot_add_a_step_to_team_as_application(client, charlie, team_a, team_b):
+def test_charlie_cannot_add_a_step_to_team_as_application(api, charlie, team_a, team_b):
     app = application(team_a)
     before = snapshot()
-    response = as_user(client, charlie).post(
+    response = api.as_user(charlie).post(
         "/api/v1/steps/", {"application": app.pk, "order": 9, "name": "Sneak in"}
     )
     assert response.status_code == 400
@@ -511,12 +355,12 @@ def test_charlie_cannot_add_a_step_to_team_as_application(client, charlie, team_
     assert snapshot() == before
 
 
-def test_steps_filter_by_application_and_team(client, alice, team_a, team_b):
+def test_steps_filter_by_application_and_team(api, alice, team_a, team_b):
     first = application(team_a, name="First")
     second = application(team_a, name="Second")
     StepFactory(application=first, name="One")
     StepFactory(application=second, name="Two")
-    api = as_user(client, alice)
+    api.as_user(alice)
     response = api.get("/api/v1/steps/", {"application": second.pk})
     assert [row["name"] for row in response.data["results"]] == ["Two"]
     assert len(api.get("/api/v1/steps/", {"team": team_a.pk}).data["results"]) == 2
@@ -524,10 +368,10 @@ def test_steps_filter_by_application_and_team(client, alice, team_a, team_b):
 
 
 @pytest.mark.parametrize("persona", ["alice", "bob"])
-def test_editors_mark_a_step_reviewed(client, request, team_a, persona):
+def test_editors_mark_a_step_reviewed(api, request, team_a, persona):
     user = request.getfixturevalue(persona)
     step = StepFactory(application=application(team_a))
-    response = as_user(client, user).post(f"/api/v1/steps/{step.pk}/mark-reviewed/")
+    response = api.as_user(user).post(f"/api/v1/steps/{step.pk}/mark-reviewed/")
     assert response.status_code == 200, response.data
     step.refresh_from_db()
     assert step.last_reviewed_by == user
@@ -538,13 +382,13 @@ def test_editors_mark_a_step_reviewed(client, request, team_a, persona):
 
 @pytest.mark.parametrize(("persona", "expected"), [("victor", 403), ("charlie", 404), (None, 401)])
 def test_marking_reviewed_is_refused_without_the_write_role(
-    client, request, team_a, team_b, persona, expected
+    api, request, team_a, team_b, persona, expected
 ):
     step = StepFactory(application=application(team_a))
     if persona:
-        as_user(client, request.getfixturevalue(persona))
+        api.as_user(request.getfixturevalue(persona))
     before = snapshot()
-    response = client.post(f"/api/v1/steps/{step.pk}/mark-reviewed/")
+    response = api.post(f"/api/v1/steps/{step.pk}/mark-reviewed/")
     assert response.status_code == expected
     assert snapshot() == before
 
@@ -572,21 +416,12 @@ def populate(team, rows: int = 35) -> None:
     ],
 )
 def test_list_queries_do_not_grow_with_the_page_size(
-    client, alice, team_a, django_assert_max_num_queries, path, bound
+    api, alice, team_a, django_assert_max_num_queries, path, bound
 ):
     populate(team_a)
-    api = as_user(client, alice)
-    counts = []
-    for page_size in (10, 500):
-        with (
-            django_assert_max_num_queries(bound),
-            CaptureQueriesContext(connection) as queries,
-        ):
-            response = api.get(path, {"page_size": page_size})
-        assert response.status_code == 200
-        assert len(response.data["results"]) == min(page_size, 35)
-        counts.append(len(queries))
-    assert counts[0] == counts[1]
+    assert_list_queries_are_flat(
+        api.as_user(alice), path, 35, bound, django_assert_max_num_queries
+    )
 
 
 # --- documentation ------------------------------------------------------------------
@@ -615,6 +450,18 @@ def test_every_serializer_field_has_help_text(serializer_class):
     assert missing == []
 
 
+@pytest.mark.parametrize("serializer_class", SERIALIZERS, ids=lambda cls: cls.__name__)
+def test_every_unique_constraint_has_its_rule(serializer_class):
+    """A rule answers a unique constraint's violation on its field: one per constraint."""
+    constraints = [
+        constraint.fields
+        for constraint in serializer_class.Meta.model._meta.constraints
+        if isinstance(constraint, UniqueConstraint)
+    ]
+    rules = [fields for fields, _, _ in serializer_class.unique_rules]
+    assert sorted(rules) == sorted(constraints)
+
+
 @pytest.mark.parametrize("filterset_class", FILTERSETS, ids=lambda cls: cls.__name__)
 def test_every_filter_has_help_text(filterset_class):
     assert filterset_class.__doc__
@@ -624,3 +471,17 @@ def test_every_filter_has_help_text(filterset_class):
         if not declared.extra.get("help_text")
     ]
     assert missing == []
+
+
+def test_a_step_cannot_move_to_another_teams_application(api, alice, team_a):
+    team_c = TeamFactory(name="Team C", slug="team-c")
+    MembershipFactory(team=team_c, user=alice, role=Role.OWNER)
+    step = StepFactory(application=ApplicationFactory(team=team_a))
+    failure_mode = FailureModeFactory(step=step)
+    elsewhere = ApplicationFactory(team=team_c)
+    response = api.as_user(alice).patch(f"/api/v1/steps/{step.pk}/", {"application": elsewhere.pk})
+    assert response.status_code == 400
+    assert "cannot move to another team" in response.json()["application"][0]
+    step.refresh_from_db()
+    failure_mode.refresh_from_db()
+    assert step.application.team_id == failure_mode.team_id == team_a.pk
