@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_celery_results",
     "registry",
+    # Last, as it asks: deletes files of deleted rows once the transaction commits.
+    "django_cleanup.apps.CleanupConfig",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +196,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=15),
     },
     "sweep-dirty-teams": {"task": "registry.sweep_dirty_teams", "schedule": 60.0},
+    "prune-report-runs": {
+        "task": "registry.prune_report_runs",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 # Queue names (tests give each process its own).
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_DEFAULT_QUEUE", "celery")
@@ -224,6 +230,8 @@ REPORT_LINK_BASE_URL = env_str("REPORT_LINK_BASE_URL", "http://localhost:8000").
 REPORT_PDF_MAX_ROWS = env_int("REPORT_PDF_MAX_ROWS", 20_000)
 REPORT_XLSX_MAX_ROWS = env_int("REPORT_XLSX_MAX_ROWS", 1_000_000)
 REPORT_STALE_AFTER_SECONDS = env_int("REPORT_STALE_AFTER_SECONDS", CELERY_TASK_TIME_LIMIT + 60)
+# Runs (and their files) older than this are deleted nightly; 0 keeps them all.
+REPORT_RETENTION_DAYS = env_int("REPORT_RETENTION_DAYS", 90)
 # Worksheet imports: upload size, total uncompressed size of an XLSX (zip bombs), rows,
 # and the size above which an upload is imported by a Celery task instead of in the
 # request.

@@ -55,12 +55,19 @@ def nightly_rollups_task() -> int:
 # --- reports and worksheet imports (routed to the reports queue: CELERY_TASK_ROUTES) ---
 
 
-@shared_task(name="registry.generate_report", acks_late=True)
-def generate_report_task(run_id: int) -> str:
-    """Generate a report run's file; a run already claimed or finished is left alone."""
+@shared_task(
+    name="registry.generate_report",
+    bind=True,
+    acks_late=True,
+    # The worker process dying mid-run (killed, out of memory) requeues the message
+    # instead of acknowledging it; the redelivery, same task id, takes the run over.
+    reject_on_worker_lost=True,
+)
+def generate_report_task(self, run_id: int) -> str:
+    """Generate a report run's file; a run held by another task or finished is left alone."""
     from registry.reports import runs
 
-    return runs.generate(run_id)
+    return runs.generate(run_id, task_id=self.request.id)
 
 
 @shared_task(
@@ -84,3 +91,11 @@ def import_worksheet_task(import_id: int) -> str:
     from registry.imports import jobs
 
     return jobs.run(import_id)
+
+
+@shared_task(name="registry.prune_report_runs", acks_late=True)
+def prune_report_runs_task() -> int:
+    """Delete report runs (and files) older than REPORT_RETENTION_DAYS."""
+    from registry.reports.retention import prune_report_runs
+
+    return prune_report_runs()

@@ -130,8 +130,9 @@ EMAIL_SPLIT = re.compile(r"[\s,;]+")
 
 
 def parse_crontab(expression: str) -> dict[str, str]:
-    """The five fields of "minute hour day-of-month month day-of-week", checked by Celery."""
-    from celery.schedules import crontab
+    """The five fields of "minute hour day-of-month month day-of-week", checked by Celery
+    and short enough for the beat entry's columns."""
+    from celery.schedules import ParseException, crontab
 
     parts = expression.split()
     if len(parts) != len(CRONTAB_FIELDS):
@@ -141,8 +142,16 @@ def parse_crontab(expression: str) -> dict[str, str]:
     fields = dict(zip(CRONTAB_FIELDS, parts, strict=True))
     try:
         crontab(**fields)
-    except (ValueError, TypeError) as exc:
+    # Celery's parser raises ParseException (not a ValueError) for e.g. "1,,2" or "-1".
+    except (ValueError, TypeError, ParseException) as exc:
         raise ValidationError(f"Not a valid crontab: {exc}") from exc
+    for name, value in fields.items():
+        limit = CrontabSchedule._meta.get_field(name).max_length
+        if len(value) > limit:
+            raise ValidationError(
+                f"Not a valid crontab: the {name.replace('_', ' ')} field is longer than "
+                f"{limit} characters; use ranges such as 1-5."
+            )
     return fields
 
 
@@ -310,6 +319,23 @@ class ReportRun(ReportScope):
     )
     format = models.CharField(max_length=4, choices=ReportFormat.choices)
     status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="How many times generation started: more than once when the worker "
+        "running it died and the task was delivered again.",
+    )
+    claimed_by = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Celery id of the task generating the run: if the worker running it "
+        "dies, the redelivered task (same id) takes the run over.",
+    )
+    claim_token = models.CharField(
+        max_length=32,
+        blank=True,
+        editable=False,
+        help_text="Token of the attempt that holds the run: only that attempt may finish it.",
+    )
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(null=True, blank=True)
     row_count = models.PositiveIntegerField(null=True, blank=True)

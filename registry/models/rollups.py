@@ -40,7 +40,11 @@ class Finding(models.Model):
         Tier, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
     )
     first_seen_at = models.DateTimeField(help_text="When the finding was first computed.")
-    computed_at = models.DateTimeField(help_text="When it was last confirmed.")
+    computed_at = models.DateTimeField(
+        help_text="When it was last written: at every recompute for findings about the "
+        "set-up (applications, dependencies, tiers); when its message or details change "
+        "for findings about single failure modes and actions."
+    )
 
     objects = TeamScopedQuerySet.as_manager()
 

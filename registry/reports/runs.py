@@ -1,9 +1,11 @@
 """Report runs: requesting one, and generating it exactly once.
 
-`generate(run_id)` is what the Celery task calls. It claims the run with a conditional
-UPDATE (queued → running), so a redelivered or duplicated task finds nothing to do; it
-writes the report to a local temporary file, and only a complete file is saved to
-Django's storage (local MEDIA_ROOT, or S3-compatible storage by settings alone). A
+`generate(run_id, task_id)` is what the Celery task calls. It claims the run with a
+conditional UPDATE (queued → running), so a duplicated task finds nothing to do, while
+the same task delivered again because the worker running it died takes the run over.
+Each claim has its own token, and only the attempt holding the token may finish the
+run. The report is written to a local temporary file, and only a complete file is saved
+to Django's storage (local MEDIA_ROOT, or S3-compatible storage by settings alone). A
 failure records its error on the run and leaves no file behind.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import uuid
 from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -18,7 +21,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from registry.models import JobStatus, ReportFormat, ReportRun, Team
@@ -31,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 WRITERS = {ReportFormat.CSV: csv, ReportFormat.XLSX: xlsx, ReportFormat.PDF: pdf}
 PROGRESS_INTERVAL_SECONDS = 0.5
+# A task whose worker dies this many times (e.g. killed for memory) fails its run
+# instead of being delivered again forever.
+MAX_ATTEMPTS = 3
 
 
 class ReportError(Exception):
@@ -48,26 +54,59 @@ def request_report(*, team: Team, user, format: str, scope: dict, schedule=None)
     return run
 
 
-def claim(run_id: int) -> bool:
-    """Take the run: queued → running, in one conditional UPDATE.
+def claim(run_id: int, task_id: str | None = None) -> str | None:
+    """Take the run for one attempt, in one conditional UPDATE; its token, or None.
 
-    Two workers given the same run cannot both win. A run left "running" by a worker
-    that died (longer ago than any task may run) can be claimed again.
+    Of two tasks given the same run, only one takes it. A run left "running" is taken
+    over by the same task delivered again because its worker died (acks_late and
+    reject_on_worker_lost requeue the message), or by any task once it is older than any
+    task may run. The last attempt to take the run holds its token: only it can finish.
     """
     now = timezone.now()
     stale = now - timedelta(seconds=settings.REPORT_STALE_AFTER_SECONDS)
-    claimed = ReportRun.objects.filter(
-        Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, started_at__lt=stale),
-        pk=run_id,
-    ).update(status=JobStatus.RUNNING, started_at=now, progress_done=0, error="")
-    return claimed == 1
+    takeover = Q(status=JobStatus.RUNNING, started_at__lt=stale)
+    if task_id:
+        takeover |= Q(status=JobStatus.RUNNING, claimed_by=task_id, attempts__lt=MAX_ATTEMPTS)
+    token = uuid.uuid4().hex
+    claimed = ReportRun.objects.filter(Q(status=JobStatus.QUEUED) | takeover, pk=run_id).update(
+        status=JobStatus.RUNNING,
+        claimed_by=task_id or "",
+        claim_token=token,
+        attempts=F("attempts") + 1,
+        started_at=now,
+        progress_done=0,
+        error="",
+    )
+    return token if claimed else None
+
+
+def give_up(run_id: int, task_id: str | None) -> str:
+    """Fail a run whose task keeps dying with its worker, so that the message stops."""
+    if not task_id:
+        return "skipped"
+    failed = ReportRun.objects.filter(
+        pk=run_id, status=JobStatus.RUNNING, claimed_by=task_id, attempts__gte=MAX_ATTEMPTS
+    ).update(
+        status=JobStatus.FAILED,
+        error=f"The worker generating the report stopped {MAX_ATTEMPTS} times (for "
+        "example, out of memory); narrow the scope and retry.",
+        finished_at=timezone.now(),
+    )
+    return "failed" if failed else "skipped"
 
 
 class ProgressRecorder(ProgressWriter):
     """Rows done of a running report."""
 
-    def __init__(self, run_id: int) -> None:
-        super().__init__(ReportRun, run_id, interval=PROGRESS_INTERVAL_SECONDS, status="running")
+    def __init__(self, run_id: int, token: str) -> None:
+        # Only while this attempt holds the run: one taken over must not move the bar.
+        super().__init__(
+            ReportRun,
+            run_id,
+            interval=PROGRESS_INTERVAL_SECONDS,
+            status="running",
+            claim_token=token,
+        )
 
     def __call__(self, done: int) -> None:
         super().__call__(progress_done=done)
@@ -132,17 +171,22 @@ def describe(exc: BaseException) -> str:
     return f"The report could not be generated: {type(exc).__name__}: {exc}"
 
 
-def generate(run_id: int) -> str:
-    """Generate the run's file; "done", "failed", or "skipped" when not claimable."""
-    if not claim(run_id):
-        return "skipped"
+def generate(run_id: int, task_id: str | None = None) -> str:
+    """Generate the run's file; "done", "failed", or "skipped" when not claimable.
+
+    `task_id` is the Celery id of the calling task: its redelivery may take the run over.
+    """
+    token = claim(run_id, task_id)
+    if token is None:
+        return give_up(run_id, task_id)
     run = ReportRun.objects.select_related("team", "requested_by", "schedule").get(pk=run_id)
+    mine = ReportRun.objects.filter(pk=run_id, status=JobStatus.RUNNING, claim_token=token)
     stored = None
-    progress = ProgressRecorder(run_id)
+    progress = ProgressRecorder(run_id, token)
     try:
         context = build_context(run)
         check_limits(run, context.total)
-        ReportRun.objects.filter(pk=run_id).update(progress_total=context.total)
+        mine.update(progress_total=context.total)
         writer = WRITERS[ReportFormat(run.format)]
         with tempfile.TemporaryFile(prefix=f"report-{run.pk}-") as temporary:
             rows = writer.write(context, temporary, progress)
@@ -150,7 +194,7 @@ def generate(run_id: int) -> str:
             temporary.seek(0)
             stored = default_storage.save(storage_name(run), File(temporary))
         with transaction.atomic():
-            finished = ReportRun.objects.filter(pk=run_id, status=JobStatus.RUNNING).update(
+            finished = mine.update(
                 status=JobStatus.DONE,
                 file=stored,
                 file_size=size,
@@ -161,7 +205,7 @@ def generate(run_id: int) -> str:
                 changes=context.changes,
                 finished_at=timezone.now(),
             )
-        if not finished:  # reclaimed as stale meanwhile: the other attempt owns the run
+        if not finished:  # taken over meanwhile: the other attempt owns the run
             default_storage.delete(stored)
             return "skipped"
         return "done"
@@ -169,7 +213,8 @@ def generate(run_id: int) -> str:
         logger.exception("Report run %s failed", run_id)
         if stored:
             default_storage.delete(stored)
-        ReportRun.objects.filter(pk=run_id).update(
+        # Only while this attempt holds the run: another may have finished it meanwhile.
+        mine.update(
             status=JobStatus.FAILED, file="", error=describe(exc), finished_at=timezone.now()
         )
         return "failed"

@@ -53,7 +53,7 @@ def fire(schedule_id: int, task_id: str | None = None) -> str:
                 run.save()
         except IntegrityError:  # the same firing, delivered twice at once
             run = ReportRun.objects.get(task_id=task_id)
-    runs.generate(run.pk)
+    runs.generate(run.pk, task_id=task_id)
     run.refresh_from_db()
     if run.status != JobStatus.DONE:
         return run.status

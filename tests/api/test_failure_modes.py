@@ -245,3 +245,21 @@ def test_wrong_method_and_content_type(api, bob, failure_mode_a):
 def test_delete_by_an_editor(api, bob, failure_mode_a):
     assert api.as_user(bob).delete(f"{URL}{failure_mode_a.pk}/").status_code == 204
     assert not FailureMode.objects.exists()
+
+
+def test_text_search_is_served_by_the_trigram_indexes(postgres, alice, step_a):
+    """On PostgreSQL `?q=` must not read every failure mode of the team: the indexes'
+    expressions have to match the SQL Django writes for `icontains`."""
+    from django.db import connection
+
+    from registry.filtersets import FailureModeFilterSet
+
+    FailureModeFactory(step=step_a, mode="Cache stampede")
+    filterset = FailureModeFilterSet({"q": "stampede"}, queryset=FailureMode.objects.all())
+    queryset = filterset.qs
+    assert [fm.mode for fm in queryset] == ["Cache stampede"]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = queryset.explain()
+    for column in ("mode", "effect", "cause"):
+        assert f"registry_fm_{column}_trgm" in plan

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from registry.models import JobStatus, ReportRun
-from registry.reports import data, runs
+from registry.reports import csv, data, runs
 from registry.tasks import generate_report_task
 
 
@@ -50,8 +50,9 @@ def test_running_a_done_run_again_changes_nothing(make_run, media):
 
 def test_only_one_of_two_claims_wins(demo, demo_owner):
     run = runs.request_report(team=demo, user=demo_owner, format="csv", scope={})
-    assert runs.claim(run.pk) is True
-    assert runs.claim(run.pk) is False
+    assert runs.claim(run.pk, "task-1") is not None
+    assert runs.claim(run.pk, "task-2") is None
+    assert runs.claim(run.pk) is None
 
 
 def test_a_run_left_running_by_a_lost_worker_can_be_claimed_again(demo, demo_owner, settings):
@@ -59,6 +60,52 @@ def test_a_run_left_running_by_a_lost_worker_can_be_claimed_again(demo, demo_own
     long_ago = timezone.now() - timedelta(seconds=settings.REPORT_STALE_AFTER_SECONDS + 5)
     ReportRun.objects.filter(pk=run.pk).update(status="running", started_at=long_ago)
     assert generate_report_task(run.pk) == "done"
+
+
+def test_the_same_task_delivered_again_takes_over_the_run_its_dead_attempt_left(
+    demo, demo_owner, media
+):
+    """The worker died mid-run: the redelivered task (same id) generates the run, while
+    a different task still finds it taken."""
+    run = runs.request_report(team=demo, user=demo_owner, format="csv", scope={})
+    assert runs.claim(run.pk, "task-1") is not None  # the attempt whose worker died
+    assert runs.generate(run.pk, task_id="task-2") == "skipped"
+    assert runs.generate(run.pk, task_id="task-1") == "done"
+    run.refresh_from_db()
+    assert (run.status, run.attempts, run.claimed_by) == ("done", 2, "task-1")
+    assert stored_files(media) == [run.file.name]
+
+
+def test_an_attempt_taken_over_cannot_finish_and_leaves_no_file(
+    demo, demo_owner, media, monkeypatch
+):
+    """Two live attempts of one task: the first, taken over while it wrote, cannot mark
+    the run done and deletes its file."""
+    real_write = csv.write
+
+    def write_then_taken_over(context, out, progress):
+        rows = real_write(context, out, progress)
+        assert runs.claim(context.run.pk, "task-1") is not None  # the second attempt
+        return rows
+
+    monkeypatch.setattr(csv, "write", write_then_taken_over)
+    run = runs.request_report(team=demo, user=demo_owner, format="csv", scope={})
+    assert runs.generate(run.pk, task_id="task-1") == "skipped"
+    run.refresh_from_db()
+    assert (run.status, run.attempts, run.file.name) == ("running", 2, "")
+    assert stored_files(media) == []
+
+
+def test_a_task_whose_worker_keeps_dying_fails_its_run(demo, demo_owner, media):
+    """After MAX_ATTEMPTS deaths the redelivery fails the run instead of looping."""
+    run = runs.request_report(team=demo, user=demo_owner, format="csv", scope={})
+    for _ in range(runs.MAX_ATTEMPTS):
+        assert runs.claim(run.pk, "task-1") is not None
+    assert runs.generate(run.pk, task_id="task-1") == "failed"
+    run.refresh_from_db()
+    assert (run.status, run.attempts) == ("failed", runs.MAX_ATTEMPTS)
+    assert f"stopped {runs.MAX_ATTEMPTS} times" in run.error
+    assert stored_files(media) == []
 
 
 def test_a_report_that_raises_midway_fails_with_its_error_and_no_file(

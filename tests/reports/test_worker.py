@@ -84,8 +84,10 @@ def test_a_schedule_fired_as_beat_fires_it_emails_one_report(worker, demo):
     celery_app.send_task(entry.task, kwargs=json.loads(entry.kwargs))
 
     def emailed():
-        """the schedule's run is done and emailed"""
-        return ReportRun.objects.filter(schedule=schedule, emailed_at__isnull=False).exists()
+        """the schedule's run is done and its email sent"""
+        # emailed_at is claimed just before sending: wait for the message itself.
+        sent = ReportRun.objects.filter(schedule=schedule, emailed_at__isnull=False).exists()
+        return sent and len(mail.outbox) >= 1
 
     wait_for(emailed)
     assert ReportRun.objects.filter(schedule=schedule).count() == 1
