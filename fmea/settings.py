@@ -311,6 +311,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "registry.api.schema.describe_generic_fields",
         "registry.api.schema.add_error_responses",
+        "registry.api.schema.add_links",
     ],
 }
 

@@ -8,6 +8,7 @@ not posted, yet still take part in the model's unique and constraint checks.
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from registry import selectors
@@ -26,6 +27,12 @@ from registry.models import (
 )
 
 RATING_ERROR = "Choose a rating from 1 to 10."
+#: The largest version a form takes: one more (the save's new version) still fits the
+#: column on every database, so a made-up version is refused as out of date, not by the
+#: database.
+MAX_VERSION = 2**31 - 2
+#: The largest id a row can have (a 64-bit primary key).
+MAX_ID = 2**63 - 1
 
 
 def component_choices(field: forms.ModelChoiceField, components, empty_label: str) -> None:
@@ -35,6 +42,25 @@ def component_choices(field: forms.ModelChoiceField, components, empty_label: st
         f"{component.name} ({component.get_kind_display()})"
     )
     field.empty_label = empty_label
+
+
+class IdsField(forms.ModelMultipleChoiceField):
+    """Several rows by id. An id no row can have (past 64 bits) is refused like any
+    unknown one, before the query: SQLite cannot even compare it (OverflowError)."""
+
+    def clean(self, value):
+        for item in value if isinstance(value, list | tuple) else []:
+            try:
+                number = int(item)
+            except (TypeError, ValueError):
+                continue  # not a number: refused by the usual check
+            if abs(number) > MAX_ID:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": item},
+                )
+        return super().clean(value)
 
 
 def region_choices(field: forms.ModelMultipleChoiceField) -> None:
@@ -77,7 +103,13 @@ class VersionedForm(ScopedModelForm):
     """Carries the version the user read; a save from an older one raises StaleEditError
     (the model's UPDATE ... WHERE version = <read>) instead of overwriting."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        min_value=1,
+        max_value=MAX_VERSION,
+        error_messages={"max_value": "This form is out of date: reload the page."},
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -244,7 +276,7 @@ class LibraryFilterForm(forms.Form):
 class LibraryForm(LibraryFilterForm):
     """Pick templates from the failure-mode library to add to a step."""
 
-    templates = forms.ModelMultipleChoiceField(
+    templates = IdsField(
         queryset=FailureModeTemplate.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Tick at least one failure mode to add."},
@@ -315,7 +347,7 @@ def complete_action(action: Action, *, version: int, user) -> Action:
 class VersionForm(forms.Form):
     """Just the version the user read, for one-button state changes."""
 
-    version = forms.IntegerField(min_value=1)
+    version = forms.IntegerField(min_value=1, max_value=MAX_VERSION)
 
 
 # --- applications, steps, components ------------------------------------------------
@@ -351,6 +383,7 @@ class ApplicationForm(ScopedModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "regions": forms.CheckboxSelectMultiple,
         }
+        field_classes = {"regions": IdsField}
         help_texts = {
             "tier": "The tier sets the recovery objectives (RTO, RPO, availability).",
             "dr_strategy": "How the application recovers from a disaster, cheapest first.",
@@ -404,6 +437,7 @@ class ComponentForm(ScopedModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "regions": forms.CheckboxSelectMultiple,
         }
+        field_classes = {"regions": IdsField}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -62,7 +62,8 @@ def scope_fields() -> dict:
             help_text="Tier levels to include, e.g. [1, 2]; empty or absent: all.",
         ),
         "applications": serializers.ListField(
-            child=serializers.IntegerField(min_value=1),
+            # At most the largest 64-bit id: SQLite cannot compare a larger one.
+            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
             required=False,
             help_text="Ids of the team's applications to include; empty or absent: all.",
         ),

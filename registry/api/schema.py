@@ -1,5 +1,8 @@
-"""OpenAPI post-processing: document the error responses every operation can give."""
+"""OpenAPI post-processing: document the error responses every operation can give, and
+link each create to the operations on the object it made."""
 
+import re
+from collections.abc import Iterator
 from typing import Any
 
 ERROR_SCHEMA = {
@@ -82,4 +85,59 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
                 extra["404"] = _error("No such object, or a page past the last one.")
             for code, response in extra.items():
                 responses.setdefault(code, response)
+    return result
+
+
+# "{id}/" or "{id}/sign-off/" below a collection: an operation on one of its objects.
+OBJECT_PATH = re.compile(r"\{(?P<lookup>\w+)\}/(?:[\w-]+/)?")
+HTTP_METHODS = {"get", "put", "patch", "post", "delete"}
+
+
+def _properties(result: dict, schema: dict) -> dict:
+    """The properties of a response body's object (of its object form, when the body is
+    one object or a list of them, as for a bulk create)."""
+    reference = schema.get("$ref", "")
+    if reference.startswith("#/components/schemas/"):
+        schema = result["components"]["schemas"].get(reference.rsplit("/", 1)[-1], {})
+    properties = dict(schema.get("properties", {}))
+    for choice in schema.get("oneOf", []):
+        if "$ref" in choice:
+            properties.update(_properties(result, choice))
+    return properties
+
+
+def _object_operations(paths: dict, collection: str) -> Iterator[tuple[str, dict]]:
+    """(lookup parameter, operation) of each operation on one object of `collection`."""
+    for path, operations in paths.items():
+        match = OBJECT_PATH.fullmatch(path.removeprefix(collection))
+        if path.startswith(collection) and match is not None:
+            for method, operation in operations.items():
+                if method in HTTP_METHODS:
+                    yield match["lookup"], operation
+
+
+def add_links(result: dict, generator, request, public) -> dict:
+    """drf-spectacular hook: link each create's response to the operations on the object
+    it made (read, change, delete, its actions) by the id in the response body, so that
+    clients and stateful test tools know how the operations connect."""
+    paths = result.get("paths", {})
+    for path, operations in paths.items():
+        if "post" not in operations or "{" in path:
+            continue
+        for code, response in operations["post"].get("responses", {}).items():
+            if code not in ("201", "202"):
+                continue
+            schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+            properties = _properties(result, schema)
+            links = {
+                target["operationId"]: {
+                    "operationId": target["operationId"],
+                    "parameters": {lookup: f"$response.body#/{lookup}"},
+                    "description": f"The object this request created, by its `{lookup}`.",
+                }
+                for lookup, target in _object_operations(paths, path)
+                if lookup in properties
+            }
+            if links:
+                response["links"] = links
     return result

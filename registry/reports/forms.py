@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from registry.choices import ActionPriority, FailureModeStatus
+from registry.forms import IdsField
 from registry.models import Application, ReportFormat, ReportSchedule, Team, Tier
 
 SCOPE_FIELDS = ("tiers", "applications", "statuses", "min_rpn", "action_priorities")
@@ -23,7 +24,7 @@ class ScopeFields(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: all tiers.",
     )
-    applications = forms.ModelMultipleChoiceField(
+    applications = IdsField(
         queryset=Application.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -1,5 +1,7 @@
 import pytest
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from rest_framework.test import APIClient
 
 
@@ -19,3 +21,14 @@ def api():
 def reference_data(db):
     """Tiers, DR strategies, regions and rating scales, as `load_reference_data` ships them."""
     call_command("load_reference_data", verbosity=0)
+
+
+@pytest.fixture
+def in_process_requests():
+    """Requests go through the WSGI app inside the test's transaction, so the handler
+    must not close the connection at their end (Django's test client does the same)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

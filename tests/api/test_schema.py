@@ -3,8 +3,6 @@
 import pytest
 import schemathesis
 from django.core.management import call_command
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -14,17 +12,6 @@ from registry.demo import seed_demo
 
 SCHEMA_URL = "/api/v1/schema/?format=json"
 schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, application)
-
-
-@pytest.fixture
-def in_process_requests():
-    """Requests go through the WSGI app inside the test's transaction, so the handler
-    must not close the connection at their end (Django's test client does the same)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
