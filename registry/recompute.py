@@ -11,7 +11,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.utils import timezone
 
@@ -42,6 +42,15 @@ class _PendingRecomputes:
     def __call__(self) -> None:
         from registry.tasks import recompute_team_task
 
+        if not self.team_ids:
+            return
+        # Marked again now that the transaction has committed: a savepoint rolled back
+        # inside it may have undone the mark while this set still held the team (the
+        # task skips teams that are not dirty).
+        try:
+            mark_dirty(self.team_ids)
+        except DatabaseError:  # e.g. the team was deleted since: nothing to recompute
+            logger.warning("Could not mark teams %s dirty", sorted(self.team_ids), exc_info=True)
         for team_id in sorted(self.team_ids):
             try:
                 recompute_team_task.apply_async(
@@ -90,12 +99,17 @@ def request_recompute(*team_ids: int) -> None:
     new = set(team_ids) - pending.team_ids - pending.deleted_team_ids
     if not new:
         return
-    now = timezone.now()
-    TeamRecompute.objects.bulk_create(
-        [TeamRecompute(team_id=team_id) for team_id in new], ignore_conflicts=True
-    )
-    TeamRecompute.objects.filter(team_id__in=new).update(dirty=True, requested_at=now)
+    mark_dirty(new)
     pending.team_ids |= new
+
+
+def mark_dirty(team_ids: set[int]) -> None:
+    TeamRecompute.objects.bulk_create(
+        [TeamRecompute(team_id=team_id) for team_id in team_ids], ignore_conflicts=True
+    )
+    TeamRecompute.objects.filter(team_id__in=team_ids).update(
+        dirty=True, requested_at=timezone.now()
+    )
 
 
 def team_of(instance) -> list[int]:

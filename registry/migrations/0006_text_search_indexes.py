@@ -19,7 +19,7 @@ def create(apps, schema_editor) -> None:
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for column in COLUMNS:
         schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS registry_fm_{column}_trgm "
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS registry_fm_{column}_trgm "
             f'ON registry_failuremode USING gin (UPPER("{column}"::text) gin_trgm_ops)'
         )
     # Statistics of the new expressions, so that a search with a small LIMIT is planned
@@ -31,10 +31,14 @@ def drop(apps, schema_editor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     for column in COLUMNS:
-        schema_editor.execute(f"DROP INDEX IF EXISTS registry_fm_{column}_trgm")
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS registry_fm_{column}_trgm")
 
 
 class Migration(migrations.Migration):
+    # CONCURRENTLY builds the indexes without blocking writes to a large register, and
+    # cannot run inside a transaction.
+    atomic = False
+
     dependencies = [
         ("registry", "0005_reportrun_claim"),
     ]

@@ -135,3 +135,25 @@ def test_a_save_outside_a_transaction_marks_and_queues_at_once(demo, queued):
     failure_mode.save()
     assert TeamRecompute.objects.get(team=demo).dirty is True
     assert queued.team_ids == [demo.pk]
+
+
+def test_a_change_rolled_back_with_a_savepoint_does_not_lose_the_mark(queued):
+    """The team's first change is undone with its savepoint; the same change made again
+    in the enclosing transaction still leaves the team dirty at commit."""
+    team, other = TeamFactory(), TeamFactory()
+    application = ApplicationFactory(team=team)
+    ApplicationFactory(team=other)
+    TeamRecompute.objects.update(dirty=False)
+    with transaction.atomic():
+        Application.objects.filter(team=other).first().save()  # the transaction's first mark
+        try:
+            with transaction.atomic():
+                application.name = "Renamed"
+                application.save()
+                raise RuntimeError("undo")
+        except RuntimeError:
+            pass
+        application.name = "Renamed again"
+        application.save()
+    assert TeamRecompute.objects.get(team=team).dirty
+    assert team.pk in queued.team_ids
