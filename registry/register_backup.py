@@ -280,13 +280,19 @@ class _Restore:
 
     def rows(self, section: str, model, references: dict[str, str], rows: list[dict]) -> None:
         fields = {f.name: f for f in _fields(model)}
+        has_regions = any(f.name == "regions" for f in model._meta.many_to_many)
+        extra = {"id", "regions"} if has_regions else {"id"}
         self.ids[section] = {}
+        seen: set[int] = set()
         for number, row in enumerate(rows, start=1):
             where = f"{section} row {row.get('id', f'#{number}')}"
-            unknown = set(row) - set(fields) - {"id", "regions"}
+            unknown = set(row) - set(fields) - extra
             if unknown or not isinstance(row.get("id"), int):
                 problem = f"unknown fields {sorted(unknown)}" if unknown else "no id"
                 raise RestoreError(f"{where}: {problem}.")
+            if row["id"] in seen:  # later references could not tell the two apart
+                raise RestoreError(f"{where}: the id appears twice in {section}.")
+            seen.add(row["id"])
             with _about(where):
                 pk = self.row(model, fields, references, row, where)
             if pk is not None:

@@ -325,6 +325,8 @@ def counts() -> tuple:
             "actions_history row",
         ),
         (lambda d: d["actions_history"][-1].update(history_type="?"), "actions_history row"),
+        (lambda d: d["steps"].append(dict(d["steps"][0])), "the id appears twice in steps"),
+        (lambda d: d["steps"][0].update(regions=["eu-west-1"]), r"unknown fields \['regions'\]"),
     ],
     ids=[
         "rating",
@@ -336,6 +338,8 @@ def counts() -> tuple:
         "schedule",
         "history date",
         "history type",
+        "duplicate id",
+        "regions of a step",
     ],
 )
 def test_a_broken_document_gives_a_clear_error_and_writes_nothing(

@@ -59,3 +59,20 @@ def test_beat_prunes_every_night_with_the_registered_task(make_run, settings):
     age(make_run("csv"), 8)
     assert app.tasks[entry["task"]]() == 1
     assert ReportRun.objects.count() == 0
+
+
+def test_a_run_left_running_for_a_day_is_marked_failed(demo, settings):
+    settings.REPORT_RETENTION_DAYS = 30
+    started = timezone.now() - timedelta(days=2)
+    abandoned = ReportRun.objects.create(
+        team=demo, format="csv", status=JobStatus.RUNNING, started_at=started
+    )
+    working = ReportRun.objects.create(
+        team=demo, format="csv", status=JobStatus.RUNNING, started_at=timezone.now()
+    )
+    prune_report_runs()
+    abandoned.refresh_from_db()
+    working.refresh_from_db()
+    assert abandoned.status == JobStatus.FAILED
+    assert "request the report again" in abandoned.error
+    assert working.status == JobStatus.RUNNING
