@@ -10,11 +10,10 @@ Needs PostgreSQL: DATABASE_URL=postgres://... (the register is generated on firs
 
 import os
 import statistics
-import subprocess
 import time
 import tracemalloc
 
-from bench.data import ensure_register, require_postgres, setup_django
+from bench.data import ensure_register, require_postgres, run_psql, setup_django, sql_of
 from bench.results import record
 
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
@@ -108,31 +107,10 @@ def main() -> None:
     queryset = FailureMode.objects.filter(team=team).order_by(
         "step__application__name", "step__order", "-rpn", "id"
     )
-    with connection.cursor() as cursor:
-        sql = cursor.mogrify(*export_rows(queryset).query.sql_with_params())
-    sql = sql.decode() if isinstance(sql, bytes) else sql
-    settings = connection.settings_dict
-    psql = [
-        "psql",
-        "-h",
-        settings["HOST"] or "127.0.0.1",
-        "-p",
-        str(settings["PORT"] or 5432),
-        "-U",
-        settings["USER"],
-        "-d",
-        settings["NAME"],
-        "-q",
-        "-o",
-        "/dev/null",
-        "-c",
-        f"\\copy ({' '.join(sql.split())}) to stdout csv",
-    ]
+    sql = sql_of(export_rows(queryset))
 
     def psql_export():
-        subprocess.run(
-            psql, check=True, env={**os.environ, "PGPASSWORD": settings["PASSWORD"] or ""}
-        )
+        run_psql(f"\\copy ({sql}) to stdout csv")
 
     export_runs = max(3, RUNS // 3)
     endpoint = median_seconds(api_export, export_runs)

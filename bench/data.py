@@ -25,6 +25,44 @@ def require_postgres() -> bool:
     return True
 
 
+def sql_of(queryset) -> str:
+    """A queryset's SQL with its parameters inlined, on one line (for psql)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        sql = cursor.mogrify(*queryset.query.sql_with_params())
+    return " ".join((sql.decode() if isinstance(sql, bytes) else sql).split())
+
+
+def run_psql(command: str, *, output: str = "/dev/null") -> None:
+    """Run one psql command against the benchmark's database: the baseline of a figure."""
+    import subprocess
+
+    from django.db import connection
+
+    settings = connection.settings_dict
+    subprocess.run(
+        [
+            "psql",
+            "-h",
+            settings["HOST"] or "127.0.0.1",
+            "-p",
+            str(settings["PORT"] or 5432),
+            "-U",
+            settings["USER"],
+            "-d",
+            settings["NAME"],
+            "-q",
+            "-o",
+            output,
+            "-c",
+            command,
+        ],
+        check=True,
+        env={**os.environ, "PGPASSWORD": settings["PASSWORD"] or ""},
+    )
+
+
 def ensure_register(
     *,
     teams: int = 10,

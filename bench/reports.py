@@ -17,12 +17,11 @@ import csv
 import io
 import os
 import resource
-import subprocess
 import tempfile
 import time
 import tracemalloc
 
-from bench.data import ensure_register, require_postgres, setup_django
+from bench.data import ensure_register, require_postgres, run_psql, setup_django, sql_of
 from bench.results import record
 
 FAILURE_MODES = int(os.environ.get("BENCH_FAILURE_MODES", "1000000"))
@@ -176,7 +175,6 @@ def ensure_big_team(rows: int):
 
 
 def bench_csv() -> None:
-    from django.db import connection
 
     from registry.exports import export_rows
     from registry.reports.context import ROW_ORDER
@@ -197,31 +195,12 @@ def bench_csv() -> None:
         return elapsed
 
     queryset = Scope(team_id=team.pk).failure_modes().order_by(*ROW_ORDER)
-    with connection.cursor() as cursor:
-        sql = cursor.mogrify(*export_rows(queryset).query.sql_with_params())
-    sql = " ".join((sql.decode() if isinstance(sql, bytes) else sql).split())
-    settings = connection.settings_dict
+    sql = sql_of(export_rows(queryset))
 
     def psql() -> float:
         with tempfile.NamedTemporaryFile(suffix=".csv") as out:
-            command = [
-                "psql",
-                "-h",
-                settings["HOST"] or "127.0.0.1",
-                "-p",
-                str(settings["PORT"] or 5432),
-                "-U",
-                settings["USER"],
-                "-d",
-                settings["NAME"],
-                "-q",
-                "-c",
-                f"\\copy ({sql}) to '{out.name}' csv header",
-            ]
             started = time.perf_counter()
-            subprocess.run(
-                command, check=True, env={**os.environ, "PGPASSWORD": settings["PASSWORD"] or ""}
-            )
+            run_psql(f"\\copy ({sql}) to '{out.name}' csv header")
             return time.perf_counter() - started
 
     report()  # warm caches

@@ -9,10 +9,9 @@ applications, 5,000 steps, a dependency tree per step):
 """
 
 import os
-import subprocess
 import time
 
-from bench.data import ensure_register, require_postgres, setup_django
+from bench.data import ensure_register, require_postgres, run_psql, setup_django, sql_of
 from bench.results import record
 
 FAILURE_MODES = int(os.environ.get("BENCH_FAILURE_MODES", "1000000"))
@@ -32,7 +31,6 @@ def main() -> None:
     setup_django()
     if not require_postgres():
         return
-    from django.db import connection
 
     from registry import rollups
     from registry.findings import refresh_findings
@@ -49,27 +47,8 @@ def main() -> None:
         .annotate(**rollups.failure_mode_aggregates())
         .order_by()
     )
-    with connection.cursor() as cursor:
-        sql = cursor.mogrify(*queryset.query.sql_with_params())
-    sql = sql.decode() if isinstance(sql, bytes) else sql
-    settings = connection.settings_dict
-    psql = [
-        "psql",
-        "-h",
-        settings["HOST"] or "127.0.0.1",
-        "-p",
-        str(settings["PORT"] or 5432),
-        "-U",
-        settings["USER"],
-        "-d",
-        settings["NAME"],
-        "-q",
-        "-o",
-        "/dev/null",
-        "-c",
-        sql,
-    ]
-    bare = best_of(lambda: subprocess.run(psql, check=True))
+    sql = sql_of(queryset)
+    bare = best_of(lambda: run_psql(sql))
     refresh_findings(team.pk)
     rollup = best_of(lambda: rollups.refresh_rollups(team.pk))
     team_rows = FailureMode.objects.filter(team=team).count()

@@ -87,3 +87,24 @@ def broker_down():
     app.conf.update({name: "redis://127.0.0.1:1/0" for name in names})
     yield
     app.conf.update(previous)
+
+
+@pytest.fixture
+def worker():
+    """A real worker in a thread, on the configured broker, consuming the default and the
+    reports queue as in production (`celery worker -Q celery,reports`)."""
+    from celery.contrib.testing.worker import start_worker
+    from django.conf import settings
+
+    from fmea.celery import app
+
+    queues = [settings.CELERY_TASK_DEFAULT_QUEUE, settings.REPORT_QUEUE]
+    with start_worker(
+        app,
+        pool="solo",
+        concurrency=1,
+        perform_ping_check=False,
+        loglevel="WARNING",
+        queues=queues,
+    ) as worker:
+        yield worker

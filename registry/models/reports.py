@@ -38,6 +38,18 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class JobProgressMixin:
+    """How far a background job (report run, worksheet import) has got, for the bar."""
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, round(100 * self.progress_done / self.progress_total))
+
+
 def _list_of(value, kind: type, allowed=None) -> list[str]:
     """Messages for a JSON list whose items must be of `kind` (and among `allowed`)."""
     if not isinstance(value, list):
@@ -286,7 +298,7 @@ post_delete.connect(
 # --- runs -----------------------------------------------------------------------------
 
 
-class ReportRun(ReportScope):
+class ReportRun(JobProgressMixin, ReportScope):
     """One report: what was asked for, how far its generation got, and the file.
 
     The file is stored only when complete: a done run has a file, a failed one has its
@@ -394,14 +406,6 @@ class ReportRun(ReportScope):
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
 
     @property
-    def progress_percent(self) -> int:
-        if self.status == JobStatus.DONE:
-            return 100
-        if not self.progress_total:
-            return 0
-        return min(100, round(100 * self.progress_done / self.progress_total))
-
-    @property
     def download_name(self) -> str:
         stamp = (self.finished_at or self.created_at).strftime("%Y%m%d-%H%M")
         return f"fmea-{self.team.slug}-{stamp}.{self.format}"
@@ -410,7 +414,7 @@ class ReportRun(ReportScope):
 # --- imports --------------------------------------------------------------------------
 
 
-class WorksheetImport(models.Model):
+class WorksheetImport(JobProgressMixin, models.Model):
     """An uploaded worksheet being checked (and, unless a dry run, imported).
 
     The upload is kept in storage under a generated name (never the client's file
@@ -462,11 +466,3 @@ class WorksheetImport(models.Model):
 
     def __str__(self) -> str:
         return f"Import #{self.pk} of {self.source_name or 'a worksheet'} into {self.team}"
-
-    @property
-    def progress_percent(self) -> int:
-        if self.status == JobStatus.DONE:
-            return 100
-        if not self.progress_total:
-            return 0
-        return min(100, round(100 * self.progress_done / self.progress_total))

@@ -35,6 +35,13 @@ def scores(params, prefix: str = "") -> tuple[int | None, str | None]:
     return scoring.rpn(*values), scoring.action_priority(*values).value
 
 
+def score_cells(params) -> dict:
+    """The row's four score cells (RPN and AP, current and revised) for a template."""
+    rpn, ap = scores(params)
+    revised_rpn, revised_ap = scores(params, "revised_")
+    return {"rpn": rpn, "ap": ap, "revised_rpn": revised_rpn, "revised_ap": revised_ap}
+
+
 class PreviewView(TeamView):
     """The RPN and AP cells of a row for the ratings being entered, before saving."""
 
@@ -48,17 +55,12 @@ class PreviewView(TeamView):
         else:
             failure_mode = self.get_visible(selectors.failure_mode_rows(self.team.pk), pk=pk)
             step, open_actions = failure_mode.step, failure_mode.open_action_count
-        rpn, ap = scores(request.GET)
-        revised_rpn, revised_ap = scores(request.GET, "revised_")
         return self.render(
             "registry/worksheet/_preview.html",
             {
                 "row_id": row_id,
                 "threshold": step.application.tier.rpn_threshold,
-                "rpn": rpn,
-                "ap": ap,
-                "revised_rpn": revised_rpn,
-                "revised_ap": revised_ap,
+                **score_cells(request.GET),
                 "open_actions": open_actions,
             },
         )

@@ -22,25 +22,11 @@ from registry.models import FailureMode, StaleEditError, Step
 from registry.models.failure_modes import RATINGS, REVISED_RATINGS
 from registry.views.base import TeamView, WriteView, is_htmx
 from registry.views.editing import field_values
-from registry.views.preview import ROW_ID, scores
+from registry.views.preview import ROW_ID, score_cells
 from registry.views.worksheet import worksheet_url
 
-CONFLICT_FIELDS = [
-    "component",
-    "mode",
-    "failure_category",
-    "effect",
-    "cause",
-    "prevention_controls",
-    "detection_controls",
-    "severity",
-    "probability",
-    "detectability",
-    "status",
-    "revised_severity",
-    "revised_probability",
-    "revised_detectability",
-]
+# A conflict shows the stored value of every field the row's form edits.
+CONFLICT_FIELDS = FailureModeForm.Meta.fields
 
 
 class RowMixin:
@@ -74,8 +60,6 @@ class RowMixin:
             if form.is_bound
             else {name: getattr(form.instance, name) for name in (*RATINGS, *REVISED_RATINGS)}
         )
-        rpn, ap = scores(shown)
-        revised_rpn, revised_ap = scores(shown, "revised_")
         return self.render(
             "registry/worksheet/_row_form.html",
             {
@@ -83,10 +67,7 @@ class RowMixin:
                 "fm": form.instance,
                 "row_id": row_id,
                 "threshold": step.application.tier.rpn_threshold,
-                "rpn": rpn,
-                "ap": ap,
-                "revised_rpn": revised_rpn,
-                "revised_ap": revised_ap,
+                **score_cells(shown),
                 "save_url": reverse("registry:row_edit", args=[pk])
                 if pk
                 else reverse("registry:row_new", args=[step.pk]),

@@ -2,11 +2,8 @@
 filesystem broker on a fresh machine), consuming the reports queue as in production."""
 
 import json
-import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
@@ -14,32 +11,9 @@ from rest_framework.test import APIClient
 
 from fmea.celery import app as celery_app
 from registry.models import Membership, ReportRun, ReportSchedule, Team
+from tests.workers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_for(condition, seconds: float = 180.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"Not true within {seconds} s: {condition.__doc__}")
-
-
-@pytest.fixture
-def worker():
-    """A worker on the default and the reports queue (`celery worker -Q celery,reports`)."""
-    queues = [settings.CELERY_TASK_DEFAULT_QUEUE, settings.REPORT_QUEUE]
-    with start_worker(
-        celery_app,
-        pool="solo",
-        concurrency=1,
-        perform_ping_check=False,
-        loglevel="WARNING",
-        queues=queues,
-    ) as worker:
-        yield worker
 
 
 @pytest.fixture

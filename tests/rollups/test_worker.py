@@ -2,36 +2,17 @@
 the filesystem broker on a fresh machine), and recomputes that run concurrently."""
 
 import threading
-import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core.management import call_command
 from django_celery_results.models import TaskResult
 from rest_framework.test import APIClient
 
-from fmea.celery import app as celery_app
 from registry import rollups
 from registry.models import FailureMode, Finding, Membership, Team, TeamRecompute, TierRollup
+from tests.workers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_for(condition, seconds: float = 120.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"Not true within {seconds} s: {condition.__doc__}")
-
-
-@pytest.fixture
-def worker():
-    with start_worker(
-        celery_app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING"
-    ) as worker:
-        yield worker
 
 
 @pytest.fixture
