@@ -25,6 +25,7 @@ from registry.models import (
     Step,
     Team,
     TeamRecompute,
+    TeamRevision,
     Tier,
     TierRollup,
 )
@@ -431,6 +432,18 @@ class RollupSnapshotAdmin(ComputedAdmin):
 class TeamRecomputeAdmin(ComputedAdmin):
     list_display = ("team", "dirty", "requested_at", "computed_at", "duration_ms")
     list_filter = ("dirty",)
+
+
+@admin.register(TeamRevision)
+class TeamRevisionAdmin(ComputedAdmin):
+    """Written by database triggers; shown to tell whether a team's lists changed."""
+
+    list_display = ("team_id", "revision")
+    list_select_related = ()
+    list_filter = ()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 # --- reports, schedules and worksheet imports -------------------------------------------

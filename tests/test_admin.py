@@ -42,6 +42,7 @@ from registry.models import (
     Step,
     Team,
     TeamRecompute,
+    TeamRevision,
     Tier,
     TierRollup,
     WorksheetImport,
@@ -158,6 +159,10 @@ def register(db, admin_user) -> dict:
         ApplicationRollup: ApplicationRollup.objects.create(**computed, application=application),
         RollupSnapshot: RollupSnapshot.objects.create(**computed, tier=tier, date=date.today()),
         TeamRecompute: TeamRecompute.objects.get_or_create(team=team)[0],
+        # Written by triggers on PostgreSQL; by hand here, as SQLite has none.
+        TeamRevision: TeamRevision.objects.update_or_create(
+            team_id=team.pk, defaults={"revision": 1}
+        )[0],
         Tier: tier,
         Region: region,
         DrStrategy: dr_strategy,
@@ -175,7 +180,7 @@ def register(db, admin_user) -> dict:
     }
 
 
-COMPUTED = {Finding, TierRollup, ApplicationRollup, RollupSnapshot, TeamRecompute}
+COMPUTED = {Finding, TierRollup, ApplicationRollup, RollupSnapshot, TeamRecompute, TeamRevision}
 
 
 def test_every_registry_model_is_registered():

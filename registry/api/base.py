@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from fmea import observability
-from registry.api.representation import FastRepresentationMixin
+from registry.api.representation import FastRepresentationMixin, row_plan
 from registry.choices import Role
 from registry.models import Membership, StaleEditError, Team
 from registry.querysets import WRITE_ROLES
@@ -144,6 +144,35 @@ class TeamScopedViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self) -> models.QuerySet:
         return self.queryset.visible_to(self.request.user)
+
+    # The lookups the paginator reads a page's rows with, for `list` (None: instances).
+    page_row_lookups: tuple[str, ...] | None = None
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        # Where every field is a plain column, the page's rows are read as tuples:
+        # building model instances would take a third of the time of a page of 100.
+        plan = row_plan(self.get_serializer_class())
+        if plan is None:
+            return super().list(request, *args, **kwargs)
+        self.page_row_lookups = plan.lookups
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        if page is None:
+            return Response(plan.represent(queryset.values_list(*plan.lookups)))
+        return self.get_paginated_response(plan.represent(page))
+
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        self.perform_update(serializer)
+        if getattr(instance, "_prefetched_objects_cache", None):
+            instance._prefetched_objects_cache = {}  # regions may have changed
+        # Answered whole, by a serializer that is not partial: DRF leaves out of a PATCH's
+        # answer the fields that have a default (a null application's name, say), which
+        # the schema says are always there.
+        return Response(self.get_serializer(serializer.instance).data)
 
     def team_of(self, instance_or_data) -> int:
         return instance_or_data.team_id

@@ -23,6 +23,7 @@ from registry.api.base import (
     VersionedViewSetMixin,
     user_is_owner,
 )
+from registry.api.pagination import CachedCountPagination
 from registry.exports import stream_csv
 from registry.filtersets import ActionFilterSet, FailureModeFilterSet
 from registry.models import Action, Component, FailureMode, Step
@@ -175,6 +176,7 @@ class FailureModeViewSet(VersionedViewSetMixin, TeamScopedViewSet):
     )
     serializer_class = FailureModeSerializer
     filterset_class = FailureModeFilterSet
+    pagination_class = CachedCountPagination
     ordering_fields = [
         "rpn",
         "action_priority",

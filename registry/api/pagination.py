@@ -1,16 +1,46 @@
+from functools import partial
+
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 
+from registry.counts import CachedCountPaginator
+
+
+class PagePaginator(CachedCountPaginator):
+    """Counts and slices the model queryset; with `row_lookups`, reads the page's rows
+    as `values_list` tuples (the view represents them) instead of model instances."""
+
+    def __init__(self, object_list, per_page, *, row_lookups=None, **kwargs) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.row_lookups = row_lookups
+
+    def _get_page(self, object_list, number, paginator):
+        if self.row_lookups is not None:
+            object_list = object_list.values_list(*self.row_lookups)
+        return super()._get_page(object_list, number, paginator)
+
 
 class StandardPagination(PageNumberPagination):
-    """Page numbers with a count; `?page_size=` from 1 to 1000 (400 outside)."""
+    """Page numbers with a count; `?page_size=` from 1 to 1000 (400 outside).
+
+    A view that represents rows from tuples sets `page_row_lookups`.
+    """
 
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 1000
+    cache_count = False
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.django_paginator_class = partial(
+            PagePaginator,
+            user=request.user if self.cache_count else None,
+            row_lookups=getattr(view, "page_row_lookups", None),
+        )
+        return super().paginate_queryset(queryset, request, view)
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
@@ -33,6 +63,13 @@ class StandardPagination(PageNumberPagination):
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"]["maximum"] = self.max_page_size
         return parameters
+
+
+class CachedCountPagination(StandardPagination):
+    """For the large lists (failure modes): the count is cached until the caller's
+    teams change, so paging through 100,000 rows does not count them on every page."""
+
+    cache_count = True
 
 
 class StableOrderingFilter(OrderingFilter):

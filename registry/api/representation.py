@@ -9,21 +9,55 @@ path is resolved once per serializer against the model's fields and read with
 through the related object. Everything else, and any read that fails (a null foreign
 key on the way, for instance), goes through DRF's own path, so the output is the same
 (tests/api/test_representation.py compares the two on every resource).
+
+Where every field is such a plain read, a list page goes further: it is fetched with
+`values_list` as tuples, without building model instances, and each tuple becomes the
+row's dictionary (`row_plan`, built once per serializer class). Values that DRF would
+return as they are (integers, text, booleans, ids) are not converted at all.
 """
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from functools import cached_property
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from functools import cache, cached_property, partial
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from rest_framework import relations, serializers
+from rest_framework import ISO_8601, relations, serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
+from rest_framework.settings import api_settings
 
 Reader = Callable[[object], object] | None
+Converter = Callable[[object], object] | None
+
+# DRF fields whose to_representation returns a value of these Python types unchanged
+# (int(3), str("open"), a choice's own value); model columns of these internal types
+# come back from the database as those types.
+UNCHANGED = {
+    serializers.IntegerField.to_representation: int,
+    serializers.CharField.to_representation: str,
+    serializers.ChoiceField.to_representation: str,
+    serializers.BooleanField.to_representation: bool,
+}
+PYTHON_TYPES = {
+    int: {
+        "AutoField",
+        "BigAutoField",
+        "SmallAutoField",
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveBigIntegerField",
+        "PositiveSmallIntegerField",
+    },
+    str: {"CharField", "TextField", "SlugField", "EmailField", "URLField"},
+    bool: {"BooleanField"},
+}
 
 
 def model_field_path(model: type[models.Model], attrs: list[str]) -> str | None:
@@ -47,6 +81,39 @@ def model_field_path(model: type[models.Model], attrs: list[str]) -> str | None:
     return None
 
 
+def model_field_at(model: type[models.Model], path: str) -> models.Field:
+    *relations_, last = path.split(".")
+    for attr in relations_:
+        model = model._meta.get_field(attr).related_model
+    return model._meta.get_field(last)
+
+
+def iso_datetime(field: serializers.DateTimeField, zone: tzinfo, value: datetime) -> str:
+    """DRF's ISO 8601 output of an aware datetime, with the field's time zone looked up
+    once per page instead of once per value."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return field.to_representation(value)
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def converter(field: serializers.Field, model_field: models.Field) -> Converter:
+    """None where DRF would return the stored value unchanged; else its conversion."""
+    if type(field).to_representation is serializers.DateTimeField.to_representation:
+        output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+        zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+        if output_format and output_format.lower() == ISO_8601 and zone is not None:
+            return partial(iso_datetime, field, zone)
+    python_type = UNCHANGED.get(type(field).to_representation)
+    if python_type is None or model_field.get_internal_type() not in PYTHON_TYPES[python_type]:
+        return field.to_representation
+    if isinstance(field, serializers.ChoiceField) and not all(
+        isinstance(key, str) for key in field.choices
+    ):
+        return field.to_representation
+    return None
+
+
 def related_id_column(model: type[models.Model], field: serializers.Field) -> str | None:
     """The id column behind a primary-key related field (`step` → `step_id`)."""
     if not isinstance(field, relations.PrimaryKeyRelatedField) or field.pk_field is not None:
@@ -62,24 +129,82 @@ def related_id_column(model: type[models.Model], field: serializers.Field) -> st
     return None
 
 
+@dataclass(frozen=True)
+class RowPlan:
+    """How a serializer's list page is read as `values_list(*lookups)` tuples and
+    turned into the dictionaries its to_representation gives for the same rows."""
+
+    names: tuple[str, ...]
+    lookups: tuple[str, ...]
+    # The fields whose values DRF converts (dates, decimals...), with their columns.
+    converted: tuple[tuple[serializers.Field, models.Field], ...]
+
+    def represent(self, rows) -> list[dict]:
+        conversions = [
+            (field.field_name, converter(field, model_field))
+            for field, model_field in self.converted
+        ]
+        represented = []
+        for row in rows:
+            item = dict(zip(self.names, row, strict=True))
+            for name, convert in conversions:
+                value = item[name]
+                if value is not None:
+                    item[name] = convert(value)
+            represented.append(item)
+        return represented
+
+
+@cache
+def row_plan(serializer_class: type[serializers.ModelSerializer]) -> RowPlan | None:
+    """The serializer's RowPlan, when every field is a plain read of a column and both
+    the representation and the fields are the mixin's and DRF's own (fields that could
+    depend on the request are not); None otherwise. Built once per class."""
+    if not issubclass(serializer_class, FastRepresentationMixin):
+        return None
+    if serializer_class.to_representation is not FastRepresentationMixin.to_representation:
+        return None
+    if serializer_class.get_fields is not serializers.ModelSerializer.get_fields:
+        return None
+    serializer = serializer_class(context={})
+    if any(path is None for _, path, _ in serializer._paths):
+        return None
+    model = serializer.Meta.model
+    return RowPlan(
+        names=tuple(field.field_name for field, _, _ in serializer._paths),
+        lookups=tuple(path.replace(".", "__") for _, path, _ in serializer._paths),
+        converted=tuple(
+            (field, model_field)
+            for field, path, is_id in serializer._paths
+            if not is_id and converter(field, model_field := model_field_at(model, path))
+        ),
+    )
+
+
 class FastRepresentationMixin:
     """Reads plain model fields with attrgetter; DRF's generic path for the rest."""
 
     @cached_property
-    def _readers(self) -> list[tuple[serializers.Field, Reader, bool]]:
+    def _paths(self) -> list[tuple[serializers.Field, str | None, bool]]:
+        """Each readable field with the dotted path it reads, and whether it is an id."""
         model = self.Meta.model
-        readers = []
+        paths = []
         for field in self._readable_fields:
             column = related_id_column(model, field)
             if column is not None:
-                readers.append((field, operator.attrgetter(column), True))
-                continue
-            if isinstance(field, serializers.SerializerMethodField) or field.source == "*":
-                readers.append((field, None, False))
-                continue
-            path = model_field_path(model, field.source_attrs)
-            readers.append((field, operator.attrgetter(path) if path else None, False))
-        return readers
+                paths.append((field, column, True))
+            elif isinstance(field, serializers.SerializerMethodField) or field.source == "*":
+                paths.append((field, None, False))
+            else:
+                paths.append((field, model_field_path(model, field.source_attrs), False))
+        return paths
+
+    @cached_property
+    def _readers(self) -> list[tuple[serializers.Field, Reader, bool]]:
+        return [
+            (field, operator.attrgetter(path) if path else None, is_id)
+            for field, path, is_id in self._paths
+        ]
 
     def to_representation(self, instance) -> dict:
         row = {}

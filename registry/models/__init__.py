@@ -20,6 +20,7 @@ from registry.models.rollups import (
     Finding,
     RollupSnapshot,
     TeamRecompute,
+    TeamRevision,
     TierRollup,
 )
 from registry.models.teams import Membership, Team
@@ -47,6 +48,7 @@ __all__ = [
     "Step",
     "Team",
     "TeamRecompute",
+    "TeamRevision",
     "Tier",
     "TierRollup",
     "WorksheetImport",

@@ -176,3 +176,25 @@ class TeamRecompute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team}: {'dirty' if self.dirty else 'up to date'}"
+
+
+class TeamRevision(models.Model):
+    """A number that changes, in the same transaction, whenever something the
+    failure-mode list of a team is filtered or counted by changes: its failure modes, a
+    step moved to another application, an application moved to another tier or team,
+    a tier's level.
+
+    Written only by database triggers (PostgreSQL, migration 0008), so that every write
+    path is seen: the ORM, bulk updates and deletes, imports, restores and raw SQL. The
+    values come from one sequence and are never reused. `registry.counts` keys cached
+    list counts on them.
+    """
+
+    team_id = models.BigIntegerField(primary_key=True)
+    revision = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["team_id"]
+
+    def __str__(self) -> str:
+        return f"team {self.team_id} at revision {self.revision}"

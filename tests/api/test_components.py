@@ -358,3 +358,15 @@ def test_list_queries_do_not_grow_with_the_page_size(
     assert_list_queries_are_flat(
         api.as_user(alice), path, rows, bound, django_assert_max_num_queries
     )
+
+
+def test_a_patch_answers_with_every_field(api, bob, team_a):
+    """A PATCH answers with the whole component, a null application's name included."""
+    component = ComponentFactory(team=team_a, name="Queue", kind=ComponentKind.QUEUE)
+    response = api.as_user(bob).patch(
+        f"{COMPONENTS}{component.pk}/", {"description": "Order events"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["application"], body["application_name"]) == (None, None)
+    assert body["description"] == "Order events"

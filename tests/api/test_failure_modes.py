@@ -263,3 +263,19 @@ def test_text_search_is_served_by_the_trigram_indexes(postgres, alice, step_a):
         plan = queryset.explain()
     for column in ("mode", "effect", "cause"):
         assert f"registry_fm_{column}_trgm" in plan
+
+
+def test_the_lists_count_reads_the_failure_modes_alone(api, alice, failure_mode_a):
+    """The page reads names from steps, applications and tiers; its count joins none
+    of them (a join would pass every failure mode of the team through it)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = api.as_user(alice).get(f"{URL}?ordering=-rpn")
+    assert response.json()["count"] == 1
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1
+    assert "JOIN" not in counts[0].upper()
+    page = [q["sql"] for q in captured.captured_queries if '"registry_step"."name"' in q["sql"]]
+    assert len(page) == 1 and "JOIN" in page[0].upper()
