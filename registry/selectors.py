@@ -21,13 +21,16 @@ from django.db.models import (
     F,
     IntegerField,
     Max,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
     Window,
 )
+from django.db.models.functions import Coalesce
 
 from registry import scoring
 from registry.choices import (
@@ -48,6 +51,7 @@ from registry.models import (
     Step,
     Tier,
 )
+from registry.models.base import may_be_empty
 
 OPEN_STATUSES = (FailureModeStatus.OPEN, FailureModeStatus.MITIGATING)
 OPEN_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
@@ -197,11 +201,28 @@ def findings(team_id: int, application_id: int | None = None, limit: int = 50) -
 # --- rows of the lists --------------------------------------------------------------
 
 
+def action_count(actions: QuerySet) -> Coalesce:
+    """The number of `actions` of the outer failure mode, 0 when there are none."""
+    counted = (
+        actions.filter(failure_mode=OuterRef("pk"))
+        .order_by()
+        .values("failure_mode")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def with_action_counts(queryset: QuerySet) -> QuerySet:
-    """Failure modes with `open_action_count` and `action_count` (one join)."""
+    """Failure modes with `open_action_count` and `action_count`.
+
+    Correlated subqueries rather than a join: the database counts the actions of the
+    rows of the page only, where a join and GROUP BY would count them for every
+    failure mode of the team before the page is cut.
+    """
     return queryset.annotate(
-        open_action_count=Count("actions", filter=Q(actions__status__in=OPEN_ACTION_STATUSES)),
-        action_count=Count("actions"),
+        open_action_count=action_count(Action.objects.filter(status__in=OPEN_ACTION_STATUSES)),
+        action_count=action_count(Action.objects.all()),
     )
 
 
@@ -249,6 +270,15 @@ FAILURE_MODE_SORTS = {
     "tier": F("step__application__tier__level"),
     "created": F("id"),
 }
+#: The sort keys on columns of the failure mode itself that are never empty.
+NOT_NULL_SORTS = {
+    key
+    for key, expression in FAILURE_MODE_SORTS.items()
+    if isinstance(expression, F)
+    and "__" not in expression.name
+    and expression.name in {field.name for field in FailureMode._meta.concrete_fields}
+    and not may_be_empty(FailureMode._meta.get_field(expression.name))
+}
 
 
 def sorted_rows(queryset: QuerySet, sort: str, default: str) -> tuple[QuerySet, str]:
@@ -262,8 +292,13 @@ def sorted_rows(queryset: QuerySet, sort: str, default: str) -> tuple[QuerySet, 
         sort, key = default, default.removeprefix("-")
     expression = FAILURE_MODE_SORTS[key]
     descending = sort.startswith("-")
+    if key in NOT_NULL_SORTS:
+        # Plain, so that an index such as (team, -rpn, id) serves the default order.
+        return queryset.order_by(
+            f"-{expression.name}" if descending else expression.name, "id"
+        ), sort
     term = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
-    return queryset.order_by(term, "-id" if descending else "id"), sort
+    return queryset.order_by(term, "id"), sort
 
 
 def applications_for_list(team_id: int) -> QuerySet:

@@ -7,6 +7,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 
 from registry.counts import CachedCountPaginator
+from registry.models.base import may_be_empty
 
 
 class PagePaginator(CachedCountPaginator):
@@ -97,7 +98,7 @@ class StableOrderingFilter(OrderingFilter):
     def order_term(queryset, term: str):
         name = term.lstrip("-")
         try:
-            nullable = queryset.model._meta.get_field(name).null
+            nullable = may_be_empty(queryset.model._meta.get_field(name))
         except FieldDoesNotExist:
             nullable = True  # an annotation
         if not nullable:

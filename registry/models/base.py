@@ -1,6 +1,20 @@
 """Shared model behaviour: timestamps and optimistic concurrency."""
 
 from django.db import models, transaction
+from django.db.models.expressions import Col
+
+
+def may_be_empty(field: models.Field) -> bool:
+    """Whether the column can hold NULL. A generated column (the revised RPN, say) is
+    declared without `null` but is empty when a column it is computed from is; where
+    the columns cannot be told, it may be."""
+    if field.null:
+        return True
+    if not isinstance(field, models.GeneratedField):
+        return False
+    resolved = field.expression.resolve_expression(field._query, allow_joins=False)
+    sources = [node.target for node in resolved.flatten() if isinstance(node, Col)]
+    return not sources or any(source.null for source in sources)
 
 
 class StaleEditError(Exception):

@@ -279,3 +279,31 @@ def test_the_lists_count_reads_the_failure_modes_alone(api, alice, failure_mode_
     assert "JOIN" not in counts[0].upper()
     page = [q["sql"] for q in captured.captured_queries if '"registry_step"."name"' in q["sql"]]
     assert len(page) == 1 and "JOIN" in page[0].upper()
+
+
+@pytest.mark.parametrize("ordering", ["revised_rpn", "-revised_rpn"])
+def test_ordering_by_revised_rpn_puts_the_unrevised_last(api, alice, step_a, ordering):
+    """The revised RPN is empty until revised ratings are given: such rows come last
+    in either direction, on every database."""
+    FailureModeFactory(step=step_a, mode="Not revised")
+    for mode, severity in (("Revised low", 2), ("Revised high", 8)):
+        FailureModeFactory(
+            step=step_a,
+            mode=mode,
+            revised_severity=severity,
+            revised_probability=2,
+            revised_detectability=2,
+        )
+    rows = api.as_user(alice).get(f"{URL}?ordering={ordering}").json()["results"]
+    expected = ["Revised low", "Revised high"]
+    if ordering.startswith("-"):
+        expected.reverse()
+    assert [row["mode"] for row in rows] == [*expected, "Not revised"]
+
+
+def test_only_columns_that_can_be_empty_are_sorted_with_nulls_last():
+    from registry.models.base import may_be_empty
+
+    field = FailureMode._meta.get_field
+    assert not may_be_empty(field("rpn")) and not may_be_empty(field("severity"))
+    assert may_be_empty(field("revised_rpn")) and may_be_empty(field("revised_severity"))

@@ -193,3 +193,31 @@ def test_an_owner_signs_off_a_severe_risk(as_alice, as_bob, register, alice):
     assert fm.review_signed_off_by == alice
     stale = as_alice.post(f"/failure-modes/{fm.pk}/sign-off/", {"version": 1}, follow=True)
     assert b"Someone changed this failure mode" in stale.content
+
+
+def test_the_list_counts_actions_per_row_and_reads_the_rpn_index(postgres, register, spread):
+    """Open / all actions per row, counted for the page's rows only; on PostgreSQL the
+    default order (highest RPN first) is read from the (team, -rpn, id) index rather
+    than by sorting every failure mode of the team."""
+    from django.db import connection
+
+    from registry import selectors
+
+    team_id = register.app.team_id
+    failure_mode = FailureMode.objects.filter(team_id=team_id).order_by("-rpn", "id").first()
+    ActionFactory(failure_mode=failure_mode, status="open")
+    ActionFactory(failure_mode=failure_mode, status="cancelled")
+    rows, _ = selectors.sorted_rows(selectors.failure_mode_rows(team_id), "-rpn", "-rpn")
+    first = rows.first()
+    assert (first.pk, first.open_action_count, first.action_count) == (failure_mode.pk, 1, 2)
+    assert all(row.action_count == 0 for row in rows[1:])
+    sql, params = rows[:50].query.sql_with_params()
+    with connection.cursor() as cursor:
+        # A few rows would rather be scanned and sorted: discourage both, so that the
+        # plan shows whether the index can give the order at all.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "registry_fm_team_rpn" in plan and "Sort Key" not in plan
+    assert "SubPlan" in plan  # the action counts, per row of the page
