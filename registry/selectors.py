@@ -140,16 +140,18 @@ class ParetoItem:
 def pareto(team_id: int, limit: int = 20) -> list[ParetoItem]:
     """The team's top failure modes by RPN with the cumulative share of the total RPN.
 
-    One query: running and grand totals are window functions over all the team's rows,
-    computed before the LIMIT.
+    One query. The running total is a window over the rows whose RPN reaches the
+    `limit`-th highest (every row ranked before a top row is among them), not over all
+    the team's rows, which would have to be read and sorted in full; the grand total is
+    a sum the (team, -rpn, id) index answers.
     """
     order = [F("rpn").desc(), F("id").asc()]
+    team_rows = FailureMode.objects.for_team(team_id)
+    lowest_shown = team_rows.order_by(*order).values("rpn")[limit - 1 : limit]
+    total = team_rows.order_by().values("team").annotate(total=Sum("rpn")).values("total")
     rows = (
-        FailureMode.objects.for_team(team_id)
-        .annotate(
-            running=Window(Sum("rpn"), order_by=order),
-            total=Window(Sum("rpn")),
-        )
+        team_rows.filter(rpn__gte=Coalesce(Subquery(lowest_shown), 0))
+        .annotate(running=Window(Sum("rpn"), order_by=order), total=Subquery(total))
         .order_by(*order)
         .values(
             "id",

@@ -44,6 +44,30 @@ def test_the_pareto_limit_keeps_the_share_of_the_whole_team(register):
     assert len(items) == 1 and items[0].cumulative_share == pytest.approx(100 * 56 / 59)
 
 
+def test_pareto_running_shares_are_exact_across_ties_at_the_cut(register):
+    """Rows tied with the last one shown, and rows below the cut, count in the total;
+    each shown row's share is that of every row ranked up to it (RPN, then id)."""
+    ratings = [(8, 5, 5), (4, 5, 5), (4, 5, 5), (4, 5, 5), (2, 2, 2), (1, 1, 1)]  # 200, 100 x3
+    for severity, probability, detectability in ratings:
+        FailureModeFactory(
+            step=register.step,
+            severity=severity,
+            probability=probability,
+            detectability=detectability,
+        )
+    ranked = sorted(
+        FailureModeFactory._meta.model.objects.filter(team_id=register.app.team_id),
+        key=lambda row: (-row.rpn, row.pk),
+    )
+    total = sum(row.rpn for row in ranked)
+    items = selectors.pareto(register.app.team_id, limit=3)
+    assert [item.id for item in items] == [row.pk for row in ranked[:3]]
+    running = 0
+    for item, row in zip(items, ranked, strict=False):
+        running += row.rpn
+        assert item.cumulative_share == pytest.approx(100 * running / total)
+
+
 def test_the_dependency_graph_builds_trees_and_survives_cycles(register):
     team = register.app.team
     cache = ComponentFactory(team=team, name="Cache")
