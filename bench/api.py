@@ -3,7 +3,7 @@
 - A list page of 100 failure modes of one team ordered by -rpn, through the whole
   request in-process, versus the same rows fetched by raw SQL through psycopg; and
   the same page when its count is not cached yet (the first page after a change)
-  versus the raw rows plus a raw count.
+  versus the raw rows plus a raw count; and page 900 versus its raw OFFSET query.
 - export.csv of one team versus `psql \\copy` of the same query, and the server's peak
   Python memory while streaming 100,000 and 1,000,000 rows.
 
@@ -106,6 +106,17 @@ def main() -> None:
         cache.clear()
         api_page()
 
+    deep_url = f"{url}&page=900"
+
+    def api_deep_page():
+        response = client.get(deep_url, HTTP_HOST="localhost")
+        assert response.status_code == 200, response.status_code
+
+    def raw_deep_page():
+        with connection.cursor() as cursor:
+            cursor.execute(f"{raw_sql} OFFSET 89900", [team.pk])
+            assert len(cursor.fetchall()) == 100
+
     api, raw = paired_medians(api_page, raw_page)
     api_counted, raw_counted = paired_medians(api_page_counted, raw_page_and_count)
     print(
@@ -125,6 +136,13 @@ def main() -> None:
         "ms",
         baseline=raw_counted * 1000,
     )
+
+    api_deep, raw_deep = paired_medians(api_deep_page, raw_deep_page, RUNS)
+    print(
+        f"  page 900 of the same (OFFSET 89,900): request {api_deep * 1000:.1f} ms, raw SQL "
+        f"of that page {raw_deep * 1000:.1f} ms, ratio {api_deep / raw_deep:.2f}x"
+    )
+    record("api", "list page 900 of 100", api_deep * 1000, "ms", baseline=raw_deep * 1000)
 
     # Export: the endpoint versus psql \copy of the same query.
     export_url = f"/api/v1/failure-modes/export.csv?team={team.pk}"

@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from functools import cached_property
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.core.paginator import Paginator
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 
@@ -95,17 +93,3 @@ def cached_count(queryset: QuerySet, user) -> int:
         except Exception:
             logger.warning("List count cache unavailable", exc_info=True)
     return count
-
-
-class CachedCountPaginator(Paginator):
-    """A paginator whose count is `cached_count` of the user's rows (with a user)."""
-
-    def __init__(self, object_list, per_page, *, user=None, **kwargs) -> None:
-        super().__init__(object_list, per_page, **kwargs)
-        self.user = user
-
-    @cached_property
-    def count(self) -> int:
-        if self.user is None:
-            return super().count
-        return cached_count(self.object_list, self.user)

@@ -312,7 +312,7 @@ class FailureModeExportView(generics.GenericAPIView):
     pagination_class = None
 
     def get_queryset(self):
-        return self.queryset.visible_to(self.request.user)
+        return self.queryset.visible_to(self.request.user, team_ids_first=True)
 
     @extend_schema(
         responses={

@@ -6,11 +6,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 
-from registry.counts import CachedCountPaginator
 from registry.models.base import may_be_empty
+from registry.paging import RegisterPaginator
 
 
-class PagePaginator(CachedCountPaginator):
+class PagePaginator(RegisterPaginator):
     """Counts and slices the model queryset; with `row_lookups`, reads the page's rows
     as `values_list` tuples (the view represents them) instead of model instances."""
 
@@ -18,10 +18,9 @@ class PagePaginator(CachedCountPaginator):
         super().__init__(object_list, per_page, **kwargs)
         self.row_lookups = row_lookups
 
-    def _get_page(self, object_list, number, paginator):
-        if self.row_lookups is not None:
-            object_list = object_list.values_list(*self.row_lookups)
-        return super()._get_page(object_list, number, paginator)
+    def page_rows(self, sliced):
+        rows = super().page_rows(sliced)
+        return rows if self.row_lookups is None else rows.values_list(*self.row_lookups)
 
 
 class StandardPagination(PageNumberPagination):

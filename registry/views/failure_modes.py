@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from registry import scoring, selectors
 from registry.choices import Role
-from registry.counts import CachedCountPaginator
 from registry.exports import stream_csv
 from registry.forms import ActionForm, FailureModeForm, VersionForm
 from registry.models import Action, FailureMode, StaleEditError
+from registry.paging import RegisterPaginator
 from registry.views.base import TeamView, WriteView
 from registry.views.editing import ModelFormPage
 from registry.views.filtersets import FailureModeListFilterSet
@@ -52,9 +52,9 @@ class FailureModeListView(TeamView):
             team_id=self.team.pk,
         )
         rows, sort = selectors.sorted_rows(filterset.qs, request.GET.get("sort", ""), "-rpn")
-        # Exact, and cached until the team changes: paging does not count 100,000 rows
-        # again on every page.
-        paginator = CachedCountPaginator(rows, PAGE_SIZE, user=request.user)
+        # The count is exact, and cached until the team changes: paging does not count
+        # 100,000 rows again on every page.
+        paginator = RegisterPaginator(rows, PAGE_SIZE, user=request.user)
         page = paginator.get_page(request.GET.get("page"))
         selection = request.GET.copy()
         for name in ("page", "sort"):
@@ -79,7 +79,9 @@ class FailureModeExportView(TeamView):
     def get(self, request: HttpRequest) -> HttpResponse:
         filterset = FailureModeListFilterSet(
             request.GET or None,
-            queryset=FailureMode.objects.visible_to(request.user).for_team(self.team.pk),
+            queryset=FailureMode.objects.visible_to(request.user, team_ids_first=True).for_team(
+                self.team.pk
+            ),
             team_id=self.team.pk,
         )
         if filterset.is_bound and not filterset.is_valid():
