@@ -138,13 +138,12 @@ def reports_violation(error: DjangoValidationError, constraint: models.UniqueCon
 
 
 class RegisterSerializer(ValidatedModelSerializer):
-    """Model validation, plus the uniqueness rules answered on the field they concern
-    (DRF's generated unique-together validators are replaced: they answer under
-    `non_field_errors` with the raw field names)."""
-
-    # The docstring is also the schema's description of every subclass. The unique
-    # constraints are checked once, by the model's full_clean(), which answers a
-    # violation under `non_field_errors`; validate() answers it on the rule's field.
+    # Model validation, plus the uniqueness rules answered on the field they concern
+    # (DRF's generated unique-together validators are replaced: they answer under
+    # `non_field_errors` with the raw field names). The unique constraints are checked
+    # once, by the model's full_clean(), which answers a violation under
+    # `non_field_errors`; validate() answers it on the rule's field. (Comments, not a
+    # docstring: a docstring would be the schema's description of every subclass.)
 
     #: (fields of one of the model's unique constraints, error field, message).
     unique_rules: tuple[tuple[tuple[str, ...], str, str], ...] = ()
@@ -202,6 +201,8 @@ class RegisterViewSet(TeamScopedViewSet):
 
 
 class BusinessFunctionSerializer(RegisterSerializer):
+    """A business function of a team: what its applications deliver to users."""
+
     team = MemberTeamField(help_text="Id of the team that owns it; one of your teams.")
 
     unique_rules = (
@@ -233,6 +234,9 @@ class BusinessFunctionViewSet(RegisterViewSet):
 
 
 class ApplicationSerializer(RegisterSerializer):
+    """A business-critical application: its tier, DR strategy, regions and data
+    residency, which the register checks against the tier's recovery objectives."""
+
     team = MemberTeamField(help_text="Id of the team that owns it; one of your teams.")
     business_function, business_function_name = reference_with_name(
         "business_function",
@@ -329,6 +333,9 @@ class ApplicationViewSet(RegisterViewSet):
 
 
 class StepSerializer(RegisterSerializer):
+    """A step of an application that delivers value to users, in order; its failure
+    modes and dependencies hang off it."""
+
     application, application_name = reference_with_name(
         "application",
         Application.objects.all(),
@@ -446,6 +453,9 @@ class StepViewSet(RegisterViewSet):
 
 
 class ComponentSerializer(RegisterSerializer):
+    """A component steps depend on (database, queue, service, an application...), with
+    its availability and the regions it runs in."""
+
     team = MemberTeamField(help_text="Id of the team that owns it; one of your teams.")
     application, application_name = reference_with_name(
         "application",
@@ -508,6 +518,8 @@ class ComponentViewSet(RegisterViewSet):
 
 
 class DependencySerializer(RegisterSerializer):
+    """A dependency of a step, or of a component, on a component: hard or soft."""
+
     team = serializers.IntegerField(
         source="component.team_id", read_only=True, help_text="The components' team."
     )

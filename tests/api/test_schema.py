@@ -66,6 +66,16 @@ def test_every_field_and_parameter_is_described(client):
     assert missing == []
 
 
+def test_every_resource_describes_itself(client):
+    """Each resource's schema says what the resource is, not how its serializer works:
+    no two resources share a description."""
+    schemas = client.get(SCHEMA_URL).json()["components"]["schemas"]
+    resources = ["BusinessFunction", "Application", "Step", "Component", "Dependency"]
+    descriptions = [schemas[name].get("description", "") for name in resources]
+    assert all(descriptions) and len(set(descriptions)) == len(resources)
+    assert not any("non_field_errors" in text for text in descriptions)
+
+
 def test_docs_are_served_without_a_cdn(client):
     """Swagger UI and ReDoc load their assets from this site."""
     for url in ("/api/v1/docs/", "/api/v1/redoc/"):
