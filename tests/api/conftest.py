@@ -4,6 +4,8 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from rest_framework.test import APIClient
 
+from registry.demo import seed_demo
+
 
 @pytest.fixture
 def api():
@@ -21,6 +23,26 @@ def api():
 def reference_data(db):
     """Tiers, DR strategies, regions and rating scales, as `load_reference_data` ships them."""
     call_command("load_reference_data", verbosity=0)
+
+
+@pytest.fixture
+def demo_owner(db, settings, in_process_requests):
+    """The demo team and its owner (not a superuser), with the API's throttles out of
+    the way, for generated requests through the WSGI app."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            "user": "100000/hour",
+            "anon": "100000/hour",
+            "auth": "100000/hour",
+        },
+    }
+    call_command("load_reference_data", verbosity=0)
+    team = seed_demo()
+    owner = team.memberships.get(role="owner").user
+    owner.is_superuser = False
+    owner.save(update_fields=["is_superuser"])
+    return team, owner
 
 
 @pytest.fixture

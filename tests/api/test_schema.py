@@ -2,34 +2,20 @@
 
 import pytest
 import schemathesis
-from django.core.management import call_command
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from fmea.wsgi import application
-from registry.demo import seed_demo
 
 SCHEMA_URL = "/api/v1/schema/?format=json"
 schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, application)
 
 
 @pytest.fixture
-def demo_token(db, settings, in_process_requests):
-    """A token of the demo team's owner, with the throttles out of the way."""
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {
-            "user": "100000/hour",
-            "anon": "100000/hour",
-            "auth": "100000/hour",
-        },
-    }
-    call_command("load_reference_data", verbosity=0)
-    team = seed_demo()
-    owner = team.memberships.get(role="owner").user
-    owner.is_superuser = False
-    owner.save(update_fields=["is_superuser"])
+def demo_token(demo_owner):
+    """A token of the demo team's owner."""
+    _, owner = demo_owner
     return Token.objects.get_or_create(user=owner)[0].key
 
 

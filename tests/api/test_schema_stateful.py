@@ -4,7 +4,6 @@ always answer as the schema says."""
 
 import pytest
 import schemathesis
-from django.core.management import call_command
 from django.db import transaction
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
@@ -13,7 +12,6 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from fmea.wsgi import application
-from registry.demo import seed_demo
 from registry.models import (
     Application,
     BusinessFunction,
@@ -71,22 +69,9 @@ def plausible_bodies(context, body):
 
 
 @pytest.fixture
-def demo_token(db, settings, in_process_requests):
-    """A token of the demo team's owner (not a superuser), with the throttles out of the
-    way; KNOWN holds the ids of the team's objects."""
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {
-            "user": "100000/hour",
-            "anon": "100000/hour",
-            "auth": "100000/hour",
-        },
-    }
-    call_command("load_reference_data", verbosity=0)
-    team = seed_demo()
-    owner = team.memberships.get(role="owner").user
-    owner.is_superuser = False
-    owner.save(update_fields=["is_superuser"])
+def demo_token(demo_owner):
+    """A token of the demo team's owner; KNOWN holds the ids of the team's objects."""
+    team, owner = demo_owner
     for name, model in RELATED.items():
         KNOWN[name] = sorted(model.objects.for_team(team.pk).values_list("pk", flat=True))
     KNOWN["team"] = [team.pk]
