@@ -4,14 +4,30 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from registry.choices import Role
+from registry.models.base import may_be_empty
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 WRITE_ROLES = (Role.EDITOR, Role.OWNER)
+
+
+def order_term(model: type[models.Model], expression, *, descending: bool):
+    """An ORDER BY term that sorts empty values last in either direction (PostgreSQL
+    and SQLite disagree otherwise). A column of the model that is never empty is
+    ordered plainly, so that an index such as (team, -rpn, id) serves the order."""
+    if isinstance(expression, models.F) and "__" not in expression.name:
+        try:
+            field = model._meta.get_field(expression.name)
+        except FieldDoesNotExist:
+            field = None  # an annotation
+        if field is not None and not may_be_empty(field):
+            return f"-{expression.name}" if descending else expression.name
+    return expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
 
 
 class InSubquery(models.Func):

@@ -51,7 +51,7 @@ from registry.models import (
     Step,
     Tier,
 )
-from registry.models.base import may_be_empty
+from registry.querysets import order_term
 
 OPEN_STATUSES = (FailureModeStatus.OPEN, FailureModeStatus.MITIGATING)
 OPEN_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
@@ -272,15 +272,6 @@ FAILURE_MODE_SORTS = {
     "tier": F("step__application__tier__level"),
     "created": F("id"),
 }
-#: The sort keys on columns of the failure mode itself that are never empty.
-NOT_NULL_SORTS = {
-    key
-    for key, expression in FAILURE_MODE_SORTS.items()
-    if isinstance(expression, F)
-    and "__" not in expression.name
-    and expression.name in {field.name for field in FailureMode._meta.concrete_fields}
-    and not may_be_empty(FailureMode._meta.get_field(expression.name))
-}
 
 
 def sorted_rows(queryset: QuerySet, sort: str, default: str) -> tuple[QuerySet, str]:
@@ -292,14 +283,7 @@ def sorted_rows(queryset: QuerySet, sort: str, default: str) -> tuple[QuerySet, 
     key = sort.removeprefix("-")
     if key not in FAILURE_MODE_SORTS:
         sort, key = default, default.removeprefix("-")
-    expression = FAILURE_MODE_SORTS[key]
-    descending = sort.startswith("-")
-    if key in NOT_NULL_SORTS:
-        # Plain, so that an index such as (team, -rpn, id) serves the default order.
-        return queryset.order_by(
-            f"-{expression.name}" if descending else expression.name, "id"
-        ), sort
-    term = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+    term = order_term(FailureMode, FAILURE_MODE_SORTS[key], descending=sort.startswith("-"))
     return queryset.order_by(term, "id"), sort
 
 

@@ -1,13 +1,12 @@
 from functools import partial
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 
-from registry.models.base import may_be_empty
 from registry.paging import RegisterPaginator
+from registry.querysets import order_term
 
 
 class PagePaginator(RegisterPaginator):
@@ -91,19 +90,9 @@ class StableOrderingFilter(OrderingFilter):
         ordering = self.get_ordering(request, queryset, view)
         if not ordering:
             return queryset
-        return queryset.order_by(*(self.order_term(queryset, term) for term in ordering))
-
-    @staticmethod
-    def order_term(queryset, term: str):
-        name = term.lstrip("-")
-        try:
-            nullable = may_be_empty(queryset.model._meta.get_field(name))
-        except FieldDoesNotExist:
-            nullable = True  # an annotation
-        if not nullable:
-            # Plain, so that an index such as (team, -rpn, id) serves the ORDER BY.
-            return term
-        expression = F(name)
-        if term.startswith("-"):
-            return expression.desc(nulls_last=True)
-        return expression.asc(nulls_last=True)
+        return queryset.order_by(
+            *(
+                order_term(queryset.model, F(term.lstrip("-")), descending=term.startswith("-"))
+                for term in ordering
+            )
+        )
