@@ -101,7 +101,7 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    from registry import rollups
+    from registry.analysis import rollups
     from registry.choices import Role
     from registry.models import FailureMode, Membership, Step, Team
 

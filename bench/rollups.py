@@ -32,8 +32,8 @@ def main() -> None:
     if not require_postgres():
         return
 
-    from registry import rollups
-    from registry.findings import refresh_findings
+    from registry.analysis import rollups
+    from registry.analysis.findings import refresh_findings
     from registry.models import FailureMode, Finding, Team
 
     ensure_register(failure_modes=FAILURE_MODES)

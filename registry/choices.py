@@ -101,3 +101,9 @@ class FindingSeverity(models.TextChoices):
     HIGH = "high", "High"
     MEDIUM = "medium", "Medium"
     LOW = "low", "Low"
+
+
+#: Failure modes still being worked on: the "open" figures and filters count these.
+OPEN_FAILURE_MODE_STATUSES = (FailureModeStatus.OPEN, FailureModeStatus.MITIGATING)
+#: Actions not yet finished: an overdue action is one of these past its due date.
+OPEN_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)

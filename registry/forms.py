@@ -11,7 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from registry import selectors
+from registry.analysis.graph import dependency_graph, would_create_cycle
 from registry.choices import ActionStatus, RatingScaleName, TemplateComponentKind
 from registry.models import (
     Action,
@@ -484,8 +484,8 @@ class DependencyForm(ScopedModelForm):
         dependant = self.instance.dependant_component_id
         component = cleaned.get("component")
         if dependant is not None and component is not None:
-            graph = selectors.dependency_graph(self.team_id)
-            if selectors.would_create_cycle(graph, dependant, component.pk):
+            graph = dependency_graph(self.team_id)
+            if would_create_cycle(graph, dependant, component.pk):
                 self.add_error(
                     "component", f"{component} already depends on this component: a loop."
                 )

@@ -4,55 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from registry.choices import Role
-from registry.models.base import may_be_empty
+from registry.db.expressions import InSubquery
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 WRITE_ROLES = (Role.EDITOR, Role.OWNER)
-
-
-def order_term(model: type[models.Model], expression, *, descending: bool):
-    """An ORDER BY term that sorts empty values last in either direction (PostgreSQL
-    and SQLite disagree otherwise). A column of the model that is never empty is
-    ordered plainly, so that an index such as (team, -rpn, id) serves the order."""
-    if isinstance(expression, models.F) and "__" not in expression.name:
-        try:
-            field = model._meta.get_field(expression.name)
-        except FieldDoesNotExist:
-            field = None  # an annotation
-        if field is not None and not may_be_empty(field):
-            return f"-{expression.name}" if descending else expression.name
-    return expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
-
-
-class InSubquery(models.Func):
-    """`column IN (subquery)`, written on PostgreSQL as `column = ANY(ARRAY(subquery))`.
-
-    The planner turns `IN (subquery)` into a semi-join, which costs more to plan than
-    the page costs to read and, when counting, passes every row through a join. The
-    array form runs the subquery once before the scan and filters with the column's
-    index, like a list of literal ids would, without a query of its own.
-    """
-
-    output_field = models.BooleanField()
-
-    def __init__(self, column: str, subquery: models.QuerySet) -> None:
-        super().__init__(models.F(column), models.Subquery(subquery))
-
-    def as_sql(self, compiler, connection, **extra_context):
-        column, column_params = compiler.compile(self.source_expressions[0])
-        subquery, subquery_params = compiler.compile(self.source_expressions[1])
-        return f"{column} IN {subquery}", (*column_params, *subquery_params)
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        column, column_params = compiler.compile(self.source_expressions[0])
-        subquery, subquery_params = compiler.compile(self.source_expressions[1])
-        return f"{column} = ANY(ARRAY{subquery})", (*column_params, *subquery_params)
 
 
 class TeamScopedQuerySet(models.QuerySet):

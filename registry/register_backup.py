@@ -24,6 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, models, transaction
 
+from registry.analysis.recompute import request_recompute
 from registry.models import (
     Action,
     Application,
@@ -40,7 +41,6 @@ from registry.models import (
     Team,
     Tier,
 )
-from registry.recompute import request_recompute
 
 # 1: the register and the history of its live rows.
 # 2: memberships, report schedules, rollup snapshots, the history of deleted rows and

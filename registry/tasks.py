@@ -6,7 +6,7 @@ import time
 from celery import shared_task
 from django.db import DatabaseError, InterfaceError
 
-from registry import rollups
+from registry.analysis import rollups
 from registry.models import TeamRecompute
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django_celery_beat.models import PeriodicTask
 
-from registry import rollups
+from registry.analysis import rollups
 from registry.choices import Role
 from registry.models import (
     Action,

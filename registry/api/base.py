@@ -14,8 +14,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from fmea import observability
-from registry.api.representation import FastRepresentationMixin, row_plan
 from registry.choices import Role
+from registry.db.representation import FastRepresentationMixin, row_plan
 from registry.models import Membership, StaleEditError, Team
 from registry.querysets import WRITE_ROLES
 

@@ -5,8 +5,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 
-from registry.paging import RegisterPaginator
-from registry.querysets import order_term
+from registry.db.paging import RegisterPaginator
+from registry.ordering import order_term
 
 
 class PagePaginator(RegisterPaginator):

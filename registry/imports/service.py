@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
+from registry.analysis.recompute import request_recompute
 from registry.choices import FailureCategory
 from registry.imports import columns as columns_module
 from registry.imports.reading import Refused, read_table
@@ -31,7 +32,6 @@ from registry.models import (
     Team,
     Tier,
 )
-from registry.recompute import request_recompute
 
 BATCH = 2000
 MAX_PROBLEMS = 1000  # listed; a file with more says how many more

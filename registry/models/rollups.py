@@ -186,7 +186,7 @@ class TeamRevision(models.Model):
 
     Written only by database triggers (PostgreSQL, migration 0008), so that every write
     path is seen: the ORM, bulk updates and deletes, imports, restores and raw SQL. The
-    values come from one sequence and are never reused. `registry.counts` keys cached
+    values come from one sequence and are never reused. `registry.db.counts` keys cached
     list counts on them.
     """
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When, Window
 from django.utils import timezone
 
-from registry import rollups
+from registry.analysis import rollups
 from registry.choices import ActionPriority, ActionStatus, FindingSeverity
 from registry.models import Action, Finding, Tier
 from registry.reports.scope import Scope

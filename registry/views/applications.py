@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from registry import selectors
+from registry.analysis import figures
+from registry.analysis.graph import dependency_graph
 from registry.forms import ApplicationForm, StepForm
 from registry.models import Application, Component, Step
 from registry.views.base import TeamView
@@ -41,7 +43,7 @@ class ApplicationDetailView(TeamView):
             pk=pk,
         )
         regions = list(application.regions.all())
-        graph = selectors.dependency_graph(self.team.pk)
+        graph = dependency_graph(self.team.pk)
         steps = list(selectors.steps_for_application(application))
         for step in steps:
             step.application = application  # effective_objectives() reads the tier
@@ -68,7 +70,7 @@ class ApplicationDetailView(TeamView):
                 "components": list(Component.objects.for_team(self.team.pk).order_by("name", "id"))
                 if self.tc.can_edit
                 else [],
-                "findings": selectors.findings(self.team.pk, application_id=application.pk),
+                "findings": figures.findings(self.team.pk, application_id=application.pk),
             },
         )
 

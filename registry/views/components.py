@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from registry import selectors
+from registry.analysis.graph import dependency_graph
 from registry.forms import ComponentForm
 from registry.models import Component, Step
 from registry.views.base import TeamView
@@ -30,7 +31,7 @@ class ComponentDetailView(TeamView):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         component = self.get_visible(Component.objects.select_related("application"), pk=pk)
-        graph = selectors.dependency_graph(self.team.pk)
+        graph = dependency_graph(self.team.pk)
         usages = graph.steps_depending_on(component.pk)
         steps = Step.objects.filter(pk__in=usages).select_related("application__tier")
         used_by = sorted(

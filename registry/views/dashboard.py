@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from registry import selectors
+from registry.analysis import figures
 from registry.views.base import SESSION_KEY, TeamView
 
 
@@ -15,16 +15,16 @@ class DashboardView(TeamView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         team_id = self.team.pk
-        tiers = selectors.tier_figures(team_id)
+        tiers = figures.tier_figures(team_id)
         return self.render(
             "registry/dashboard.html",
             {
                 "tiers": tiers,
                 "total": sum(figures.failure_modes for figures in tiers),
-                "heat_counts": selectors.heat_map_counts(team_id),
-                "pareto": selectors.pareto(team_id),
-                "overdue": list(selectors.overdue_actions(team_id)),
-                "findings": selectors.findings(team_id),
+                "heat_counts": figures.heat_map_counts(team_id),
+                "pareto": figures.pareto(team_id),
+                "overdue": list(figures.overdue_actions(team_id)),
+                "findings": figures.findings(team_id),
             },
         )
 

@@ -10,12 +10,13 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from registry import scoring, selectors
+from registry import ordering, scoring, selectors
 from registry.choices import Role
+from registry.db.paging import RegisterPaginator
 from registry.exports import stream_csv
 from registry.forms import ActionForm, FailureModeForm, VersionForm
+from registry.history import failure_mode_history
 from registry.models import Action, FailureMode, StaleEditError
-from registry.paging import RegisterPaginator
 from registry.views.base import TeamView, WriteView
 from registry.views.editing import ModelFormPage
 from registry.views.filtersets import FailureModeListFilterSet
@@ -51,7 +52,7 @@ class FailureModeListView(TeamView):
             queryset=selectors.failure_mode_rows(self.team.pk),
             team_id=self.team.pk,
         )
-        rows, sort = selectors.sorted_rows(filterset.qs, request.GET.get("sort", ""), "-rpn")
+        rows, sort = ordering.sorted_rows(filterset.qs, request.GET.get("sort", ""), "-rpn")
         # The count is exact, and cached until the team changes: paging does not count
         # 100,000 rows again on every page.
         paginator = RegisterPaginator(rows, PAGE_SIZE, user=request.user)
@@ -111,7 +112,7 @@ class FailureModeDetailView(TeamView):
         actions = failure_mode.actions.select_related("updated_by").order_by(
             "status", "due_date", "id"
         )
-        history = selectors.failure_mode_history(failure_mode)
+        history = failure_mode_history(failure_mode)
         needs_review = scoring.needs_management_review(
             failure_mode.severity, failure_mode.action_priority
         )

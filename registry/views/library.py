@@ -12,7 +12,7 @@ from registry import scoring
 from registry.choices import TemplateComponentKind
 from registry.forms import LibraryFilterForm, LibraryForm
 from registry.models import FailureModeTemplate, Step
-from registry.selectors import ranked
+from registry.ordering import ranked
 from registry.views.base import WriteView
 from registry.views.worksheet import worksheet_url
 

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from registry import selectors
+from registry import ordering, selectors
 from registry.models import Step
 from registry.views.base import TeamView
 
@@ -52,7 +52,7 @@ class WorksheetView(TeamView):
             Step.objects.select_related("application__tier", "last_reviewed_by"), pk=pk
         )
         rows = selectors.failure_mode_rows(self.team.pk).filter(step=step)
-        rows, sort = selectors.sorted_rows(rows, request.GET.get("sort", ""), "created")
+        rows, sort = ordering.sorted_rows(rows, request.GET.get("sort", ""), "created")
         tier = step.application.tier
         review_due = (
             step.last_reviewed_at is None

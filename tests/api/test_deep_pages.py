@@ -5,8 +5,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from registry import paging, selectors
-from registry.paging import RegisterPaginator
+from registry import ordering, selectors
+from registry.db import paging
+from registry.db.paging import RegisterPaginator
 from tests.factories import ActionFactory, ApplicationFactory, FailureModeFactory, StepFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +50,7 @@ def test_api_deep_pages_hold_the_same_rows_as_offset_pages(
 
 def test_the_browser_lists_deep_pages_keep_an_annotation_order(team_a, failure_modes, monkeypatch):
     """Sorted by open actions (an annotation), the deep page is the OFFSET page."""
-    rows, _ = selectors.sorted_rows(selectors.failure_mode_rows(team_a.pk), "-actions", "-rpn")
+    rows, _ = ordering.sorted_rows(selectors.failure_mode_rows(team_a.pk), "-actions", "-rpn")
     offset_pages = [
         [row.pk for row in RegisterPaginator(rows, 4).page(number)] for number in (1, 2, 3)
     ]

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from registry.choices import Role
-from registry.counts import cached_count, team_revisions
+from registry.db.counts import cached_count, team_revisions
 from registry.models import FailureMode, Membership, Step, TeamRevision, Tier
 from tests.factories import (
     ApplicationFactory,

@@ -6,8 +6,8 @@ from django.test import RequestFactory
 from rest_framework import serializers
 from rest_framework.request import Request
 
-from registry.api.representation import FastRepresentationMixin, row_plan
 from registry.api.urls import router
+from registry.db.representation import FastRepresentationMixin, row_plan
 from registry.demo import seed_demo
 from registry.models import FailureMode, ReportRun, ReportSchedule
 from tests.factories import UserFactory

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from registry import rollups
+from registry.analysis import rollups
 from registry.models import FailureMode, Membership, Team
 
 pytestmark = pytest.mark.django_db

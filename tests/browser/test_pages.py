@@ -4,8 +4,8 @@ nothing overflows the phone width, and a screenshot is saved to look at."""
 import pytest
 from playwright.sync_api import expect
 
+from registry.analysis.findings import refresh_findings
 from registry.demo import DEMO_PASSWORD, seed_demo
-from registry.findings import refresh_findings
 from registry.models import Action, Application, Component, FailureMode, Step
 from tests.browser.conftest import screenshot
 

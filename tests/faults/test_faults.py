@@ -30,7 +30,7 @@ def demo():
 def test_an_edit_succeeds_while_the_broker_is_down_and_is_rolled_up_later(demo, broker_down):
     """The PATCH is saved and answered 200; the team stays dirty until the sweep runs."""
     team, owner = demo
-    from registry import rollups
+    from registry.analysis import rollups
 
     rollups.recompute_team(team.pk)
     failure_mode = FailureMode.objects.filter(team=team, step__application__tier__level=1)[0]

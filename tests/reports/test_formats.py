@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from registry import rollups
+from registry.analysis import rollups
 from registry.exports import COLUMNS
 from registry.models import FailureMode, Tier
 from tests.reports.conftest import read

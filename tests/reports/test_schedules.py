@@ -8,7 +8,7 @@ from django.core import mail
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from registry import rollups
+from registry.analysis import rollups
 from registry.models import Action, FailureMode, ReportRun, ReportSchedule
 from registry.reports import schedules
 from registry.tasks import run_report_schedule_task

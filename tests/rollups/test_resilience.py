@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from registry import resilience
-from registry.resilience import (
+from registry.analysis import resilience
+from registry.analysis.resilience import (
     ApplicationData,
     ComponentData,
     DependencyGraph,

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Avg, Max, Sum
 
-from registry import rollups
-from registry.findings import refresh_findings
+from registry.analysis import rollups
+from registry.analysis.findings import refresh_findings
 from registry.models import (
     Application,
     ApplicationRollup,

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
-from registry import rollups
+from registry.analysis import rollups
 from registry.models import (
     Application,
     FailureMode,

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django_celery_results.models import TaskResult
 from rest_framework.test import APIClient
 
-from registry import rollups
+from registry.analysis import rollups
 from registry.models import FailureMode, Finding, Membership, Team, TeamRecompute, TierRollup
 from tests.workers import wait_for
 

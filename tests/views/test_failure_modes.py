@@ -201,13 +201,13 @@ def test_the_list_counts_actions_per_row_and_reads_the_rpn_index(postgres, regis
     than by sorting every failure mode of the team."""
     from django.db import connection
 
-    from registry import selectors
+    from registry import ordering, selectors
 
     team_id = register.app.team_id
     failure_mode = FailureMode.objects.filter(team_id=team_id).order_by("-rpn", "id").first()
     ActionFactory(failure_mode=failure_mode, status="open")
     ActionFactory(failure_mode=failure_mode, status="cancelled")
-    rows, _ = selectors.sorted_rows(selectors.failure_mode_rows(team_id), "-rpn", "-rpn")
+    rows, _ = ordering.sorted_rows(selectors.failure_mode_rows(team_id), "-rpn", "-rpn")
     first = rows.first()
     assert (first.pk, first.open_action_count, first.action_count) == (failure_mode.pk, 1, 2)
     assert all(row.action_count == 0 for row in rows[1:])

@@ -4,7 +4,9 @@ import datetime
 
 import pytest
 
-from registry import selectors
+from registry.analysis import figures
+from registry.analysis.graph import dependency_graph, would_create_cycle
+from registry.history import failure_mode_history
 from tests.factories import ActionFactory, ComponentFactory, DependencyFactory, FailureModeFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,17 +23,17 @@ def test_tier_figures_aggregate_one_teams_failure_modes(register):
         status="done",
         completed_at=datetime.datetime(2000, 1, 2, tzinfo=datetime.UTC),
     )
-    tier1 = next(f for f in selectors.tier_figures(register.app.team_id) if f.tier.level == 1)
+    tier1 = next(f for f in figures.tier_figures(register.app.team_id) if f.tier.level == 1)
     assert (tier1.failure_modes, tier1.open, tier1.max_rpn) == (2, 1, 240)
     assert (tier1.over_threshold, tier1.ap_high, tier1.overdue_actions) == (1, 1, 1)
     assert tier1.mean_rpn == pytest.approx(148)
-    tier2 = next(f for f in selectors.tier_figures(register.app.team_id) if f.tier.level == 2)
+    tier2 = next(f for f in figures.tier_figures(register.app.team_id) if f.tier.level == 2)
     assert (tier2.failure_modes, tier2.max_rpn) == (0, None)
 
 
 def test_pareto_shares_add_up_to_the_whole(register):
     FailureModeFactory(step=register.step, severity=10, probability=10, detectability=4)
-    items = selectors.pareto(register.app.team_id)
+    items = figures.pareto(register.app.team_id)
     assert [item.rpn for item in items] == [400, 56]
     assert items[0].cumulative_share == pytest.approx(100 * 400 / 456)
     assert items[-1].cumulative_share == pytest.approx(100)
@@ -40,7 +42,7 @@ def test_pareto_shares_add_up_to_the_whole(register):
 def test_the_pareto_limit_keeps_the_share_of_the_whole_team(register):
     for _ in range(3):
         FailureModeFactory(step=register.step, severity=1, probability=1, detectability=1)
-    items = selectors.pareto(register.app.team_id, limit=1)
+    items = figures.pareto(register.app.team_id, limit=1)
     assert len(items) == 1 and items[0].cumulative_share == pytest.approx(100 * 56 / 59)
 
 
@@ -60,7 +62,7 @@ def test_pareto_running_shares_are_exact_across_ties_at_the_cut(register):
         key=lambda row: (-row.rpn, row.pk),
     )
     total = sum(row.rpn for row in ranked)
-    items = selectors.pareto(register.app.team_id, limit=3)
+    items = figures.pareto(register.app.team_id, limit=3)
     assert [item.id for item in items] == [row.pk for row in ranked[:3]]
     running = 0
     for item, row in zip(items, ranked, strict=False):
@@ -73,11 +75,11 @@ def test_the_dependency_graph_builds_trees_and_survives_cycles(register):
     cache = ComponentFactory(team=team, name="Cache")
     DependencyFactory(step=None, dependant_component=register.component, component=cache)
     DependencyFactory(step=None, dependant_component=cache, component=register.component)
-    graph = selectors.dependency_graph(team.pk)
+    graph = dependency_graph(team.pk)
     (top,) = graph.tree_of_step(register.step.pk)
     assert top.name == "Orders table" and top.children[0].name == "Cache"
     assert top.children[0].children[0].cycle is True
-    assert selectors.would_create_cycle(graph, cache.pk, register.component.pk)
+    assert would_create_cycle(graph, cache.pk, register.component.pk)
 
 
 def test_steps_depending_on_a_component_follow_component_chains(register):
@@ -86,7 +88,7 @@ def test_steps_depending_on_a_component_follow_component_chains(register):
     DependencyFactory(
         step=None, dependant_component=register.component, component=service, hard=False
     )
-    usages = selectors.dependency_graph(team.pk).steps_depending_on(service.pk)
+    usages = dependency_graph(team.pk).steps_depending_on(service.pk)
     usage = usages[register.step.pk]
     assert usage.hard is False and usage.via == ("Orders table",)
 
@@ -96,7 +98,7 @@ def test_history_computes_the_rpn_of_each_version(register, alice):
     fm.severity = 10
     fm._history_user = alice
     fm.save()
-    history = selectors.failure_mode_history(fm)
+    history = failure_mode_history(fm)
     assert [point[1] for point in history.rpn_points] == [56, 80]
     newest = history.entries[0]
     assert newest.who == "alice" and newest.changes == (("Severity", "7", "10"),)

@@ -13,8 +13,8 @@ from django.db.models import Avg, Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from registry.analysis.findings import refresh_findings
 from registry.choices import ActionPriority, ActionStatus, FailureModeStatus
-from registry.findings import refresh_findings
 from registry.models import (
     Action,
     Application,

@@ -7,7 +7,7 @@ from functools import cached_property
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 
-from registry.counts import cached_count
+from registry.db.counts import cached_count
 
 #: From this offset on, a page first finds its ids, then reads its rows.
 DEEP_PAGE_OFFSET = 1000

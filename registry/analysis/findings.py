@@ -2,7 +2,7 @@
 
 The structural rules (DR strategy, regions, dependency graph) load the team's
 applications, steps, components and edges in a few queries and run the plain
-functions of `registry.resilience`. The rules about failure modes and actions select
+functions of `registry.analysis.resilience`. The rules about failure modes and actions select
 the flagged rows in SQL, so their cost does not grow with the rows that are fine.
 """
 
@@ -25,7 +25,8 @@ from django.db.models import (
 from django.db.models.functions import Cast, Concat, JSONObject
 from django.utils import timezone
 
-from registry import resilience
+from registry.analysis import resilience
+from registry.analysis.resilience import FindingData
 from registry.choices import (
     ActionPriority,
     ActionStatus,
@@ -44,7 +45,6 @@ from registry.models import (
     Step,
     Tier,
 )
-from registry.resilience import FindingData
 
 UPDATED_FIELDS = [
     "kind",
@@ -165,7 +165,7 @@ def structural_findings(team_id: int, now) -> list[FindingData]:
 # ON CONFLICT statements, so their cost is one query each, whatever the row count.
 
 # Kinds about single rows, stored by INSERT ... SELECT; the others, about the set-up,
-# are computed in Python by registry.resilience.
+# are computed in Python by registry.analysis.resilience.
 ROW_KINDS = {
     FindingKind.UNMITIGATED_HIGH_RISK,
     FindingKind.MANAGEMENT_REVIEW_MISSING,

@@ -1,0 +1,14 @@
+"""Performance machinery that leans on Django's (and DRF's) internals.
+
+Everything here goes past the public API for speed, so re-check it on every Django or
+DRF upgrade:
+
+- `counts`: cached exact page counts keyed on `TeamRevision` (migration 0008's
+  triggers); relies on `Query.get_compiler().as_sql()` to key the count on its SQL.
+- `paging`: deep pages find their ids first; relies on Django's `Paginator` hooks.
+- `expressions.InSubquery`: compiles its own SQL (`= ANY(ARRAY(...))` on PostgreSQL).
+- `representation.FastRepresentationMixin`: reads list pages as tuples and builds DRF's
+  representation itself; `tests/api/test_representation.py` compares it with DRF's own
+  on every resource, so a changed field class fails there first.
+- `registry.models.base.VersionedModel._do_update`: the optimistic-lock UPDATE.
+"""
