@@ -8,72 +8,31 @@ import copy
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from fmea import observability
+from registry.api.fields import StrictBooleanField, StrictCharField, StrictSlugField
 from registry.choices import Role
 from registry.db.representation import FastRepresentationMixin, row_plan
 from registry.models import Membership, StaleEditError, Team
 from registry.querysets import WRITE_ROLES
+
+ID_HELP = "Unique id of the row."
+WRITE_ERRORS = {
+    400: OpenApiResponse(description="Validation error: {field: [messages]}."),
+    403: OpenApiResponse(description="Your role in the team is read-only."),
+    404: OpenApiResponse(description="No such object in your teams."),
+}
 
 
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = "The object was changed since you read it; fetch it again and retry."
     default_code = "precondition_failed"
-
-
-class TeamScopedRelatedField(serializers.PrimaryKeyRelatedField):
-    """A related id that must belong to one of the caller's teams.
-
-    Another team's id reads as "does not exist", so the answer never reveals it.
-    """
-
-    def get_queryset(self) -> models.QuerySet:
-        request = self.context.get("request")
-        queryset = super().get_queryset()
-        if request is None:
-            return queryset.none()
-        return queryset.visible_to(request.user)
-
-
-class StrictTextMixin:
-    """Text must be sent as a JSON string: 0 or true is an error, not "0" or "True"."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            raise serializers.ValidationError("Send text as a string.", code="invalid")
-        return super().to_internal_value(data)
-
-
-class StrictCharField(StrictTextMixin, serializers.CharField):
-    pass
-
-
-class StrictSlugField(StrictTextMixin, serializers.SlugField):
-    pass
-
-
-class StrictSlugRelatedField(serializers.SlugRelatedField):
-    """A related object named by a code: a string without NUL characters, which
-    PostgreSQL would refuse mid-query."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str) or "\x00" in data:
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """true or false as JSON booleans; 0, 1 or "yes" are errors."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            raise serializers.ValidationError("Send true or false.", code="invalid")
-        return data
 
 
 class ValidatedModelSerializer(FastRepresentationMixin, serializers.ModelSerializer):
@@ -253,3 +212,72 @@ class VersionedViewSetMixin:
     def perform_create(self, serializer) -> None:
         super().perform_create(serializer)
         serializer.instance.refresh_from_db()
+
+
+def reports_violation(error: DjangoValidationError, constraint: models.UniqueConstraint) -> bool:
+    """Whether one of full_clean()'s errors is `constraint` violated: Django words it with
+    the constraint's own message when it has one, else as a unique_together error that
+    names the constraint's fields."""
+    if error.code == "unique_together":
+        return (error.params or {}).get("unique_check") == constraint.fields
+    return error.message == constraint.get_violation_error_message()
+
+
+class RegisterSerializer(ValidatedModelSerializer):
+    # Model validation, plus the uniqueness rules answered on the field they concern
+    # (DRF's generated unique-together validators are replaced: they answer under
+    # `non_field_errors` with the raw field names). The unique constraints are checked
+    # once, by the model's full_clean(), which answers a violation under
+    # `non_field_errors`; validate() answers it on the rule's field. (Comments, not a
+    # docstring: a docstring would be the schema's description of every subclass.)
+
+    #: (fields of one of the model's unique constraints, error field, message).
+    unique_rules: tuple[tuple[tuple[str, ...], str, str], ...] = ()
+
+    def current(self, attrs: dict, name: str):
+        """The value after this write: the request's, else the stored one."""
+        if name in attrs:
+            return attrs[name]
+        return getattr(self.instance, name, None) if self.instance is not None else None
+
+    def validate(self, attrs: dict) -> dict:
+        try:
+            return super().validate(attrs)
+        except serializers.ValidationError as exc:
+            rule = self.violated_rule(exc.__cause__)
+            if rule is None:
+                raise
+            error_field, message = rule
+            # A duplicate is answered on its own, without the model's other errors.
+            raise serializers.ValidationError({error_field: [message]}) from exc
+
+    def violated_rule(self, error: BaseException | None) -> tuple[str, str] | None:
+        """(error field, message) of the first unique rule whose constraint `error` (the
+        full_clean() error that model validation raised from) reports violated."""
+        if not isinstance(error, DjangoValidationError) or not hasattr(error, "error_dict"):
+            return None
+        reported = error.error_dict.get(NON_FIELD_ERRORS, [])
+        constraints = {
+            constraint.fields: constraint
+            for constraint in self.Meta.model._meta.constraints
+            if isinstance(constraint, models.UniqueConstraint)
+        }
+        for fields, error_field, message in self.unique_rules:
+            if any(reports_violation(each, constraints[fields]) for each in reported):
+                return error_field, message
+        return None
+
+
+class RegisterViewSet(TeamScopedViewSet):
+    """TeamScopedViewSet that answers writes with the row re-read with its annotations."""
+
+    def perform_update(self, serializer) -> None:
+        super().perform_update(serializer)
+        self.reload(serializer)
+
+    def perform_create(self, serializer) -> None:
+        super().perform_create(serializer)
+        self.reload(serializer)
+
+    def reload(self, serializer) -> None:
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)

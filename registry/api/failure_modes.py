@@ -17,12 +17,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from registry.api.base import (
-    TeamScopedRelatedField,
     TeamScopedViewSet,
     ValidatedModelSerializer,
     VersionedViewSetMixin,
     user_is_owner,
 )
+from registry.api.fields import TeamScopedRelatedField
 from registry.api.pagination import CachedCountPagination
 from registry.exports import stream_csv
 from registry.filtersets import ActionFilterSet, FailureModeFilterSet

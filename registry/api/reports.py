@@ -20,8 +20,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from registry.api.applications import MemberTeamField
 from registry.api.base import TeamScopedViewSet, ValidatedModelSerializer, user_can_write
+from registry.api.fields import MemberTeamField
 from registry.choices import ActionPriority, FailureModeStatus
 from registry.filters import IntegerFilter
 from registry.imports import jobs

@@ -13,12 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from registry.api.base import (
-    StrictSlugRelatedField,
-    TeamScopedViewSet,
-    ValidatedModelSerializer,
-    user_is_owner,
-)
+from registry.api.base import TeamScopedViewSet, ValidatedModelSerializer, user_is_owner
+from registry.api.fields import StrictSlugRelatedField
 from registry.choices import Role
 from registry.filters import IntegerFilter, MultipleChoiceFilter
 from registry.models import Membership, Team

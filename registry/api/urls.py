@@ -2,7 +2,16 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from registry.api import applications, failure_modes, reports, rollups
+from registry.api import (
+    applications,
+    business_functions,
+    components,
+    dependencies,
+    failure_modes,
+    reports,
+    rollups,
+    steps,
+)
 from registry.api.auth import TokenView
 from registry.api.reference import (
     DrStrategyViewSet,
@@ -17,12 +26,12 @@ router = DefaultRouter()
 router.register("failure-modes", failure_modes.FailureModeViewSet, basename="failuremode")
 router.register("actions", failure_modes.ActionViewSet, basename="action")
 router.register(
-    "business-functions", applications.BusinessFunctionViewSet, basename="businessfunction"
+    "business-functions", business_functions.BusinessFunctionViewSet, basename="businessfunction"
 )
 router.register("applications", applications.ApplicationViewSet, basename="application")
-router.register("steps", applications.StepViewSet, basename="step")
-router.register("components", applications.ComponentViewSet, basename="component")
-router.register("dependencies", applications.DependencyViewSet, basename="dependency")
+router.register("steps", steps.StepViewSet, basename="step")
+router.register("components", components.ComponentViewSet, basename="component")
+router.register("dependencies", dependencies.DependencyViewSet, basename="dependency")
 router.register("teams", TeamViewSet, basename="team")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("tiers", TierViewSet, basename="tier")

@@ -7,7 +7,11 @@ from decimal import Decimal
 import pytest
 from django.db.models import UniqueConstraint
 
-from registry.api import applications as api_module
+from registry.api.applications import ApplicationSerializer
+from registry.api.business_functions import BusinessFunctionSerializer
+from registry.api.components import ComponentSerializer
+from registry.api.dependencies import DependencySerializer
+from registry.api.steps import StepSerializer
 from registry.choices import Role
 from registry.filtersets import (
     ApplicationFilterSet,
@@ -427,11 +431,11 @@ def test_list_queries_do_not_grow_with_the_page_size(
 # --- documentation ------------------------------------------------------------------
 
 SERIALIZERS = [
-    api_module.BusinessFunctionSerializer,
-    api_module.ApplicationSerializer,
-    api_module.StepSerializer,
-    api_module.ComponentSerializer,
-    api_module.DependencySerializer,
+    BusinessFunctionSerializer,
+    ApplicationSerializer,
+    StepSerializer,
+    ComponentSerializer,
+    DependencySerializer,
 ]
 FILTERSETS = [
     BusinessFunctionFilterSet,

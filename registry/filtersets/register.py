@@ -1,4 +1,5 @@
-"""One FilterSet per model, shared by the browser lists and the API."""
+"""FilterSets of the register's own rows: failure modes, actions, business functions,
+applications, steps, components and dependencies."""
 
 import django_filters
 from django.db.models import Q, QuerySet

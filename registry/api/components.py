@@ -1,0 +1,81 @@
+"""Components that steps depend on."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from registry.api.base import ID_HELP, RegisterSerializer, RegisterViewSet
+from registry.api.fields import (
+    MemberTeamField,
+    reference_with_name,
+    region_codes_field,
+)
+from registry.filtersets import (
+    ComponentFilterSet,
+)
+from registry.models import (
+    Application,
+    Component,
+)
+
+
+class ComponentSerializer(RegisterSerializer):
+    """A component steps depend on (database, queue, service, an application...), with
+    its availability and the regions it runs in."""
+
+    team = MemberTeamField(help_text="Id of the team that owns it; one of your teams.")
+    application, application_name = reference_with_name(
+        "application",
+        Application.objects.all(),
+        "Id of the team's application this component is (kind application), or null.",
+        "The linked application's name, or null.",
+        optional=True,
+    )
+    regions = region_codes_field("Codes of the regions it runs in; each is a parallel replica.")
+
+    unique_rules = ((("team", "name"), "name", "Your team already has a component of this name."),)
+
+    class Meta:
+        model = Component
+        fields = [
+            "id",
+            "team",
+            "name",
+            "kind",
+            "description",
+            "availability",
+            "regions",
+            "application",
+            "application_name",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        validators = []
+        extra_kwargs = {
+            "id": {"help_text": ID_HELP},
+            "name": {"help_text": "Name of the component; unique in the team."},
+            "kind": {"help_text": "What it is."},
+            "description": {"help_text": "Free text."},
+        }
+
+    def validate(self, attrs: dict) -> dict:
+        application = self.current(attrs, "application")
+        if application is not None and self.current(attrs, "kind") != "application":
+            raise serializers.ValidationError(
+                {"application": ["Only a component of kind application links to one."]}
+            )
+        return super().validate(attrs)
+
+
+class ComponentViewSet(RegisterViewSet):
+    """Components of the caller's teams."""
+
+    queryset = (
+        Component.objects.select_related("application")
+        .prefetch_related("regions")
+        .order_by("team_id", "name", "id")
+    )
+    serializer_class = ComponentSerializer
+    filterset_class = ComponentFilterSet
+    ordering_fields = ["name", "kind", "availability", "created_at", "updated_at", "id"]

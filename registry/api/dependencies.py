@@ -1,0 +1,104 @@
+"""Edges of the dependency trees: a step or a component needs a component."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from registry.api.base import ID_HELP, RegisterSerializer, RegisterViewSet
+from registry.api.fields import (
+    reference_with_name,
+)
+from registry.filtersets import (
+    DependencyFilterSet,
+)
+from registry.models import (
+    Component,
+    Dependency,
+    Step,
+)
+
+
+class DependencySerializer(RegisterSerializer):
+    """A dependency of a step, or of a component, on a component: hard or soft."""
+
+    team = serializers.IntegerField(
+        source="component.team_id", read_only=True, help_text="The components' team."
+    )
+    step, step_name = reference_with_name(
+        "step",
+        Step.objects.all(),
+        "Id of the dependant step; give this or dependant_component.",
+        "The step's name, or null.",
+        optional=True,
+    )
+    dependant_component, dependant_component_name = reference_with_name(
+        "dependant_component",
+        Component.objects.all(),
+        "Id of the dependant component; give this or step.",
+        "The dependant component's name, or null.",
+        optional=True,
+    )
+    component, component_name = reference_with_name(
+        "component",
+        Component.objects.all(),
+        "Id of the component that is needed.",
+        "The needed component's name.",
+    )
+
+    unique_rules = (
+        (("step", "component"), "component", "The step already depends on this component."),
+        (
+            ("dependant_component", "component"),
+            "component",
+            "The component already depends on this component.",
+        ),
+    )
+
+    class Meta:
+        model = Dependency
+        fields = [
+            "id",
+            "team",
+            "step",
+            "step_name",
+            "dependant_component",
+            "dependant_component_name",
+            "component",
+            "component_name",
+            "hard",
+        ]
+        validators = []
+        extra_kwargs = {"id": {"help_text": ID_HELP}}
+
+    def validate(self, attrs: dict) -> dict:
+        step = self.current(attrs, "step")
+        dependant = self.current(attrs, "dependant_component")
+        if (step is None) == (dependant is None):
+            message = "Give exactly one dependant: a step or a component."
+            raise serializers.ValidationError(
+                {"step": [message], "dependant_component": [message]}
+            )
+        if dependant is not None and dependant == self.current(attrs, "component"):
+            raise serializers.ValidationError(
+                {"component": ["A component cannot depend on itself."]}
+            )
+        return super().validate(attrs)
+
+
+class DependencyViewSet(RegisterViewSet):
+    """Edges of the caller's teams' dependency trees: a step or a component (the
+    dependant) needs a component."""
+
+    queryset = Dependency.objects.select_related(
+        "step", "dependant_component", "component"
+    ).order_by("id")
+    serializer_class = DependencySerializer
+    filterset_class = DependencyFilterSet
+    ordering_fields = ["step", "dependant_component", "component", "hard", "id"]
+
+    def team_of(self, instance: Dependency) -> int:
+        return instance.component.team_id
+
+    def team_of_data(self, data: dict) -> int | None:
+        component = data.get("component")
+        return component.team_id if component is not None else None

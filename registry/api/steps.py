@@ -1,0 +1,140 @@
+"""Steps of an application, with their effective recovery objectives."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models.functions import Coalesce
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from registry.api.base import ID_HELP, WRITE_ERRORS, RegisterSerializer, RegisterViewSet
+from registry.api.fields import (
+    reference_with_name,
+)
+from registry.filtersets import (
+    StepFilterSet,
+)
+from registry.models import (
+    Application,
+    Step,
+)
+
+
+class StepSerializer(RegisterSerializer):
+    """A step of an application that delivers value to users, in order; its failure
+    modes and dependencies hang off it."""
+
+    application, application_name = reference_with_name(
+        "application",
+        Application.objects.all(),
+        "Id of the application.",
+        "The application's name.",
+    )
+    tier_level = serializers.IntegerField(
+        read_only=True, help_text="Level of the application's tier."
+    )
+    effective_rto_seconds = serializers.IntegerField(
+        read_only=True, help_text="The step's RTO if set, else its tier's (seconds)."
+    )
+    effective_rpo_seconds = serializers.IntegerField(
+        read_only=True, help_text="The step's RPO if set, else its tier's (seconds)."
+    )
+    effective_availability_target = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=4,
+        min_value=0,
+        max_value=100,
+        read_only=True,
+        help_text="The step's availability target if set, else its tier's (percent).",
+    )
+
+    unique_rules = (
+        (("application", "order"), "order", "The application already has a step at this order."),
+    )
+
+    class Meta:
+        model = Step
+        fields = [
+            "id",
+            "application",
+            "application_name",
+            "tier_level",
+            "order",
+            "name",
+            "description",
+            "rto_seconds",
+            "rpo_seconds",
+            "availability_target",
+            "effective_rto_seconds",
+            "effective_rpo_seconds",
+            "effective_availability_target",
+            "last_reviewed_at",
+            "last_reviewed_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["last_reviewed_at", "last_reviewed_by", "created_at", "updated_at"]
+        validators = []
+        extra_kwargs = {
+            "id": {"help_text": ID_HELP},
+            "name": {"help_text": "What the user does, e.g. Pay."},
+            "description": {"help_text": "Free text."},
+            "last_reviewed_at": {"help_text": "When its worksheet was last reviewed."},
+            "last_reviewed_by": {"help_text": "Id of the user who last reviewed it."},
+        }
+
+
+class StepViewSet(RegisterViewSet):
+    """Steps of the caller's teams' applications, with their effective objectives."""
+
+    queryset = (
+        Step.objects.select_related("application__tier")
+        .annotate(
+            tier_level=models.F("application__tier__level"),
+            effective_rto_seconds=Coalesce("rto_seconds", "application__tier__rto_seconds"),
+            effective_rpo_seconds=Coalesce("rpo_seconds", "application__tier__rpo_seconds"),
+            effective_availability_target=Coalesce(
+                "availability_target",
+                "application__tier__availability_target",
+                output_field=models.DecimalField(max_digits=7, decimal_places=4),
+            ),
+        )
+        .order_by("application_id", "order", "id")
+    )
+    serializer_class = StepSerializer
+    filterset_class = StepFilterSet
+    ordering_fields = [
+        "application",
+        "order",
+        "name",
+        "tier_level",
+        "effective_rto_seconds",
+        "effective_rpo_seconds",
+        "effective_availability_target",
+        "last_reviewed_at",
+        "created_at",
+        "updated_at",
+        "id",
+    ]
+
+    def team_of(self, instance: Step) -> int:
+        return instance.application.team_id
+
+    def team_of_data(self, data: dict) -> int | None:
+        application = data.get("application")
+        return application.team_id if application is not None else None
+
+    @extend_schema(
+        request=None,
+        responses={200: StepSerializer, **WRITE_ERRORS},
+        description="Record that you reviewed the step's worksheet now (editors and owners).",
+    )
+    @action(detail=True, methods=["post"], url_path="mark-reviewed")
+    def mark_reviewed(self, request: Request, pk=None) -> Response:
+        step = self.get_object()
+        self.check_write(self.team_of(step))
+        step.mark_reviewed(request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=step.pk)).data)

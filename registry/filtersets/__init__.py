@@ -1,0 +1,22 @@
+"""Every FilterSet of the register, one module per area, shared by the browser lists and
+the API (a list's URL and its CSV export select the same rows)."""
+
+from registry.filtersets.register import (
+    ActionFilterSet,
+    ApplicationFilterSet,
+    BusinessFunctionFilterSet,
+    ComponentFilterSet,
+    DependencyFilterSet,
+    FailureModeFilterSet,
+    StepFilterSet,
+)
+
+__all__ = [
+    "ActionFilterSet",
+    "ApplicationFilterSet",
+    "BusinessFunctionFilterSet",
+    "ComponentFilterSet",
+    "DependencyFilterSet",
+    "FailureModeFilterSet",
+    "StepFilterSet",
+]
