@@ -18,7 +18,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from registry.choices import Role
-from registry.models import Application, BusinessFunction, Component, Dependency, Step
+from registry.models import (
+    Action,
+    Application,
+    BusinessFunction,
+    Component,
+    Dependency,
+    FailureMode,
+    Step,
+)
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
 
 REGISTER_MODELS = (
@@ -29,6 +37,8 @@ REGISTER_MODELS = (
     Component,
     Component.regions.through,
     Dependency,
+    FailureMode,
+    Action,
 )
 
 
@@ -64,6 +74,8 @@ class Resource:
     reference: str = "team"
     #: Whether the matrix tries to move a row to another team (with `moved_to`).
     movable: bool = True
+    #: What the refusal to move it says.
+    moved_message: str = "cannot move to another team"
 
     def make(self, team):
         """One of the team's rows."""
@@ -210,7 +222,7 @@ class PermissionMatrix:
         response = api.as_user(alice).patch(movable.url(obj), body)
         assert response.status_code == 400
         (message,) = response.json()[next(iter(body))]
-        assert "cannot move to another team" in message
+        assert movable.moved_message in message
         assert snapshot() == before
 
     def test_a_superuser_sees_every_team(self, api, resource, team_a, team_b):
