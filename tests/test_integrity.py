@@ -5,8 +5,18 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import UniqueConstraint
 
-from registry.models import Component, FailureMode, Step, Tier
+from registry.models import (
+    Application,
+    BusinessFunction,
+    Component,
+    Dependency,
+    FailureMode,
+    Membership,
+    Step,
+    Tier,
+)
 from tests.factories import (
     ComponentFactory,
     DependencyFactory,
@@ -138,3 +148,31 @@ def test_a_step_may_only_tighten_its_tiers_objectives():
     step.rto_seconds, step.rpo_seconds, step.availability_target = 60, 10, Decimal("99.9999")
     step.full_clean()
     assert step.effective_objectives() == (60, 10, 99.9999)
+
+
+def test_a_dependency_that_closes_a_loop_is_refused_by_validation():
+    """Model validation, which every interface runs, names the loop on `component`."""
+    queue = ComponentFactory(name="Queue")
+    worker = ComponentFactory(team=queue.team, name="Worker")
+    DependencyFactory(step=None, dependant_component=queue, component=worker)
+    closing = DependencyFactory.build(step=None, dependant_component=worker, component=queue)
+    with pytest.raises(ValidationError) as excinfo:
+        closing.full_clean()
+    assert excinfo.value.message_dict == {
+        "component": ["This would close a loop: Worker → Queue → Worker."]
+    }
+
+
+def test_every_rule_constraint_of_the_register_names_where_it_is_shown():
+    """Each unique constraint, and each check with a message of its own, carries that
+    message and says which field shows it (constraint_fields), so no interface words it
+    again. (Range and choice checks are answered first by the fields' validators.)"""
+    for model in (BusinessFunction, Application, Step, Component, Dependency, Membership):
+        prefix = f"{model._meta.app_label}_{model._meta.model_name}_"
+        for constraint in model._meta.constraints:
+            worded = (
+                constraint.violation_error_message != constraint.default_violation_error_message
+            )
+            if isinstance(constraint, UniqueConstraint) or worded:
+                assert worded, constraint.name
+                assert constraint.name.removeprefix(prefix) in model.constraint_fields

@@ -17,7 +17,7 @@ from registry.models import (
     Region,
     Tier,
 )
-from registry.reference_data import DATA_DIR
+from registry.services.reference_data import DATA_DIR
 
 pytestmark = pytest.mark.django_db
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -27,7 +27,7 @@ from registry.models import (
     Team,
     Tier,
 )
-from registry.register_backup import SCHEMA_VERSION
+from registry.services.backup import SCHEMA_VERSION
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import models
 from rest_framework import serializers
 
-from registry.api.base import ID_HELP, RegisterSerializer, RegisterViewSet
+from registry.api.base import ID_HELP, RegisterViewSet, ValidatedModelSerializer
 from registry.api.fields import (
     BlankAsNullCharField,
     MemberTeamField,
@@ -24,7 +24,7 @@ from registry.models import (
 )
 
 
-class ApplicationSerializer(RegisterSerializer):
+class ApplicationSerializer(ValidatedModelSerializer):
     """A business-critical application: its tier, DR strategy, regions and data
     residency, which the register checks against the tier's recovery objectives."""
 
@@ -57,10 +57,6 @@ class ApplicationSerializer(RegisterSerializer):
         read_only=True,
         allow_null=True,
         help_text="Highest RPN of its failure modes, or null when it has none.",
-    )
-
-    unique_rules = (
-        (("team", "name"), "name", "Your team already has an application of this name."),
     )
 
     class Meta:

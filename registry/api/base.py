@@ -35,9 +35,21 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
+def as_api_error(error: DjangoValidationError) -> serializers.ValidationError:
+    """A model's or a service's refusal as the API's 400: {field: [messages]}."""
+    errors = serializers.as_serializer_error(error)
+    if NON_FIELD_ERRORS in errors:
+        errors[api_settings.NON_FIELD_ERRORS_KEY] = errors.pop(NON_FIELD_ERRORS)
+    return serializers.ValidationError(errors)
+
+
 class ValidatedModelSerializer(FastRepresentationMixin, serializers.ModelSerializer):
-    # Runs the model's full_clean() on API writes: the same validation as forms.
-    # (A comment, not a docstring, so that subclasses do not inherit it in the schema.)
+    # Runs the model's full_clean() on API writes: the same validation, and the same
+    # messages on the same fields, as forms and the admin. The model says where a
+    # violated constraint is answered (`constraint_fields`), so DRF's own unique-together
+    # validators are switched off (`validators = []` in each Meta): they would answer
+    # under `non_field_errors` in words of their own.
+    # (Comments, not a docstring, so that subclasses do not inherit them in the schema.)
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
@@ -60,10 +72,7 @@ class ValidatedModelSerializer(FastRepresentationMixin, serializers.ModelSeriali
         try:
             instance.full_clean(exclude=self.full_clean_exclude(instance))
         except DjangoValidationError as exc:
-            errors = serializers.as_serializer_error(exc)
-            if NON_FIELD_ERRORS in errors:
-                errors[api_settings.NON_FIELD_ERRORS_KEY] = errors.pop(NON_FIELD_ERRORS)
-            raise serializers.ValidationError(errors) from exc
+            raise as_api_error(exc) from exc
         # clean() may fill in derived fields (e.g. a failure mode's team from its step).
         for name in self.derived_fields():
             attrs[name] = getattr(instance, name)
@@ -212,60 +221,6 @@ class VersionedViewSetMixin:
     def perform_create(self, serializer) -> None:
         super().perform_create(serializer)
         serializer.instance.refresh_from_db()
-
-
-def reports_violation(error: DjangoValidationError, constraint: models.UniqueConstraint) -> bool:
-    """Whether one of full_clean()'s errors is `constraint` violated: Django words it with
-    the constraint's own message when it has one, else as a unique_together error that
-    names the constraint's fields."""
-    if error.code == "unique_together":
-        return (error.params or {}).get("unique_check") == constraint.fields
-    return error.message == constraint.get_violation_error_message()
-
-
-class RegisterSerializer(ValidatedModelSerializer):
-    # Model validation, plus the uniqueness rules answered on the field they concern
-    # (DRF's generated unique-together validators are replaced: they answer under
-    # `non_field_errors` with the raw field names). The unique constraints are checked
-    # once, by the model's full_clean(), which answers a violation under
-    # `non_field_errors`; validate() answers it on the rule's field. (Comments, not a
-    # docstring: a docstring would be the schema's description of every subclass.)
-
-    #: (fields of one of the model's unique constraints, error field, message).
-    unique_rules: tuple[tuple[tuple[str, ...], str, str], ...] = ()
-
-    def current(self, attrs: dict, name: str):
-        """The value after this write: the request's, else the stored one."""
-        if name in attrs:
-            return attrs[name]
-        return getattr(self.instance, name, None) if self.instance is not None else None
-
-    def validate(self, attrs: dict) -> dict:
-        try:
-            return super().validate(attrs)
-        except serializers.ValidationError as exc:
-            rule = self.violated_rule(exc.__cause__)
-            if rule is None:
-                raise
-            error_field, message = rule
-            # A duplicate is answered on its own, without the model's other errors.
-            raise serializers.ValidationError({error_field: [message]}) from exc
-
-    def violated_rule(self, error: BaseException | None) -> tuple[str, str] | None:
-        """(error field, message) of the first unique rule whose constraint `error` (the
-        full_clean() error that model validation raised from) reports violated."""
-        if not isinstance(error, DjangoValidationError) or not hasattr(error, "error_dict"):
-            return None
-        reported = error.error_dict.get(NON_FIELD_ERRORS, [])
-        constraints = {
-            constraint.fields: constraint
-            for constraint in self.Meta.model._meta.constraints
-            if isinstance(constraint, models.UniqueConstraint)
-        }
-        for fields, error_field, message in self.unique_rules:
-            if any(reports_violation(each, constraints[fields]) for each in reported):
-                return error_field, message
-        return None
 
 
 class RegisterViewSet(TeamScopedViewSet):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from registry.api.base import ID_HELP, RegisterSerializer, RegisterViewSet
+from registry.api.base import ID_HELP, RegisterViewSet, ValidatedModelSerializer
 from registry.api.fields import (
     MemberTeamField,
 )
@@ -14,14 +14,10 @@ from registry.models import (
 )
 
 
-class BusinessFunctionSerializer(RegisterSerializer):
+class BusinessFunctionSerializer(ValidatedModelSerializer):
     """A business function of a team: what its applications deliver to users."""
 
     team = MemberTeamField(help_text="Id of the team that owns it; one of your teams.")
-
-    unique_rules = (
-        (("team", "name"), "name", "Your team already has a business function of this name."),
-    )
 
     class Meta:
         model = BusinessFunction

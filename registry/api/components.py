@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from rest_framework import serializers
-
-from registry.api.base import ID_HELP, RegisterSerializer, RegisterViewSet
+from registry.api.base import ID_HELP, RegisterViewSet, ValidatedModelSerializer
 from registry.api.fields import (
     MemberTeamField,
     reference_with_name,
@@ -19,7 +17,7 @@ from registry.models import (
 )
 
 
-class ComponentSerializer(RegisterSerializer):
+class ComponentSerializer(ValidatedModelSerializer):
     """A component steps depend on (database, queue, service, an application...), with
     its availability and the regions it runs in."""
 
@@ -32,8 +30,6 @@ class ComponentSerializer(RegisterSerializer):
         optional=True,
     )
     regions = region_codes_field("Codes of the regions it runs in; each is a parallel replica.")
-
-    unique_rules = ((("team", "name"), "name", "Your team already has a component of this name."),)
 
     class Meta:
         model = Component
@@ -58,14 +54,6 @@ class ComponentSerializer(RegisterSerializer):
             "kind": {"help_text": "What it is."},
             "description": {"help_text": "Free text."},
         }
-
-    def validate(self, attrs: dict) -> dict:
-        application = self.current(attrs, "application")
-        if application is not None and self.current(attrs, "kind") != "application":
-            raise serializers.ValidationError(
-                {"application": ["Only a component of kind application links to one."]}
-            )
-        return super().validate(attrs)
 
 
 class ComponentViewSet(RegisterViewSet):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from registry.api.base import ID_HELP, RegisterSerializer, RegisterViewSet
+from registry.api.base import ID_HELP, RegisterViewSet, ValidatedModelSerializer
 from registry.api.fields import (
     reference_with_name,
 )
@@ -18,7 +18,7 @@ from registry.models import (
 )
 
 
-class DependencySerializer(RegisterSerializer):
+class DependencySerializer(ValidatedModelSerializer):
     """A dependency of a step, or of a component, on a component: hard or soft."""
 
     team = serializers.IntegerField(
@@ -45,15 +45,6 @@ class DependencySerializer(RegisterSerializer):
         "The needed component's name.",
     )
 
-    unique_rules = (
-        (("step", "component"), "component", "The step already depends on this component."),
-        (
-            ("dependant_component", "component"),
-            "component",
-            "The component already depends on this component.",
-        ),
-    )
-
     class Meta:
         model = Dependency
         fields = [
@@ -69,20 +60,6 @@ class DependencySerializer(RegisterSerializer):
         ]
         validators = []
         extra_kwargs = {"id": {"help_text": ID_HELP}}
-
-    def validate(self, attrs: dict) -> dict:
-        step = self.current(attrs, "step")
-        dependant = self.current(attrs, "dependant_component")
-        if (step is None) == (dependant is None):
-            message = "Give exactly one dependant: a step or a component."
-            raise serializers.ValidationError(
-                {"step": [message], "dependant_component": [message]}
-            )
-        if dependant is not None and dependant == self.current(attrs, "component"):
-            raise serializers.ValidationError(
-                {"component": ["A component cannot depend on itself."]}
-            )
-        return super().validate(attrs)
 
 
 class DependencyViewSet(RegisterViewSet):

@@ -1,6 +1,5 @@
 """Failure modes and their actions."""
 
-from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -27,6 +26,7 @@ from registry.api.pagination import CachedCountPagination
 from registry.exports import stream_csv
 from registry.filtersets import ActionFilterSet, FailureModeFilterSet
 from registry.models import Action, Component, FailureMode, Step
+from registry.services.failure_modes import failure_modes_bulk_create
 
 BULK_LIMIT = 1000
 ETAG_HEADER = OpenApiParameter(
@@ -241,8 +241,7 @@ class FailureModeViewSet(VersionedViewSetMixin, TeamScopedViewSet):
         serializer.is_valid(raise_exception=True)
         for team_id in {item["team"].pk for item in serializer.validated_data}:
             self.check_write(team_id)
-        with transaction.atomic():
-            created = serializer.save(**self.save_kwargs(created=True))
+        created = failure_modes_bulk_create(user=request.user, rows=serializer.validated_data)
         rows = self.get_queryset().filter(pk__in=[item.pk for item in created]).order_by("id")
         return Response(self.get_serializer(rows, many=True).data, status=status.HTTP_201_CREATED)
 

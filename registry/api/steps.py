@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from registry.api.base import ID_HELP, WRITE_ERRORS, RegisterSerializer, RegisterViewSet
+from registry.api.base import ID_HELP, WRITE_ERRORS, RegisterViewSet, ValidatedModelSerializer
 from registry.api.fields import (
     reference_with_name,
 )
@@ -23,7 +23,7 @@ from registry.models import (
 )
 
 
-class StepSerializer(RegisterSerializer):
+class StepSerializer(ValidatedModelSerializer):
     """A step of an application that delivers value to users, in order; its failure
     modes and dependencies hang off it."""
 
@@ -49,10 +49,6 @@ class StepSerializer(RegisterSerializer):
         max_value=100,
         read_only=True,
         help_text="The step's availability target if set, else its tier's (percent).",
-    )
-
-    unique_rules = (
-        (("application", "order"), "order", "The application already has a step at this order."),
     )
 
     class Meta:

@@ -3,23 +3,26 @@ manage its memberships; every member reads both."""
 
 from __future__ import annotations
 
-import django_filters
 from django.contrib.auth import get_user_model
-from django.db import models, transaction
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
-from registry.api.base import TeamScopedViewSet, ValidatedModelSerializer, user_is_owner
-from registry.api.fields import StrictSlugRelatedField
+from registry.api.base import (
+    TeamScopedViewSet,
+    ValidatedModelSerializer,
+    as_api_error,
+    user_is_owner,
+)
+from registry.api.fields import MemberTeamField, StrictSlugRelatedField
 from registry.choices import Role
-from registry.filters import IntegerFilter, MultipleChoiceFilter
+from registry.filtersets.teams import MembershipFilterSet
 from registry.models import Membership, Team
-
-LAST_OWNER_MESSAGE = "A team must keep at least one owner: make another member owner first."
+from registry.services.teams import membership_change_role, membership_remove, team_create
 
 
 def member_team_ids(user) -> models.QuerySet:
@@ -49,10 +52,18 @@ class TeamSerializer(ValidatedModelSerializer):
         help_text="Your role in the team; null for a superuser who is not a member.",
     )
     member_count = serializers.IntegerField(read_only=True, help_text="How many members.")
+    owner = StrictSlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.all(),
+        write_only=True,
+        required=False,
+        help_text="On creation: username of the team's first owner, made a member with "
+        "the owner role in the same write.",
+    )
 
     class Meta:
         model = Team
-        fields = ["id", "name", "slug", "role", "member_count"]
+        fields = ["id", "name", "slug", "role", "member_count", "owner"]
         extra_kwargs = {
             "id": {"help_text": "Database id."},
             "name": {"help_text": "The team's name, unique."},
@@ -69,7 +80,8 @@ TEAM_ERRORS = {
 
 @extend_schema_view(
     create=extend_schema(
-        description="Create a team (superusers only), then add its owners in memberships/.",
+        description="Create a team (superusers only), with its first owner if given; "
+        "add further members in memberships/.",
         responses={201: TeamSerializer, **TEAM_ERRORS},
     ),
     update=extend_schema(responses={200: TeamSerializer, **TEAM_ERRORS}),
@@ -117,13 +129,14 @@ class TeamViewSet(viewsets.ModelViewSet):
             raise exceptions.PermissionDenied("Only superusers create teams.")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        team = serializer.save()
+        team = team_create(**serializer.validated_data)
         return Response(self.annotated(team), status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args, **kwargs) -> Response:
         partial = kwargs.pop("partial", False)
         serializer = self.get_serializer(self.get_object(), data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
+        serializer.validated_data.pop("owner", None)  # only given on creation
         team = serializer.save()
         return Response(self.annotated(team))
 
@@ -134,20 +147,10 @@ class TeamViewSet(viewsets.ModelViewSet):
 # --- Memberships -----------------------------------------------------------------------
 
 
-class VisibleTeamField(serializers.PrimaryKeyRelatedField):
-    """A team id among the caller's teams; another team's id reads as "does not exist"."""
-
-    def get_queryset(self) -> models.QuerySet:
-        request = self.context.get("request")
-        if request is None:
-            return Team.objects.none()
-        return teams_visible_to(request.user)
-
-
 class MembershipSerializer(ValidatedModelSerializer):
     """A user's role in a team."""
 
-    team = VisibleTeamField(help_text="The team's id; cannot change once created.")
+    team = MemberTeamField(help_text="The team's id; cannot change once created.")
     user = StrictSlugRelatedField(
         slug_field="username",
         queryset=get_user_model().objects.all(),
@@ -164,33 +167,8 @@ class MembershipSerializer(ValidatedModelSerializer):
                 "manages the team and its members."
             },
         }
-        # Checked in validate() with a clearer message than "must make a unique set".
+        # The model answers a second membership of one user on `user`, in its own words.
         validators = []
-
-    def validate(self, attrs: dict) -> dict:
-        if self.instance is not None:
-            for name in ("team", "user"):
-                if name in attrs and attrs[name] != getattr(self.instance, name):
-                    raise serializers.ValidationError(
-                        {name: [f"A membership's {name} cannot change; add a new one instead."]}
-                    )
-        else:
-            team, user = attrs.get("team"), attrs.get("user")
-            if Membership.objects.filter(team=team, user=user).exists():
-                raise serializers.ValidationError(
-                    {"user": [f"{user.get_username()} is already a member of {team}."]}
-                )
-        return super().validate(attrs)
-
-
-class MembershipFilterSet(django_filters.FilterSet):
-    team = IntegerFilter(field_name="team_id", help_text="Team id.")
-    user = django_filters.CharFilter(field_name="user__username", help_text="Username.")
-    role = MultipleChoiceFilter(choices=Role.choices, help_text="One or more roles.")
-
-    class Meta:
-        model = Membership
-        fields = ["team", "user", "role"]
 
 
 MEMBERSHIP_ERRORS = {
@@ -237,29 +215,17 @@ class MembershipViewSet(TeamScopedViewSet):
         return membership
 
     def perform_update(self, serializer) -> None:
-        # The team cannot change (see MembershipSerializer.validate): check its own only.
+        # The team cannot change (Membership.clean()): check its own only.
         self.check_write(serializer.instance.team_id)
-        with transaction.atomic():
-            role = serializer.validated_data.get("role", serializer.instance.role)
-            if role != Role.OWNER:
-                self.keep_an_owner(serializer.instance, field="role")
-            serializer.save()
+        role = serializer.validated_data.get("role", serializer.instance.role)
+        try:
+            serializer.instance = membership_change_role(membership=serializer.instance, role=role)
+        except DjangoValidationError as exc:
+            raise as_api_error(exc) from exc
 
     def perform_destroy(self, instance: Membership) -> None:
-        with transaction.atomic():
-            self.keep_an_owner(instance, field=api_settings.NON_FIELD_ERRORS_KEY)
-            super().perform_destroy(instance)
-
-    def keep_an_owner(self, membership: Membership, *, field: str) -> None:
-        """Refuse when `membership` is its team's last owner and stops being one.
-
-        The team row is locked first, so two owners demoting each other at the same
-        time cannot both succeed.
-        """
-        list(Team.objects.select_for_update().filter(pk=membership.team_id).values("pk"))
-        owners = Membership.objects.filter(team_id=membership.team_id, role=Role.OWNER)
-        if (
-            owners.filter(pk=membership.pk).exists()
-            and not owners.exclude(pk=membership.pk).exists()
-        ):
-            raise serializers.ValidationError({field: [LAST_OWNER_MESSAGE]})
+        self.check_write(instance.team_id)
+        try:
+            membership_remove(membership=instance)
+        except DjangoValidationError as exc:
+            raise as_api_error(exc) from exc

@@ -1,6 +1,7 @@
 """What a team runs: business functions, applications, their steps, the components
 the steps need, and the dependency tree between them."""
 
+from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from registry.choices import ComponentKind
-from registry.models.base import TimeStampedModel
+from registry.models.base import ConstraintFieldsMixin, TimeStampedModel
 from registry.models.reference import (
     DrStrategy,
     Region,
@@ -46,7 +47,7 @@ def check_team_kept(errors: dict, instance: models.Model, field: str, team_path:
         )
 
 
-class BusinessFunction(TimeStampedModel):
+class BusinessFunction(ConstraintFieldsMixin, TimeStampedModel):
     """What the business does, e.g. "Process purchase transactions"."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="business_functions")
@@ -57,12 +58,15 @@ class BusinessFunction(TimeStampedModel):
     )
 
     objects = TeamScopedQuerySet.as_manager()
+    constraint_fields = {"unique_team_name": ("name",)}
 
     class Meta:
         ordering = ["team", "priority", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["team", "name"], name="%(app_label)s_%(class)s_unique_team_name"
+                fields=["team", "name"],
+                name="%(app_label)s_%(class)s_unique_team_name",
+                violation_error_message="Your team already has a business function of this name.",
             ),
         ]
 
@@ -76,7 +80,7 @@ class BusinessFunction(TimeStampedModel):
             raise ValidationError(errors)
 
 
-class Application(TimeStampedModel):
+class Application(ConstraintFieldsMixin, TimeStampedModel):
     """An application that delivers a business function, in a tier, with a DR strategy."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="applications")
@@ -106,12 +110,15 @@ class Application(TimeStampedModel):
     history = HistoricalRecords()
 
     objects = TeamScopedQuerySet.as_manager()
+    constraint_fields = {"unique_team_name": ("name",)}
 
     class Meta:
         ordering = ["team", "tier__level", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["team", "name"], name="%(app_label)s_%(class)s_unique_team_name"
+                fields=["team", "name"],
+                name="%(app_label)s_%(class)s_unique_team_name",
+                violation_error_message="Your team already has an application of this name.",
             ),
         ]
         indexes = [models.Index(fields=["team", "tier"], name="registry_app_team_tier")]
@@ -131,7 +138,7 @@ class StepQuerySet(TeamScopedQuerySet):
     team_path = "application__team"
 
 
-class Step(TimeStampedModel):
+class Step(ConstraintFieldsMixin, TimeStampedModel):
     """One step that delivers value to users (browse, add to cart, pay, confirm).
 
     A step inherits its tier's objectives and may set stricter ones.
@@ -161,12 +168,15 @@ class Step(TimeStampedModel):
     history = HistoricalRecords()
 
     objects = StepQuerySet.as_manager()
+    constraint_fields = {"unique_order": ("order",)}
 
     class Meta:
         ordering = ["application", "order"]
         constraints = [
             models.UniqueConstraint(
-                fields=["application", "order"], name="%(app_label)s_%(class)s_unique_order"
+                fields=["application", "order"],
+                name="%(app_label)s_%(class)s_unique_order",
+                violation_error_message="The application already has a step at this order.",
             ),
             models.CheckConstraint(
                 condition=models.Q(availability_target__isnull=True)
@@ -226,7 +236,7 @@ class Step(TimeStampedModel):
         self.save(update_fields=["last_reviewed_at", "last_reviewed_by", "updated_at"])
 
 
-class Component(TimeStampedModel):
+class Component(ConstraintFieldsMixin, TimeStampedModel):
     """Something a step needs: a service, database, queue, network, third-party API, or
     one of the team's own applications."""
 
@@ -253,12 +263,15 @@ class Component(TimeStampedModel):
     )
 
     objects = TeamScopedQuerySet.as_manager()
+    constraint_fields = {"unique_team_name": ("name",), "application_kind": ("application",)}
 
     class Meta:
         ordering = ["team", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["team", "name"], name="%(app_label)s_%(class)s_unique_team_name"
+                fields=["team", "name"],
+                name="%(app_label)s_%(class)s_unique_team_name",
+                violation_error_message="Your team already has a component of this name.",
             ),
             models.CheckConstraint(
                 condition=models.Q(kind__in=ComponentKind.values),
@@ -273,7 +286,7 @@ class Component(TimeStampedModel):
                 | models.Q(kind=ComponentKind.APPLICATION),
                 name="%(app_label)s_%(class)s_application_kind",
                 violation_error_message=(
-                    "A component linked to an application is of kind application."
+                    "Only a component of kind application can be linked to an application."
                 ),
             ),
         ]
@@ -292,8 +305,51 @@ class Component(TimeStampedModel):
 class DependencyQuerySet(TeamScopedQuerySet):
     team_path = "component__team"
 
+    def loop_closed_by(
+        self, dependant: Component, needed: Component, *, ignoring: int | None = None
+    ) -> list[str]:
+        """The names along the loop that "`dependant` needs `needed`" would close, from
+        `dependant` round to itself; empty when it closes none. `ignoring` is the edge
+        being changed, whose stored version does not count.
 
-class Dependency(models.Model):
+        Only components depend on components, so a loop never passes through a step.
+        One query reads the team's component-to-component edges; the search is
+        breadth-first, so the loop named is the shortest.
+        """
+        edges = self.filter(dependant_component__team_id=needed.team_id)
+        if ignoring is not None:
+            edges = edges.exclude(pk=ignoring)
+        needs: dict[int, list[int]] = defaultdict(list)
+        for dependant_id, component_id in edges.values_list("dependant_component_id", "component"):
+            needs[dependant_id].append(component_id)
+        path = shortest_path(needs, needed.pk, dependant.pk)
+        if path is None:
+            return []
+        names = dict(Component.objects.filter(pk__in=path).values_list("pk", "name"))
+        return [dependant.name, *(names[pk] for pk in path)]
+
+
+def shortest_path(needs: dict[int, list[int]], start: int, goal: int) -> list[int] | None:
+    """The shortest chain of ids from `start` to `goal` along `needs`, both ends included."""
+    came_from: dict[int, int | None] = {start: None}
+    pending = [start]
+    while pending:
+        following = []
+        for current in pending:
+            if current == goal:
+                path = [current]
+                while (previous := came_from[path[-1]]) is not None:
+                    path.append(previous)
+                return path[::-1]
+            for component_id in needs.get(current, ()):
+                if component_id not in came_from:
+                    came_from[component_id] = current
+                    following.append(component_id)
+        pending = following
+    return None
+
+
+class Dependency(ConstraintFieldsMixin, models.Model):
     """An edge of the dependency tree: a step, or a component, depends on a component."""
 
     step = models.ForeignKey(
@@ -315,6 +371,12 @@ class Dependency(models.Model):
     )
 
     objects = DependencyQuerySet.as_manager()
+    constraint_fields = {
+        "one_dependant": ("step", "dependant_component"),
+        "not_self": ("component",),
+        "unique_step_component": ("component",),
+        "unique_component_component": ("component",),
+    }
 
     class Meta:
         ordering = ["step", "dependant_component", "component"]
@@ -324,9 +386,7 @@ class Dependency(models.Model):
                 condition=models.Q(step__isnull=False, dependant_component__isnull=True)
                 | models.Q(step__isnull=True, dependant_component__isnull=False),
                 name="%(app_label)s_%(class)s_one_dependant",
-                violation_error_message=(
-                    "Give either a step or a component as the dependant, not both."
-                ),
+                violation_error_message="Give exactly one dependant: a step or a component.",
             ),
             models.CheckConstraint(
                 condition=~models.Q(dependant_component=models.F("component")),
@@ -359,5 +419,15 @@ class Dependency(models.Model):
         if self.step_id is not None and self.step.application.team_id != team_id:
             errors["component"] = "Choose one of your team's own components."
         check_same_team(errors, "dependant_component", self.dependant_component, team_id)
+        if (
+            not errors
+            and self.dependant_component_id is not None
+            and self.dependant_component_id != self.component_id  # refused as not_self
+        ):
+            loop = Dependency.objects.loop_closed_by(
+                self.dependant_component, self.component, ignoring=self.pk
+            )
+            if loop:
+                errors["component"] = f"This would close a loop: {' → '.join(loop)}."
         if errors:
             raise ValidationError(errors)

@@ -1,6 +1,10 @@
-"""Shared model behaviour: timestamps and optimistic concurrency."""
+"""Shared model behaviour: timestamps, optimistic concurrency, and constraint
+violations answered on the field they concern."""
 
-from django.db import models, transaction
+from typing import ClassVar
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, router, transaction
 from django.db.models.expressions import Col
 
 
@@ -27,6 +31,46 @@ class StaleEditError(Exception):
             f"{instance._meta.verbose_name.capitalize()} {instance.pk} was changed by someone "
             f"else since version {expected_version} was read."
         )
+
+
+class ConstraintFieldsMixin:
+    """Reports each violated constraint on the field a user would correct.
+
+    Every interface (forms, the API's serializers, the admin) runs the model's
+    full_clean(), so a constraint's `violation_error_message` is the one wording of its
+    rule everywhere, and `constraint_fields` says once where it shows: Django would put
+    a rule over several fields (a name unique in its team, say) among the non-field
+    errors. Keys are constraint names without their "<app>_<model>_" prefix.
+    """
+
+    constraint_fields: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    def validate_constraints(self, exclude=None) -> None:
+        # Django's own loop (Model.validate_constraints), with the error's field looked
+        # up by constraint; Constraint.validate() is the public part it relies on.
+        using = router.db_for_write(type(self), instance=self)
+        prefix = f"{self._meta.app_label}_{self._meta.model_name}_"
+        errors: dict[str, list[ValidationError]] = {}
+        for model_class, constraints in self.get_constraints():
+            for constraint in constraints:
+                try:
+                    constraint.validate(model_class, self, exclude=exclude, using=using)
+                except ValidationError as error:
+                    for field in self.error_fields(constraint, error, prefix):
+                        errors.setdefault(field, []).append(error)
+        if errors:
+            raise ValidationError(errors)
+
+    def error_fields(
+        self, constraint: models.BaseConstraint, error: ValidationError, prefix: str
+    ) -> tuple[str, ...]:
+        fields = self.constraint_fields.get(constraint.name.removeprefix(prefix))
+        if fields:
+            return fields
+        unique_fields = getattr(constraint, "fields", ())
+        if error.code == "unique" and len(unique_fields) == 1:
+            return (unique_fields[0],)  # as Django does
+        return (NON_FIELD_ERRORS,)
 
 
 class TimeStampedModel(models.Model):

@@ -1,9 +1,11 @@
 """Teams are the security boundary: every register object belongs to one."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from registry.choices import Role
+from registry.models.base import ConstraintFieldsMixin
 
 
 class Team(models.Model):
@@ -23,8 +25,12 @@ class Team(models.Model):
         return self.name
 
 
-class Membership(models.Model):
-    """A user's role in a team: viewers read, editors write, owners manage members."""
+class Membership(ConstraintFieldsMixin, models.Model):
+    """A user's role in a team: viewers read, editors write, owners manage members.
+
+    A team keeps at least one owner: the writes that could take its last one away
+    (a new role, a removal) go through `registry.services.teams`.
+    """
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
@@ -32,11 +38,15 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
 
+    constraint_fields = {"unique_team_user": ("user",), "role_valid": ("role",)}
+
     class Meta:
         ordering = ["team", "user"]
         constraints = [
             models.UniqueConstraint(
-                fields=["team", "user"], name="%(app_label)s_%(class)s_unique_team_user"
+                fields=["team", "user"],
+                name="%(app_label)s_%(class)s_unique_team_user",
+                violation_error_message="This user is already a member of the team.",
             ),
             models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="%(app_label)s_%(class)s_role_valid"
@@ -45,3 +55,19 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team} ({self.get_role_display()})"
+
+    def clean(self) -> None:
+        # Moving a membership would be a removal from one team that skips the last-owner
+        # rule: a membership keeps its team and user; add a new one instead.
+        if self.pk is None:
+            return
+        stored = Membership.objects.filter(pk=self.pk).values("team_id", "user_id").first()
+        if stored is None:
+            return
+        errors = {
+            name: f"A membership's {name} cannot change; add a new one instead."
+            for name in ("team", "user")
+            if stored[f"{name}_id"] != getattr(self, f"{name}_id")
+        }
+        if errors:
+            raise ValidationError(errors)

@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from registry.forms import ActionForm, VersionForm, complete_action
+from registry.forms.actions import ActionForm, complete_action
+from registry.forms.base import VersionForm
 from registry.models import Action, FailureMode, StaleEditError
 from registry.views.base import WriteView
 from registry.views.editing import ModelFormPage

@@ -8,7 +8,8 @@ from django.urls import reverse
 from registry import selectors
 from registry.analysis import figures
 from registry.analysis.graph import dependency_graph
-from registry.forms import ApplicationForm, StepForm
+from registry.forms.applications import ApplicationForm
+from registry.forms.steps import StepForm
 from registry.models import Application, Component, Step
 from registry.views.base import TeamView
 from registry.views.editing import ModelFormPage

@@ -6,7 +6,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
-from registry.forms import BusinessFunctionForm
+from registry.forms.business_functions import BusinessFunctionForm
 from registry.models import BusinessFunction
 from registry.views.base import TeamView
 from registry.views.editing import ModelFormPage

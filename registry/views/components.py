@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from registry import selectors
 from registry.analysis.graph import dependency_graph
-from registry.forms import ComponentForm
+from registry.forms.components import ComponentForm
 from registry.models import Component, Step
 from registry.views.base import TeamView
 from registry.views.editing import ModelFormPage

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from registry.forms import DependencyForm
+from registry.forms.dependencies import DependencyForm
 from registry.models import Component, Dependency, Step
 from registry.views.base import WriteView
 

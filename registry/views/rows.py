@@ -17,7 +17,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from registry import selectors
-from registry.forms import FailureModeForm
+from registry.forms.failure_modes import FailureModeForm
 from registry.models import FailureMode, StaleEditError, Step
 from registry.models.failure_modes import RATINGS, REVISED_RATINGS
 from registry.views.base import TeamView, WriteView, is_htmx

@@ -4,7 +4,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from rest_framework.test import APIClient
 
-from registry.demo import seed_demo
+from registry.services.demo import seed_demo
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from rest_framework.request import Request
 
 from registry.api.urls import router
 from registry.db.representation import FastRepresentationMixin, row_plan
-from registry.demo import seed_demo
 from registry.models import FailureMode, ReportRun, ReportSchedule
+from registry.services.demo import seed_demo
 from tests.factories import UserFactory
 
 FAST = [

@@ -105,6 +105,26 @@ def test_a_superuser_creates_a_team(api, root):
     }
 
 
+def test_a_superuser_creates_a_team_with_its_first_owner(api, root):
+    UserFactory(username="dora")
+    response = api.as_user(root).post(
+        TEAMS, {"name": "Payments", "slug": "payments", "owner": "dora"}
+    )
+    assert response.status_code == 201, response.data
+    assert (response.json()["member_count"], "owner" in response.json()) == (1, False)
+    team = Team.objects.get(slug="payments")
+    assert list(team.memberships.values_list("user__username", "role")) == [("dora", "owner")]
+
+
+def test_an_unknown_first_owner_creates_no_team(api, root):
+    response = api.as_user(root).post(
+        TEAMS, {"name": "Payments", "slug": "payments", "owner": "nobody"}
+    )
+    assert response.status_code == 400
+    assert "owner" in response.json()
+    assert not Team.objects.filter(slug="payments").exists()
+
+
 @pytest.mark.parametrize("username", ["alice", "bob", "victor", "charlie"])
 def test_only_superusers_create_teams(api, everyone, username):
     before = team_rows()
@@ -294,7 +314,7 @@ def test_a_user_is_a_member_once(api, alice, bob, team_a):
         MEMBERSHIPS, {"team": team_a.pk, "user": "bob", "role": "owner"}
     )
     assert response.status_code == 400
-    assert response.json() == {"user": ["bob is already a member of Team A."]}
+    assert response.json() == {"user": ["This user is already a member of the team."]}
     assert membership_rows() == before
 
 

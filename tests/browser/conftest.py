@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from registry.choices import Role
-from registry.reference_data import load_reference_data
+from registry.services.reference_data import load_reference_data
 from tests.conftest import require
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
 

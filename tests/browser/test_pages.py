@@ -5,8 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from registry.analysis.findings import refresh_findings
-from registry.demo import DEMO_PASSWORD, seed_demo
 from registry.models import Action, Application, Component, FailureMode, Step
+from registry.services.demo import DEMO_PASSWORD, seed_demo
 from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def demo(transactional_db):
-    from registry.reference_data import load_reference_data
+    from registry.services.reference_data import load_reference_data
 
     load_reference_data()
     team = seed_demo()

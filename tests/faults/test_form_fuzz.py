@@ -71,7 +71,7 @@ from registry.models import (
     WorksheetImport,
 )
 from registry.models.reports import parse_crontab
-from registry.reference_data import load_reference_data
+from registry.services.reference_data import load_reference_data
 from registry.views.base import SESSION_KEY
 from tests.factories import (
     ActionFactory,

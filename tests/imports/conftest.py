@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from registry.models import Action, Application, BusinessFunction, Component, FailureMode, Step
-from registry.reference_data import load_reference_data
+from registry.services.reference_data import load_reference_data
 from tests.factories import TeamFactory
 
 SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "sample_worksheet.csv"

@@ -50,7 +50,7 @@ def read(run: ReportRun) -> bytes:
 def register_a(team_a, team_b):
     """Team A: one application, step and failure mode; team B: the same, never shown."""
     from registry.models import DrStrategy, Tier
-    from registry.reference_data import load_reference_data
+    from registry.services.reference_data import load_reference_data
     from tests.factories import ApplicationFactory, FailureModeFactory, StepFactory
 
     load_reference_data()

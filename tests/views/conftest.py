@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from registry.models import DrStrategy, Tier
-from registry.reference_data import load_reference_data
+from registry.services.reference_data import load_reference_data
 from tests.factories import (
     ActionFactory,
     ApplicationFactory,

@@ -4,7 +4,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from registry.models import Team
-from registry.register_backup import export_register
+from registry.services.backup import export_register
 
 
 class Command(BaseCommand):

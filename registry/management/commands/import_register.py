@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.register_backup import RestoreError, import_register
+from registry.services.backup import RestoreError, import_register
 
 
 class Command(BaseCommand):

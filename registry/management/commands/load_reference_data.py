@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from registry.reference_data import load_reference_data
+from registry.services.reference_data import load_reference_data
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from registry.demo import DEMO_PASSWORD, DEMO_USERNAME, seed_demo
+from registry.services.demo import DEMO_PASSWORD, DEMO_USERNAME, seed_demo
 
 
 class Command(BaseCommand):

@@ -25,7 +25,7 @@ from registry.models import (
     Team,
     Tier,
 )
-from registry.reference_data import DATA_DIR
+from registry.services.reference_data import DATA_DIR
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-password"  # the documented demo login

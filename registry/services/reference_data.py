@@ -13,7 +13,7 @@ from django.db import models, transaction
 
 from registry.models import DrStrategy, FailureModeTemplate, RatingScale, Region, Tier
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 def read_rows(name: str) -> Iterator[dict[str, str]]:

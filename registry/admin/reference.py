@@ -1,0 +1,66 @@
+"""Reference data: tiers, regions, DR strategies, rating scales, the failure-mode
+library."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from registry.models import DrStrategy, FailureModeTemplate, RatingScale, Region, Tier
+
+
+@admin.register(Tier)
+class TierAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "level",
+        "name",
+        "rto_seconds",
+        "rpo_seconds",
+        "availability_target",
+        "rpn_threshold",
+        "review_interval_days",
+        "disasters_excluded",
+    )
+    list_display_links = ("level", "name")
+    list_filter = ("disasters_excluded",)
+    search_fields = ("name", "description")
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "jurisdiction")
+    list_filter = ("jurisdiction",)
+    search_fields = ("code", "name", "jurisdiction")
+
+
+@admin.register(DrStrategy)
+class DrStrategyAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "code",
+        "cost_rank",
+        "best_rto_seconds",
+        "best_rpo_seconds",
+        "multi_region",
+    )
+    list_filter = ("multi_region",)
+    search_fields = ("code", "name", "summary")
+
+
+@admin.register(RatingScale)
+class RatingScaleAdmin(admin.ModelAdmin):
+    list_display = ("scale", "rating", "label")
+    list_filter = ("scale",)
+    search_fields = ("label", "description")
+
+
+@admin.register(FailureModeTemplate)
+class FailureModeTemplateAdmin(admin.ModelAdmin):
+    list_display = (
+        "mode",
+        "component_kind",
+        "failure_category",
+        "severity",
+        "probability",
+        "detectability",
+    )
+    list_filter = ("component_kind", "failure_category")
+    search_fields = ("mode", "effect", "cause")

@@ -1,0 +1,24 @@
+"""A step of an application, with its optional stricter objectives."""
+
+from __future__ import annotations
+
+from django import forms
+
+from registry.forms.base import ScopedModelForm
+from registry.models import Step
+
+
+class StepForm(ScopedModelForm):
+    fixed_fields = ("application",)
+
+    class Meta:
+        model = Step
+        fields = [
+            "order",
+            "name",
+            "description",
+            "rto_seconds",
+            "rpo_seconds",
+            "availability_target",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}

@@ -1,0 +1,96 @@
+"""Teams and their memberships: a team keeps at least one owner.
+
+Every write that could take a team's last owner away (a new role, a removal) goes
+through here, whichever interface asks: the API, the admin's membership pages, its
+team page's inline and its bulk delete.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, transaction
+
+from registry.choices import Role
+from registry.models import Membership, Team
+
+LAST_OWNER_MESSAGE = "A team must keep at least one owner: make another member owner first."
+
+
+def lock_teams(team_ids: Iterable[int]) -> None:
+    """Lock the teams' rows until the transaction ends, in id order.
+
+    Two owners demoting each other at the same time would each see the other still
+    owner and both succeed; with the team locked first, the second waits and sees the
+    first's change. Several teams are locked in one order, so two such writes cannot
+    wait on each other.
+    """
+    ids = sorted(set(team_ids))
+    list(Team.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+
+
+def check_an_owner_remains(
+    *,
+    team_id: int,
+    leaving: Collection[int],
+    joining: bool = False,
+    field: str = NON_FIELD_ERRORS,
+) -> None:
+    """Refuse (ValidationError on `field`) when the memberships `leaving` are owners and
+    no other owner would remain. `joining`: the same change makes another member owner.
+
+    A team that has no owner yet (a new one) may still be given its members first.
+    """
+    if joining:
+        return
+    owners = Membership.objects.filter(team_id=team_id, role=Role.OWNER)
+    if owners.filter(pk__in=leaving).exists() and not owners.exclude(pk__in=leaving).exists():
+        raise ValidationError({field: LAST_OWNER_MESSAGE}, code="last_owner")
+
+
+@transaction.atomic
+def team_create(*, name: str, slug: str, owner=None) -> Team:
+    """A new team, and its first owner's membership when `owner` is given."""
+    team = Team(name=name, slug=slug)
+    team.full_clean()
+    team.save()
+    if owner is not None:
+        Membership.objects.create(team=team, user=owner, role=Role.OWNER)
+    return team
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str) -> Membership:
+    """Give the member `role`; refused for the team's last owner stepping down."""
+    lock_teams([membership.team_id])
+    if role != Role.OWNER:
+        check_an_owner_remains(team_id=membership.team_id, leaving=[membership.pk], field="role")
+    membership.role = role
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    """Remove the member from the team; refused for the team's last owner."""
+    lock_teams([membership.team_id])
+    check_an_owner_remains(team_id=membership.team_id, leaving=[membership.pk])
+    membership.delete()
+
+
+@transaction.atomic
+def memberships_remove(*, memberships: models.QuerySet[Membership]) -> int:
+    """Remove every one of `memberships` or, when that would leave a team without an
+    owner, none. Returns how many were removed."""
+    rows = list(memberships.values_list("pk", "team_id"))
+    by_team: dict[int, list[int]] = defaultdict(list)
+    for pk, team_id in rows:
+        by_team[team_id].append(pk)
+    lock_teams(by_team)
+    for team_id, leaving in sorted(by_team.items()):
+        check_an_owner_remains(team_id=team_id, leaving=leaving)
+    Membership.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
+    return len(rows)
