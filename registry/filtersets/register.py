@@ -40,6 +40,9 @@ class FailureModeFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search", help_text="Text searched in the failure mode, effect and cause."
     )
+    # The heat map's cells: one severity and probability.
+    severity = IntegerFilter(help_text="Exactly this severity (1–10).")
+    probability = IntegerFilter(help_text="Exactly this probability (1–10).")
 
     class Meta:
         model = FailureMode
