@@ -2,10 +2,15 @@
 rating scales and the failure-mode library."""
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from registry.choices import FailureCategory, RatingScaleName, TemplateComponentKind
-from registry.filters import IntegerFilter, MultipleChoiceFilter, StrictBooleanFilter
+from registry.filters import (
+    IntegerFilter,
+    MultipleChoiceFilter,
+    StrictBooleanFilter,
+    TextSearchFilter,
+)
 from registry.models import DrStrategy, FailureModeTemplate, RatingScale, Region, Tier
 
 
@@ -58,8 +63,9 @@ class FailureModeTemplateFilterSet(django_filters.FilterSet):
     failure_category = MultipleChoiceFilter(
         choices=FailureCategory.choices, help_text="One or more failure categories."
     )
-    q = django_filters.CharFilter(
-        method="search", help_text="Text searched in the mode, effect and cause."
+    q = TextSearchFilter(
+        columns=("mode", "effect", "cause"),
+        help_text="Text searched in the mode, effect and cause.",
     )
 
     class Meta:
@@ -68,8 +74,3 @@ class FailureModeTemplateFilterSet(django_filters.FilterSet):
 
     def filter_component_kind(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(component_kind__in={value, TemplateComponentKind.ANY})
-
-    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(
-            Q(mode__icontains=value) | Q(effect__icontains=value) | Q(cause__icontains=value)
-        )
