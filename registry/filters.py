@@ -1,8 +1,13 @@
 """Strict filter types: a malformed filter value is a 400, never silently ignored."""
 
+import operator
+from functools import reduce
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django_filters.constants import EMPTY_VALUES
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -54,3 +59,19 @@ class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("distinct", False)
         super().__init__(*args, **kwargs)
+
+
+class TextSearchFilter(django_filters.CharFilter):
+    """Text found, in any case, in one of `columns` (`?q=`). The trigram indexes of the
+    failure modes' text match the SQL that `icontains` is written as."""
+
+    def __init__(self, *args, columns: tuple[str, ...], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.columns = columns
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        if value in EMPTY_VALUES:
+            return qs
+        return qs.filter(
+            reduce(operator.or_, (Q(**{f"{c}__icontains": value}) for c in self.columns))
+        )

@@ -22,6 +22,11 @@ def action_count(actions: QuerySet) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+def open_action_count() -> Coalesce:
+    """The number of open or in-progress actions of the outer failure mode."""
+    return action_count(Action.objects.filter(status__in=OPEN_ACTION_STATUSES))
+
+
 def with_action_counts(queryset: QuerySet) -> QuerySet:
     """Failure modes with `open_action_count` and `action_count`.
 
@@ -30,8 +35,7 @@ def with_action_counts(queryset: QuerySet) -> QuerySet:
     failure mode of the team before the page is cut.
     """
     return queryset.annotate(
-        open_action_count=action_count(Action.objects.filter(status__in=OPEN_ACTION_STATUSES)),
-        action_count=action_count(Action.objects.all()),
+        open_action_count=open_action_count(), action_count=action_count(Action.objects.all())
     )
 
 

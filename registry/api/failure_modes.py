@@ -27,6 +27,7 @@ from registry.exports import stream_csv
 from registry.filtersets import ActionFilterSet, FailureModeFilterSet
 from registry.models import Action, Component, FailureMode, Step
 from registry.services.failure_modes import failure_modes_bulk_create
+from registry.ordering import ACTION_SORTS, FAILURE_MODE_SORTS
 
 BULK_LIMIT = 1000
 ETAG_HEADER = OpenApiParameter(
@@ -177,18 +178,7 @@ class FailureModeViewSet(VersionedViewSetMixin, TeamScopedViewSet):
     serializer_class = FailureModeSerializer
     filterset_class = FailureModeFilterSet
     pagination_class = CachedCountPagination
-    ordering_fields = [
-        "rpn",
-        "action_priority",
-        "severity",
-        "probability",
-        "detectability",
-        "revised_rpn",
-        "status",
-        "created_at",
-        "updated_at",
-        "id",
-    ]
+    ordering_fields = FAILURE_MODE_SORTS
 
     @extend_schema(
         request=None,
@@ -289,7 +279,7 @@ class ActionViewSet(VersionedViewSetMixin, TeamScopedViewSet):
     queryset = Action.objects.select_related("failure_mode").order_by("due_date", "id")
     serializer_class = ActionSerializer
     filterset_class = ActionFilterSet
-    ordering_fields = ["due_date", "status", "created_at", "updated_at", "id"]
+    ordering_fields = ACTION_SORTS
 
     def team_of(self, instance) -> int:
         return instance.failure_mode.team_id

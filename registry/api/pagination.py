@@ -1,12 +1,11 @@
 from functools import partial
 
-from django.db.models import F
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 
 from registry.db.paging import RegisterPaginator
-from registry.ordering import order_term
+from registry.ordering import Sorts
 
 
 class PagePaginator(RegisterPaginator):
@@ -72,27 +71,37 @@ class CachedCountPagination(StandardPagination):
 
 
 class StableOrderingFilter(OrderingFilter):
-    """`?ordering=` with two guarantees on every database:
+    """`?ordering=` by the list's sort keys (`registry.ordering`), as the browser sorts:
 
-    - the id is the last key, so pages never overlap or skip rows when many rows share
-      a value (RPN takes only 120 distinct values);
+    - a view set's `ordering_fields` is a `Sorts` (choice columns ranked: action
+      priority L < M < H, status in lifecycle order) or a list of column names;
     - empty values (e.g. the max RPN of an application without failure modes) sort
-      last in either direction, where PostgreSQL and SQLite would disagree.
+      last in either direction, where PostgreSQL and SQLite would disagree;
+    - the id is the last key, so pages never overlap or skip rows when many rows share
+      a value (RPN takes only 120 distinct values).
     """
-
-    def get_ordering(self, request, queryset, view):
-        ordering = super().get_ordering(request, queryset, view)
-        if ordering and not {"id", "-id", "pk", "-pk"} & set(ordering):
-            return [*ordering, "id"]
-        return ordering
 
     def filter_queryset(self, request, queryset, view):
         ordering = self.get_ordering(request, queryset, view)
         if not ordering:
             return queryset
-        return queryset.order_by(
-            *(
-                order_term(queryset.model, F(term.lstrip("-")), descending=term.startswith("-"))
-                for term in ordering
-            )
-        )
+        return self.sorts(queryset, view).order(queryset, *ordering)
+
+    def sorts(self, queryset, view) -> Sorts:
+        fields = getattr(view, "ordering_fields", None)
+        if isinstance(fields, Sorts):
+            return fields
+        names = [name for name, _ in self.get_valid_fields(queryset, view)]
+        return Sorts.of_columns(queryset.model, names)
+
+    def get_schema_operation_parameters(self, view):
+        fields = getattr(view, "ordering_fields", None) or []
+        names = ", ".join(name for name in fields if isinstance(name, str))
+        return [
+            {
+                **parameter,
+                "description": "Sort keys, comma-separated; a leading - sorts descending. "
+                f"Empty values sort last either way; the id breaks ties. Keys: {names}.",
+            }
+            for parameter in super().get_schema_operation_parameters(view)
+        ]

@@ -1,14 +1,18 @@
 """Reference data shared by every team: tiers, regions, DR strategies, rating scales and
 the failure-mode library. Every signed-in user reads them; only staff change them."""
 
-import django_filters
-from django.db.models import ProtectedError, Q, QuerySet, RestrictedError
+from django.db.models import ProtectedError, RestrictedError
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, permissions, status, viewsets
 
 from registry.api.base import ValidatedModelSerializer
-from registry.choices import FailureCategory, RatingScaleName, TemplateComponentKind
-from registry.filters import IntegerFilter, MultipleChoiceFilter, StrictBooleanFilter
+from registry.filtersets import (
+    DrStrategyFilterSet,
+    FailureModeTemplateFilterSet,
+    RatingScaleFilterSet,
+    RegionFilterSet,
+    TierFilterSet,
+)
 from registry.models import DrStrategy, FailureModeTemplate, RatingScale, Region, Tier
 
 
@@ -104,17 +108,6 @@ class TierSerializer(ValidatedModelSerializer):
         }
 
 
-class TierFilterSet(django_filters.FilterSet):
-    level = IntegerFilter(help_text="Tier level (1 is the most critical).")
-    disasters_excluded = StrictBooleanFilter(
-        help_text="Only tiers whose targets exclude (true) or include (false) disasters."
-    )
-
-    class Meta:
-        model = Tier
-        fields = ["level", "disasters_excluded"]
-
-
 @reference_schema(TierSerializer)
 class TierViewSet(ReferenceViewSet):
     """Criticality tiers and their recovery objectives, most critical first."""
@@ -140,16 +133,6 @@ class RegionSerializer(ValidatedModelSerializer):
             "name": {"help_text": "e.g. Europe (Ireland)."},
             "jurisdiction": {"help_text": "Whose law the data falls under, e.g. EU, US, UK."},
         }
-
-
-class RegionFilterSet(django_filters.FilterSet):
-    jurisdiction = django_filters.CharFilter(
-        lookup_expr="iexact", help_text="Jurisdiction, e.g. EU."
-    )
-
-    class Meta:
-        model = Region
-        fields = ["jurisdiction"]
 
 
 @reference_schema(RegionSerializer)
@@ -204,14 +187,6 @@ class DrStrategySerializer(ValidatedModelSerializer):
         }
 
 
-class DrStrategyFilterSet(django_filters.FilterSet):
-    multi_region = StrictBooleanFilter(help_text="Runs in more than one region.")
-
-    class Meta:
-        model = DrStrategy
-        fields = ["multi_region"]
-
-
 @reference_schema(DrStrategySerializer)
 class DrStrategyViewSet(ReferenceViewSet):
     """Disaster-recovery strategies, cheapest first, looked up by code."""
@@ -239,17 +214,6 @@ class RatingScaleSerializer(ValidatedModelSerializer):
             "label": {"help_text": "Short name of the rating, e.g. Hazardous."},
             "description": {"help_text": "What the rating means, shown beside the input."},
         }
-
-
-class RatingScaleFilterSet(django_filters.FilterSet):
-    scale = django_filters.ChoiceFilter(
-        choices=RatingScaleName.choices, help_text="severity, probability or detectability."
-    )
-    rating = IntegerFilter(help_text="Rating, 1 to 10.")
-
-    class Meta:
-        model = RatingScale
-        fields = ["scale", "rating"]
 
 
 @reference_schema(RatingScaleSerializer)
@@ -296,32 +260,6 @@ class FailureModeTemplateSerializer(ValidatedModelSerializer):
             "probability": {"help_text": "Suggested probability, 1 to 10."},
             "detectability": {"help_text": "Suggested detectability, 1 to 10 (10: unseen)."},
         }
-
-
-class FailureModeTemplateFilterSet(django_filters.FilterSet):
-    component_kind = django_filters.ChoiceFilter(
-        choices=TemplateComponentKind.choices,
-        method="filter_component_kind",
-        help_text="Templates for this component kind, and those for any component.",
-    )
-    failure_category = MultipleChoiceFilter(
-        choices=FailureCategory.choices, help_text="One or more failure categories."
-    )
-    q = django_filters.CharFilter(
-        method="search", help_text="Text searched in the mode, effect and cause."
-    )
-
-    class Meta:
-        model = FailureModeTemplate
-        fields = ["component_kind", "failure_category"]
-
-    def filter_component_kind(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(component_kind__in={value, TemplateComponentKind.ANY})
-
-    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(
-            Q(mode__icontains=value) | Q(effect__icontains=value) | Q(cause__icontains=value)
-        )
 
 
 @reference_schema(FailureModeTemplateSerializer)

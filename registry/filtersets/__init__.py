@@ -1,6 +1,13 @@
 """Every FilterSet of the register, one module per area, shared by the browser lists and
 the API (a list's URL and its CSV export select the same rows)."""
 
+from registry.filtersets.reference import (
+    DrStrategyFilterSet,
+    FailureModeTemplateFilterSet,
+    RatingScaleFilterSet,
+    RegionFilterSet,
+    TierFilterSet,
+)
 from registry.filtersets.register import (
     ActionFilterSet,
     ApplicationFilterSet,
@@ -17,6 +24,11 @@ __all__ = [
     "BusinessFunctionFilterSet",
     "ComponentFilterSet",
     "DependencyFilterSet",
+    "DrStrategyFilterSet",
     "FailureModeFilterSet",
+    "FailureModeTemplateFilterSet",
+    "RatingScaleFilterSet",
+    "RegionFilterSet",
     "StepFilterSet",
+    "TierFilterSet",
 ]

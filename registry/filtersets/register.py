@@ -2,10 +2,15 @@
 applications, steps, components and dependencies."""
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from registry.choices import ActionPriority, ActionStatus, ComponentKind, FailureModeStatus
-from registry.filters import IntegerFilter, MultipleChoiceFilter, StrictBooleanFilter
+from registry.filters import (
+    IntegerFilter,
+    MultipleChoiceFilter,
+    StrictBooleanFilter,
+    TextSearchFilter,
+)
 from registry.models import (
     Action,
     Application,
@@ -37,18 +42,17 @@ class FailureModeFilterSet(django_filters.FilterSet):
     rpn_max = IntegerFilter(
         field_name="rpn", lookup_expr="lte", help_text="Highest RPN to include."
     )
-    q = django_filters.CharFilter(
-        method="search", help_text="Text searched in the failure mode, effect and cause."
+    q = TextSearchFilter(
+        columns=("mode", "effect", "cause"),
+        help_text="Text searched in the failure mode, effect and cause.",
     )
+    # The heat map's cells: one severity and probability.
+    severity = IntegerFilter(help_text="Exactly this severity (1–10).")
+    probability = IntegerFilter(help_text="Exactly this probability (1–10).")
 
     class Meta:
         model = FailureMode
         fields = ["failure_category"]
-
-    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(
-            Q(mode__icontains=value) | Q(effect__icontains=value) | Q(cause__icontains=value)
-        )
 
 
 class ActionFilterSet(django_filters.FilterSet):

@@ -43,11 +43,6 @@ def ap_label(code: str | None) -> str:
     return ActionPriority(code).label if code else "not rated"
 
 
-@register.filter
-def get_item(mapping: dict, key):
-    return mapping.get(key) if mapping else None
-
-
 @register.simple_tag
 def rating_text(scales: dict, scale: str, value: int | None) -> str:
     """ "Very high: A business function is unavailable …" for a tooltip."""

@@ -109,8 +109,9 @@ class FailureModeDetailView(TeamView):
             ),
             pk=pk,
         )
-        actions = failure_mode.actions.select_related("updated_by").order_by(
-            "status", "due_date", "id"
+        # Open actions first (status in lifecycle order), then the soonest due.
+        actions = ordering.ACTION_SORTS.order(
+            failure_mode.actions.select_related("updated_by"), "status", "due_date"
         )
         history = failure_mode_history(failure_mode)
         needs_review = scoring.needs_management_review(

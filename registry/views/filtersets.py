@@ -1,35 +1,36 @@
-"""The API's FilterSets, as the browser lists show them.
+"""The FilterSets of `registry.filtersets` as the browser lists show them.
 
-Same query parameters and the same filtering as the API (so a list's URL and its CSV
-export select the same rows); the browser adds selects for the ids and levels, the
-heat map's severity and probability, and drops `team` (the current team decides).
+Same filters, query parameters and filtering as the API (so a list's URL and its CSV
+export select the same rows); the browser drops `team` (the current team decides) and
+shows ids and levels as selects of names. Only presentation: labels and widgets are
+set on the fields of this filterset's own form once it is built (Django copies a
+form's fields per instance), so the filters themselves stay as the API has them.
 """
 
 from __future__ import annotations
 
 from django import forms
+from django.forms.widgets import ChoiceWidget
 
-from registry.filters import IntegerFilter
+from registry.choices import FailureCategory
 from registry.filtersets import ApplicationFilterSet, FailureModeFilterSet
 from registry.models import Application, BusinessFunction, Tier
 
 RATING_CHOICES = [(rating, str(rating)) for rating in range(1, 11)]
 
 
-def present(filterset, name: str, *, label: str | None = None, widget=None, **extra) -> None:
-    """Change how one of the filterset's filters shows in the form.
-
-    The filters are this instance's copies, but a copy keeps a form field another
-    user of the class (e.g. the API schema) already built, so that cached field is
-    dropped and rebuilt from the new settings.
-    """
-    filter_ = filterset.filters[name]
+def present(
+    field: forms.Field, *, label: str | None = None, widget: forms.Widget | None = None
+) -> None:
+    """Show one field of a built filter form with `label` and `widget`. A choice widget
+    given without choices shows the field's own."""
     if label is not None:
-        filter_.label = label
+        field.label = label
     if widget is not None:
-        filter_.extra["widget"] = widget
-    filter_.extra.update(extra)
-    filter_.__dict__.pop("_field", None)
+        if isinstance(widget, ChoiceWidget) and not widget.choices:
+            widget.choices = field.choices
+        widget.is_required = field.required
+        field.widget = widget
 
 
 def select(choices, blank: str) -> forms.Select:
@@ -41,34 +42,37 @@ def tier_choices() -> list[tuple[int, str]]:
 
 
 class FailureModeListFilterSet(FailureModeFilterSet):
-    """Failure modes of the current team, with the heat map's two filters."""
-
-    severity = IntegerFilter(help_text="Exactly this severity (1–10).")
-    probability = IntegerFilter(help_text="Exactly this probability (1–10).")
+    """Failure modes of the current team."""
 
     def __init__(self, *args, team_id: int, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         del self.filters["team"]
+        fields = self.form.fields
         applications = Application.objects.for_team(team_id).order_by("name")
-        present(self, "tier", label="Tier", widget=select(tier_choices(), "All tiers"))
+        present(fields["tier"], label="Tier", widget=select(tier_choices(), "All tiers"))
         present(
-            self,
-            "application",
+            fields["application"],
             label="Application",
             widget=select(applications.values_list("id", "name"), "All applications"),
         )
-        present(self, "severity", label="Severity", widget=select(RATING_CHOICES, "Any"))
-        present(self, "probability", label="Probability", widget=select(RATING_CHOICES, "Any"))
-        present(self, "step", widget=forms.HiddenInput)
-        present(self, "component", widget=forms.HiddenInput)
-        present(self, "status", label="Status", widget=forms.CheckboxSelectMultiple)
+        present(fields["severity"], label="Severity", widget=select(RATING_CHOICES, "Any"))
+        present(fields["probability"], label="Probability", widget=select(RATING_CHOICES, "Any"))
+        present(fields["step"], widget=forms.HiddenInput())
+        present(fields["component"], widget=forms.HiddenInput())
+        present(fields["status"], label="Status", widget=forms.CheckboxSelectMultiple())
         present(
-            self, "action_priority", label="Action priority", widget=forms.CheckboxSelectMultiple
+            fields["action_priority"],
+            label="Action priority",
+            widget=forms.CheckboxSelectMultiple(),
         )
-        present(self, "failure_category", label="Category", empty_label="All categories")
-        present(self, "q", label="Text")
-        present(self, "rpn_min", label="RPN from")
-        present(self, "rpn_max", label="RPN to")
+        present(
+            fields["failure_category"],
+            label="Category",
+            widget=select(FailureCategory.choices, "All categories"),
+        )
+        present(fields["q"], label="Text")
+        present(fields["rpn_min"], label="RPN from")
+        present(fields["rpn_max"], label="RPN to")
 
 
 class ApplicationListFilterSet(ApplicationFilterSet):
@@ -78,12 +82,12 @@ class ApplicationListFilterSet(ApplicationFilterSet):
         super().__init__(*args, **kwargs)
         del self.filters["team"]
         del self.filters["dr_strategy"]
+        fields = self.form.fields
         functions = BusinessFunction.objects.for_team(team_id).order_by("priority", "name")
-        present(self, "tier", label="Tier", widget=select(tier_choices(), "All tiers"))
+        present(fields["tier"], label="Tier", widget=select(tier_choices(), "All tiers"))
         present(
-            self,
-            "business_function",
+            fields["business_function"],
             label="Business function",
             widget=select(functions.values_list("id", "name"), "All business functions"),
         )
-        present(self, "q", label="Name")
+        present(fields["q"], label="Name")

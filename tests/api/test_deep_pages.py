@@ -27,7 +27,10 @@ def failure_modes(team_a):
     return rows
 
 
-@pytest.mark.parametrize("ordering", ["-rpn", "rpn", "severity", "-updated_at", "status"])
+@pytest.mark.parametrize(
+    "ordering",
+    ["-rpn", "rpn", "severity", "-updated_at", "status", "-action_priority", "-actions"],
+)
 def test_api_deep_pages_hold_the_same_rows_as_offset_pages(
     api, alice, failure_modes, monkeypatch, ordering
 ):
