@@ -19,7 +19,7 @@ from registry.models.reference import (
     availability_range,
 )
 from registry.models.teams import Team
-from registry.querysets import TeamScopedQuerySet
+from registry.querysets import StepQuerySet, TeamScopedQuerySet
 
 
 def check_same_team(errors: dict, field: str, related, team_id: int | None) -> None:
@@ -125,10 +125,6 @@ class Application(TimeStampedModel):
         check_team_kept(errors, self, "team", "team_id")
         if errors:
             raise ValidationError(errors)
-
-
-class StepQuerySet(TeamScopedQuerySet):
-    team_path = "application__team"
 
 
 class Step(TimeStampedModel):
