@@ -10,29 +10,10 @@ from registry.filtersets.analysis import (
     SnapshotFilterSet,
 )
 from registry.models import ApplicationRollup, Finding, RollupSnapshot, TierRollup
+from registry.models.rollups import FIGURE_NAMES
 from registry.ordering import ranked
 
-FIGURE_FIELDS = [
-    "application_count",
-    "step_count",
-    "failure_mode_count",
-    "open_count",
-    "rpn_max",
-    "rpn_mean",
-    "rpn_sum",
-    "over_threshold_count",
-    "ap_high_count",
-    "ap_medium_count",
-    "ap_low_count",
-    "revised_ap_high_count",
-    "revised_ap_medium_count",
-    "revised_ap_low_count",
-    "open_action_count",
-    "overdue_action_count",
-    "finding_count",
-    "findings_by_kind",
-    "computed_at",
-]
+FIGURE_FIELDS = [*FIGURE_NAMES, "computed_at"]
 FIGURE_HELP = {
     "application_count": "Applications in the group.",
     "step_count": "Steps of those applications.",
