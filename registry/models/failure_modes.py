@@ -85,6 +85,13 @@ def open_actions(prefix: str = "") -> models.Q:
     return models.Q(**{f"{prefix}status__in": OPEN_ACTION_STATUSES})
 
 
+def over_threshold(prefix: str = "") -> models.Q:
+    """The condition "RPN above the tier's action threshold" on failure modes."""
+    return models.Q(
+        **{f"{prefix}rpn__gt": models.F(f"{prefix}step__application__tier__rpn_threshold")}
+    )
+
+
 def overdue_actions(today) -> models.Q:
     """Open actions past their due date."""
     return open_actions() & models.Q(due_date__lt=today)
@@ -103,9 +110,7 @@ def failure_mode_figures() -> dict[str, models.Aggregate]:
         "rpn_max": models.Max("rpn"),
         "rpn_mean": models.Avg("rpn"),
         "rpn_sum": Coalesce(models.Sum("rpn"), 0),
-        "over_threshold_count": count(
-            models.Q(rpn__gt=models.F("step__application__tier__rpn_threshold"))
-        ),
+        "over_threshold_count": count(over_threshold()),
         **{
             f"{prefix}ap_{priority.name.lower()}_count": count(
                 models.Q(**{f"{prefix}action_priority": priority})
