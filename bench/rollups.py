@@ -32,6 +32,8 @@ def main() -> None:
     if not require_postgres():
         return
 
+    from django.db.models import F
+
     from registry.analysis import rollups
     from registry.analysis.findings import refresh_findings
     from registry.models import FailureMode, Finding, Team
@@ -41,11 +43,8 @@ def main() -> None:
     team_ids = list(Team.objects.filter(slug__startswith="bench-").values_list("id", flat=True))
 
     # The bare GROUP BY: the failure-mode aggregate the rollup is built from.
-    queryset = (
-        FailureMode.objects.filter(team_id=team.pk)
-        .values("step__application", "step__application__tier")
-        .annotate(**rollups.failure_mode_aggregates())
-        .order_by()
+    queryset = FailureMode.objects.filter(team_id=team.pk).with_figures(
+        app=F("step__application"), tier=F("step__application__tier")
     )
     sql = sql_of(queryset)
     bare = best_of(lambda: run_psql(sql))

@@ -7,6 +7,6 @@ class RegistryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from registry.analysis import recompute
+        from registry.analysis import signals
 
-        recompute.connect()
+        signals.connect()

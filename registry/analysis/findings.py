@@ -30,7 +30,6 @@ from registry.analysis.resilience import FindingData
 from registry.choices import (
     ActionPriority,
     ActionStatus,
-    FailureModeStatus,
     FindingKind,
     FindingSeverity,
 )
@@ -45,6 +44,7 @@ from registry.models import (
     Step,
     Tier,
 )
+from registry.models.failure_modes import over_threshold
 
 UPDATED_FIELDS = [
     "kind",
@@ -246,9 +246,7 @@ def upsert(select: QuerySet, team_id: int, kind: FindingKind) -> None:
 
 def store_failure_mode_findings(team_id: int, now) -> None:
     """High risks without an action, and severe risks without a management review."""
-    live = FailureMode.objects.filter(team_id=team_id).exclude(
-        status__in=(FailureModeStatus.ACCEPTED, FailureModeStatus.CLOSED)
-    )
+    live = FailureMode.objects.for_team(team_id).open()
     subject = {
         "application_id": F("step__application_id"),
         "step_id": F("step_id"),
@@ -260,10 +258,9 @@ def store_failure_mode_findings(team_id: int, now) -> None:
         failure_mode=OuterRef("pk"),
         status__in=(ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.DONE),
     )
-    unmitigated = live.filter(
-        Q(rpn__gt=F("step__application__tier__rpn_threshold"))
-        | Q(action_priority=ActionPriority.HIGH)
-    ).filter(~Exists(acted))
+    unmitigated = live.filter(over_threshold() | Q(action_priority=ActionPriority.HIGH)).filter(
+        ~Exists(acted)
+    )
     select = finding_select(
         unmitigated,
         team_id,

@@ -1,7 +1,10 @@
-"""Keeping rollups and findings current: changes mark their team dirty, and one
-recompute per team is queued when the change commits.
+"""Keeping rollups and findings current: changes mark their team dirty, and when the
+change commits, `recompute_requested` is sent with the teams to recompute.
 
-Coalescing: within one transaction a team is marked and queued once, however many
+The service queues nothing itself: `registry.analysis.signals` receives the signal and
+queues the recompute task, so the tasks depend on this module and never the reverse.
+
+Coalescing: within one transaction a team is marked and announced once, however many
 rows change (an import of 10,000 failure modes queues one task). The task skips teams
 that are no longer dirty, so a burst of transactions costs a handful of recomputes.
 If the broker is down, the edit still commits; the periodic sweep picks the team up.
@@ -9,10 +12,9 @@ If the broker is down, the edit still commits; the periodic sweep picks the team
 
 import logging
 
-from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import DatabaseError, transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.dispatch import Signal
 from django.utils import timezone
 
 from registry.models import (
@@ -23,25 +25,25 @@ from registry.models import (
     Dependency,
     FailureMode,
     Step,
-    Team,
     TeamRecompute,
     Tier,
 )
 
 logger = logging.getLogger(__name__)
 
+#: Sent once a transaction that marked teams dirty has committed; `team_ids`: sorted ids.
+recompute_requested = Signal()
+
 
 class _PendingRecomputes:
-    """What the current transaction asks for: the teams to queue when it commits, and
-    the teams it deletes (one per transaction)."""
+    """What the current transaction asks for: the teams to announce when it commits,
+    and the teams it deletes (one per transaction)."""
 
     def __init__(self) -> None:
         self.team_ids: set[int] = set()
         self.deleted_team_ids: set[int] = set()
 
     def __call__(self) -> None:
-        from registry.tasks import recompute_team_task
-
         if not self.team_ids:
             return
         # Marked again now that the transaction has committed: a savepoint rolled back
@@ -51,16 +53,7 @@ class _PendingRecomputes:
             mark_dirty(self.team_ids)
         except DatabaseError:  # e.g. the team was deleted since: nothing to recompute
             logger.warning("Could not mark teams %s dirty", sorted(self.team_ids), exc_info=True)
-        for team_id in sorted(self.team_ids):
-            try:
-                recompute_team_task.apply_async(
-                    (team_id,),
-                    countdown=settings.FMEA_RECOMPUTE_DELAY_SECONDS,
-                    retry=True,
-                    retry_policy={"max_retries": 1, "interval_start": 0.2},
-                )
-            except Exception:  # the broker may be down: the sweep recomputes later
-                logger.warning("Could not queue the recompute of team %s", team_id, exc_info=True)
+        recompute_requested.send(sender=TeamRecompute, team_ids=sorted(self.team_ids))
 
 
 def _pending() -> _PendingRecomputes:
@@ -81,7 +74,7 @@ def _pending() -> _PendingRecomputes:
 
 
 def request_recompute(*team_ids: int) -> None:
-    """Mark teams dirty in the current transaction and queue them when it commits.
+    """Mark teams dirty in the current transaction and announce them when it commits.
 
     Teams being deleted in the transaction are left alone: their rows cascade away
     before the team's own row is deleted, and a TeamRecompute row written for them
@@ -101,6 +94,13 @@ def request_recompute(*team_ids: int) -> None:
         return
     mark_dirty(new)
     pending.team_ids |= new
+
+
+def forget_deleted_team(team_id: int) -> None:
+    """The current transaction deletes the team: nothing of it is marked or announced."""
+    pending = _pending()
+    pending.deleted_team_ids.add(team_id)
+    pending.team_ids.discard(team_id)
 
 
 def mark_dirty(team_ids: set[int]) -> None:
@@ -129,43 +129,3 @@ def team_of(instance) -> list[int]:
     except ObjectDoesNotExist:  # a parent deleted in the same cascade marks the team
         return []
     return []
-
-
-def on_change(sender, instance, **kwargs) -> None:
-    if kwargs.get("raw"):  # fixtures
-        return
-    request_recompute(*team_of(instance))
-
-
-def on_team_delete(sender, instance: Team, **kwargs) -> None:
-    """Sent before the cascade: nothing of a team being deleted is marked or queued."""
-    pending = _pending()
-    pending.deleted_team_ids.add(instance.pk)
-    pending.team_ids.discard(instance.pk)
-
-
-def on_regions_change(sender, instance, action: str, **kwargs) -> None:
-    if action in ("post_add", "post_remove", "post_clear"):
-        request_recompute(*team_of(instance))
-
-
-def connect() -> None:
-    for model in (
-        FailureMode,
-        Action,
-        Step,
-        Application,
-        Component,
-        BusinessFunction,
-        Dependency,
-        Tier,
-    ):
-        post_save.connect(on_change, sender=model, dispatch_uid=f"recompute-save-{model.__name__}")
-        post_delete.connect(
-            on_change, sender=model, dispatch_uid=f"recompute-delete-{model.__name__}"
-        )
-    for through in (Application.regions.through, Component.regions.through):
-        m2m_changed.connect(
-            on_regions_change, sender=through, dispatch_uid=f"recompute-m2m-{through.__name__}"
-        )
-    pre_delete.connect(on_team_delete, sender=Team, dispatch_uid="recompute-team-delete")

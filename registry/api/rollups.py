@@ -1,34 +1,19 @@
 """Read-only views of what the register computes: rollups, snapshots and findings."""
 
-import django_filters
-from django.db.models import Case, IntegerField, When
 from rest_framework import serializers, viewsets
 
-from registry.choices import FindingKind, FindingSeverity
-from registry.filters import IntegerFilter, MultipleChoiceFilter, StrictDateFilter
+from registry.choices import FindingSeverity
+from registry.filtersets.analysis import (
+    ApplicationRollupFilterSet,
+    FindingFilterSet,
+    RollupFilterSet,
+    SnapshotFilterSet,
+)
 from registry.models import ApplicationRollup, Finding, RollupSnapshot, TierRollup
+from registry.models.rollups import FIGURE_NAMES
+from registry.ordering import ranked
 
-FIGURE_FIELDS = [
-    "application_count",
-    "step_count",
-    "failure_mode_count",
-    "open_count",
-    "rpn_max",
-    "rpn_mean",
-    "rpn_sum",
-    "over_threshold_count",
-    "ap_high_count",
-    "ap_medium_count",
-    "ap_low_count",
-    "revised_ap_high_count",
-    "revised_ap_medium_count",
-    "revised_ap_low_count",
-    "open_action_count",
-    "overdue_action_count",
-    "finding_count",
-    "findings_by_kind",
-    "computed_at",
-]
+FIGURE_FIELDS = [*FIGURE_NAMES, "computed_at"]
 FIGURE_HELP = {
     "application_count": "Applications in the group.",
     "step_count": "Steps of those applications.",
@@ -150,53 +135,6 @@ class FindingSerializer(serializers.ModelSerializer):
         }
 
 
-class RollupFilterSet(django_filters.FilterSet):
-    team = IntegerFilter(field_name="team_id", help_text="Team id.")
-    tier = IntegerFilter(field_name="tier__level", help_text="Tier level.")
-
-    class Meta:
-        model = TierRollup
-        fields = []
-
-
-class ApplicationRollupFilterSet(django_filters.FilterSet):
-    team = IntegerFilter(field_name="team_id", help_text="Team id.")
-    tier = IntegerFilter(field_name="application__tier__level", help_text="Tier level.")
-    application = IntegerFilter(field_name="application_id", help_text="Application id.")
-
-    class Meta:
-        model = ApplicationRollup
-        fields = []
-
-
-class SnapshotFilterSet(RollupFilterSet):
-    date_from = StrictDateFilter(
-        field_name="date", lookup_expr="gte", help_text="First day (YYYY-MM-DD)."
-    )
-    date_to = StrictDateFilter(
-        field_name="date", lookup_expr="lte", help_text="Last day (YYYY-MM-DD)."
-    )
-
-    class Meta:
-        model = RollupSnapshot
-        fields = []
-
-
-class FindingFilterSet(django_filters.FilterSet):
-    team = IntegerFilter(field_name="team_id", help_text="Team id.")
-    application = IntegerFilter(field_name="application_id", help_text="Application id.")
-    step = IntegerFilter(field_name="step_id", help_text="Step id.")
-    tier = IntegerFilter(field_name="tier__level", help_text="Tier level.")
-    kind = MultipleChoiceFilter(choices=FindingKind.choices, help_text="One or more kinds.")
-    severity = MultipleChoiceFilter(
-        choices=FindingSeverity.choices, help_text="One or more severities."
-    )
-
-    class Meta:
-        model = Finding
-        fields = []
-
-
 class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return self.queryset.visible_to(self.request.user)
@@ -239,15 +177,7 @@ class FindingViewSet(ScopedReadOnlyViewSet):
     # Most severe first: critical, high, medium, low.
     queryset = (
         Finding.objects.select_related("application")
-        .annotate(
-            severity_rank=Case(
-                *(
-                    When(severity=value, then=rank)
-                    for rank, value in enumerate(FindingSeverity.values)
-                ),
-                output_field=IntegerField(),
-            )
-        )
+        .annotate(severity_rank=ranked("severity", FindingSeverity.values))
         .order_by("severity_rank", "kind", "key")
     )
     serializer_class = FindingSerializer

@@ -20,7 +20,7 @@ from registry.models.reference import (
     availability_range,
 )
 from registry.models.teams import Team
-from registry.querysets import TeamScopedQuerySet
+from registry.querysets import StepQuerySet, TeamScopedQuerySet
 
 
 def check_same_team(errors: dict, field: str, related, team_id: int | None) -> None:
@@ -132,10 +132,6 @@ class Application(ConstraintFieldsMixin, TimeStampedModel):
         check_team_kept(errors, self, "team", "team_id")
         if errors:
             raise ValidationError(errors)
-
-
-class StepQuerySet(TeamScopedQuerySet):
-    team_path = "application__team"
 
 
 class Step(ConstraintFieldsMixin, TimeStampedModel):

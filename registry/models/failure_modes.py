@@ -3,11 +3,19 @@
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from registry import scoring
-from registry.choices import ActionPriority, ActionStatus, FailureCategory, FailureModeStatus
+from registry.choices import (
+    OPEN_ACTION_STATUSES,
+    OPEN_FAILURE_MODE_STATUSES,
+    ActionPriority,
+    ActionStatus,
+    FailureCategory,
+    FailureModeStatus,
+)
 from registry.models.applications import Component, Step
 from registry.models.base import TimeStampedModel, VersionedModel
 from registry.models.reference import rating_range, rating_validators
@@ -45,13 +53,72 @@ def action_priority_field(prefix: str, verbose_name: str, help_text: str) -> mod
 
 
 class FailureModeQuerySet(TeamScopedQuerySet):
+    """The shared vocabulary of failure-mode queries: which are open, and the risk
+    figures that rollups, the dashboard and reports show."""
+
+    def open(self) -> "FailureModeQuerySet":
+        """Failure modes still being worked on (open or being mitigated)."""
+        return self.filter(open_failure_modes())
+
     def with_open_actions(self) -> "FailureModeQuerySet":
-        open_statuses = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
         return self.annotate(
-            open_action_count=models.Count(
-                "actions", filter=models.Q(actions__status__in=open_statuses)
-            )
+            open_action_count=models.Count("actions", filter=open_actions("actions__"))
         )
+
+    def with_figures(self, **group) -> models.QuerySet:
+        """The failure modes' risk figures per group, in one GROUP BY query of dicts.
+
+        `group` names the grouping expressions, e.g. `tier=F("step__application__tier")`;
+        without it, one row for all the failure modes. The names are those of the
+        RiskFigures fields they fill (registry.models.rollups).
+        """
+        return self.values(**group).annotate(**failure_mode_figures()).order_by()
+
+
+def open_failure_modes(prefix: str = "") -> models.Q:
+    """The condition "open" on failure modes (`prefix` reaches them from another model)."""
+    return models.Q(**{f"{prefix}status__in": OPEN_FAILURE_MODE_STATUSES})
+
+
+def open_actions(prefix: str = "") -> models.Q:
+    """The condition "open" on actions: open or in progress."""
+    return models.Q(**{f"{prefix}status__in": OPEN_ACTION_STATUSES})
+
+
+def over_threshold(prefix: str = "") -> models.Q:
+    """The condition "RPN above the tier's action threshold" on failure modes."""
+    return models.Q(
+        **{f"{prefix}rpn__gt": models.F(f"{prefix}step__application__tier__rpn_threshold")}
+    )
+
+
+def overdue_actions(today) -> models.Q:
+    """Open actions past their due date."""
+    return open_actions() & models.Q(due_date__lt=today)
+
+
+def failure_mode_figures() -> dict[str, models.Aggregate]:
+    """The definition of each failure-mode figure: counts, RPN max/mean/sum, over the
+    tier's threshold, and counts per current and revised action priority."""
+
+    def count(condition: models.Q) -> models.Count:
+        return models.Count("id", filter=condition)
+
+    return {
+        "failure_mode_count": models.Count("id"),
+        "open_count": count(open_failure_modes()),
+        "rpn_max": models.Max("rpn"),
+        "rpn_mean": models.Avg("rpn"),
+        "rpn_sum": Coalesce(models.Sum("rpn"), 0),
+        "over_threshold_count": count(over_threshold()),
+        **{
+            f"{prefix}ap_{priority.name.lower()}_count": count(
+                models.Q(**{f"{prefix}action_priority": priority})
+            )
+            for prefix in ("", "revised_")
+            for priority in ActionPriority
+        },
+    }
 
 
 class FailureMode(VersionedModel, TimeStampedModel):
@@ -238,10 +305,21 @@ class FailureMode(VersionedModel, TimeStampedModel):
 class ActionQuerySet(TeamScopedQuerySet):
     team_path = "failure_mode__team"
 
+    def open(self) -> "ActionQuerySet":
+        return self.filter(open_actions())
+
     def overdue(self, today=None) -> "ActionQuerySet":
-        today = today or timezone.localdate()
-        return self.filter(
-            status__in=(ActionStatus.OPEN, ActionStatus.IN_PROGRESS), due_date__lt=today
+        return self.filter(overdue_actions(today or timezone.localdate()))
+
+    def with_figures(self, today, **group) -> models.QuerySet:
+        """Open and overdue action counts per group (see FailureModeQuerySet.with_figures)."""
+        return (
+            self.values(**group)
+            .annotate(
+                open_action_count=models.Count("id", filter=open_actions()),
+                overdue_action_count=models.Count("id", filter=overdue_actions(today)),
+            )
+            .order_by()
         )
 
 

@@ -100,6 +100,22 @@ class RiskFigures(models.Model):
         abstract = True
 
 
+#: The names of the figures, in the order of RiskFigures' fields: what a rollup stores,
+#: a snapshot copies, the API lists and a report's tier table reads.
+FIGURE_NAMES: tuple[str, ...] = tuple(
+    field.name for field in RiskFigures._meta.local_fields if field.name != "computed_at"
+)
+
+
+def no_figures() -> dict:
+    """The figures of a group with nothing in it (the fields' defaults: zero or null)."""
+    return {
+        field.name: field.get_default()
+        for field in RiskFigures._meta.local_fields
+        if field.name in FIGURE_NAMES
+    }
+
+
 class TierRollup(RiskFigures):
     """A team's risk figures for one tier."""
 

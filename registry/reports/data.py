@@ -1,46 +1,28 @@
-"""The figures a report shows, for its scope, computed by the database.
+"""The figures a report shows, for its scope.
 
-The tier table uses the rollups' own aggregate definitions (`rollups.failure_mode_aggregates`),
-so for a whole-team scope it shows the numbers of the stored TierRollup rows.
+A whole-team report reads the team's stored tier rollups when no change has happened
+since they were computed; a report on part of a team (some tiers, applications,
+statuses...) computes its figures with the same definitions
+(registry.analysis.figures) over the failure modes in scope. The heat map and the
+Pareto chart are the dashboard's functions.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When, Window
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from registry.analysis import rollups
-from registry.choices import ActionPriority, ActionStatus, FindingSeverity
+from registry.analysis import figures
+from registry.choices import ActionPriority, ActionStatus
 from registry.models import Action, Finding, Tier
+from registry.models.failure_modes import failure_mode_figures
 from registry.reports.scope import Scope
 
-SEVERITY_RANK = Case(
-    *[When(severity=value, then=Value(rank)) for rank, value in enumerate(FindingSeverity.values)],
-    default=Value(len(FindingSeverity.values)),
-    output_field=IntegerField(),
-)
-
-
-@dataclass(frozen=True)
-class TierRow:
-    tier: Tier | None  # None: all tiers together
-    failure_mode_count: int = 0
-    open_count: int = 0
-    rpn_max: int | None = None
-    rpn_mean: float | None = None
-    rpn_sum: int = 0
-    over_threshold_count: int = 0
-    ap_high_count: int = 0
-    ap_medium_count: int = 0
-    ap_low_count: int = 0
-    revised_ap_high_count: int = 0
-    revised_ap_medium_count: int = 0
-    revised_ap_low_count: int = 0
-    open_action_count: int = 0
-    overdue_action_count: int = 0
-    finding_count: int = 0
+# The writers (csv, xlsx, pdf) read the figures under these names.
+TierRow = figures.TierFigures
+all_tiers = figures.all_tiers
+heat_counts = figures.heat_map_counts
+pareto_rows = figures.pareto
 
 
 def findings(scope: Scope) -> QuerySet:
@@ -68,7 +50,7 @@ def findings(scope: Scope) -> QuerySet:
 def ranked_findings(scope: Scope) -> QuerySet:
     return (
         findings(scope)
-        .annotate(severity_rank=SEVERITY_RANK)
+        .annotate(severity_rank=figures.SEVERITY_RANK)
         .order_by("severity_rank", "kind", "key")
     )
 
@@ -79,119 +61,37 @@ def tier_label(tier: Tier) -> str:
     return tier.name if tier.name.startswith(prefix) else f"{prefix}: {tier.name}"
 
 
-def grouped(queryset: QuerySet, group: str, **aggregates) -> dict:
-    """{group value: {aggregate: value}} from one GROUP BY query."""
-    rows = queryset.values(group).annotate(**aggregates).order_by()
-    return {row.pop(group): row for row in rows}
-
-
 def tier_rows(scope: Scope) -> list[TierRow]:
     """One row per tier (all tiers, or the scope's) with the rollup figures."""
-    today = timezone.localdate()
-    by_failure_modes = grouped(
-        scope.failure_modes(),
-        "step__application__tier",
-        **rollups.failure_mode_aggregates(),
-    )
-    by_actions = grouped(
-        Action.objects.filter(scope.condition("failure_mode__")),
-        "failure_mode__step__application__tier",
-        open_action_count=Count("id", filter=Q(status__in=rollups.OPEN_ACTIONS)),
-        overdue_action_count=Count(
-            "id", filter=Q(status__in=rollups.OPEN_ACTIONS, due_date__lt=today)
-        ),
-    )
-    by_findings = dict(
-        findings(scope)
-        .filter(tier__isnull=False)
-        .values_list("tier")
-        .annotate(count=Count("id"))
-        .order_by()
-    )
     tiers = Tier.objects.order_by("level")
     if scope.tiers:
         tiers = tiers.filter(level__in=scope.tiers)
-    return [
-        TierRow(
-            tier=tier,
-            **by_failure_modes.get(tier.pk, {}),
-            **by_actions.get(tier.pk, {}),
-            finding_count=by_findings.get(tier.pk, 0),
-        )
-        for tier in tiers
-    ]
-
-
-def all_tiers(rows: list[TierRow]) -> TierRow:
-    """The tier rows added up (the mean weighted by failure modes)."""
-    counted = [row for row in rows if row.failure_mode_count]
-    count = sum(row.failure_mode_count for row in rows)
-    rpn_sum = sum(row.rpn_sum for row in rows)
-    summed = {
-        name: sum(getattr(row, name) for row in rows)
-        for name in TierRow.__dataclass_fields__
-        if name not in ("tier", "rpn_max", "rpn_mean")
-    }
-    return TierRow(
-        tier=None,
-        **summed,
-        rpn_max=max((row.rpn_max for row in counted), default=None),
-        rpn_mean=rpn_sum / count if count else None,
+    if scope.is_whole_team and figures.current_rollups_computed_at(scope.team_id):
+        return figures.tier_list(figures.stored_tier_figures(scope.team_id), tiers, None)
+    now = timezone.now()
+    rows = figures.figures_by_group(
+        failure_modes=scope.failure_modes(),
+        actions=Action.objects.filter(scope.condition("failure_mode__")),
+        findings=findings(scope),
+        today=timezone.localdate(now),
     )
+    return figures.tier_list(figures.per_tier(rows), tiers, now)
 
 
 def priority_counts(queryset: QuerySet) -> dict[str, dict[str, int]]:
-    """{"current": {"H": n, ...}, "revised": {...}} for the failure modes."""
-    aggregates = {
-        f"{prefix}{value}": Count("id", filter=Q(**{f"{prefix}action_priority": value}))
+    """{"current": {"H": n, ...}, "revised": {...}} for the failure modes (the rollups'
+    action-priority figures)."""
+    definitions = failure_mode_figures()
+    names = {
+        (prefix, priority.value): f"{prefix}ap_{priority.name.lower()}_count"
         for prefix in ("", "revised_")
-        for value in ActionPriority.values
+        for priority in ActionPriority
     }
-    totals = queryset.order_by().aggregate(**aggregates)
+    totals = queryset.order_by().aggregate(**{name: definitions[name] for name in names.values()})
     return {
-        "current": {value: totals[value] for value in ActionPriority.values},
-        "revised": {value: totals[f"revised_{value}"] for value in ActionPriority.values},
+        "current": {value: totals[names["", value]] for value in ActionPriority.values},
+        "revised": {value: totals[names["revised_", value]] for value in ActionPriority.values},
     }
-
-
-def heat_counts(queryset: QuerySet) -> dict[tuple[int, int], int]:
-    rows = queryset.values_list("severity", "probability").annotate(count=Count("id")).order_by()
-    return {(severity, probability): count for severity, probability, count in rows}
-
-
-@dataclass(frozen=True)
-class ParetoRow:
-    label: str
-    rpn: int
-    cumulative_share: float
-    action_priority: str
-
-
-def pareto_rows(queryset: QuerySet, limit: int = 20) -> list[ParetoRow]:
-    """The top failure modes by RPN with the cumulative share of the scope's total RPN."""
-    order = [F("rpn").desc(), F("id").asc()]
-    rows = (
-        queryset.annotate(running=Window(Sum("rpn"), order_by=order), total=Window(Sum("rpn")))
-        .order_by(*order)
-        .values(
-            "mode",
-            "rpn",
-            "action_priority",
-            "running",
-            "total",
-            step_name=F("step__name"),
-            application_name=F("step__application__name"),
-        )[:limit]
-    )
-    return [
-        ParetoRow(
-            label=f"{row['mode']} ({row['application_name']} / {row['step_name']})",
-            rpn=row["rpn"],
-            cumulative_share=100 * row["running"] / row["total"] if row["total"] else 0.0,
-            action_priority=row["action_priority"],
-        )
-        for row in rows
-    ]
 
 
 WORKSHEET_VALUES = (

@@ -1,4 +1,5 @@
-"""The team's dashboard: tier cards, heat map, Pareto chart, findings, overdue actions."""
+"""The team's dashboard: tier cards (the stored rollups), heat map, Pareto chart,
+findings, overdue actions."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from registry.analysis import figures
+from registry.models import FailureMode
 from registry.views.base import SESSION_KEY, TeamView
 
 
@@ -15,14 +17,13 @@ class DashboardView(TeamView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         team_id = self.team.pk
-        tiers = figures.tier_figures(team_id)
+        failure_modes = FailureMode.objects.for_team(team_id)
         return self.render(
             "registry/dashboard.html",
             {
-                "tiers": tiers,
-                "total": sum(figures.failure_modes for figures in tiers),
-                "heat_counts": figures.heat_map_counts(team_id),
-                "pareto": figures.pareto(team_id),
+                "rollup": figures.dashboard_tier_figures(team_id),
+                "heat_counts": figures.heat_map_counts(failure_modes),
+                "pareto": figures.pareto(failure_modes),
                 "overdue": list(figures.overdue_actions(team_id)),
                 "findings": figures.findings(team_id),
             },

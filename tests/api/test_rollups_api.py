@@ -5,6 +5,8 @@ from django.core.management import call_command
 
 from registry.analysis import rollups
 from registry.models import FailureMode, Membership, Team
+from registry.models.rollups import FIGURE_NAMES
+from tests.rollups import hand_built
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +72,19 @@ def test_an_owner_signs_off_a_severe_risk(api, demo, demo_owner, team_a, bob):
     mild = FailureMode.objects.filter(team=demo, severity__lt=9).first()
     response = api.as_user(demo_owner).post(f"/api/v1/failure-modes/{mild.pk}/sign-off/")
     assert response.status_code == 400
+
+
+def test_the_tier_rollups_carry_every_figure_worked_out_by_hand(api, team_a, team_b, victor):
+    """The API reads the stored rows: each RiskFigures field by name, with computed_at
+    (hand-built register: tests/rollups/hand_built.py)."""
+    register = hand_built.build(team_a, team_b)
+    rollups.recompute_team(register.team.pk)
+    body = api.as_user(victor).get("/api/v1/rollups/tiers/").json()
+    by_level = {row["tier_level"]: row for row in body["results"]}
+    assert sorted(by_level) == [1, 2, 3, 4]
+    assert set(FIGURE_NAMES) | {"computed_at"} <= set(by_level[1])
+    for level, expected in hand_built.EXPECTED.items():
+        assert {name: by_level[level][name] for name in expected} == expected
+        mean = hand_built.EXPECTED_MEAN[level]
+        assert by_level[level]["rpn_mean"] == (pytest.approx(mean) if mean else None)
+    assert (by_level[1]["application_count"], by_level[1]["step_count"]) == (1, 1)

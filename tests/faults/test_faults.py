@@ -13,8 +13,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from fmea.wsgi import application
+from registry.analysis.tasks import sweep_dirty_teams
 from registry.models import FailureMode, Membership, StaleEditError, Team, TeamRecompute
-from registry.tasks import sweep_dirty_teams
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -38,7 +38,7 @@ class QueuedRecomputes:
 @pytest.fixture
 def queued(monkeypatch) -> QueuedRecomputes:
     fake = QueuedRecomputes()
-    monkeypatch.setattr("registry.tasks.recompute_team_task", fake)
+    monkeypatch.setattr("registry.analysis.tasks.recompute_team_task", fake)
     return fake
 
 

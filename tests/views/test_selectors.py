@@ -7,9 +7,14 @@ import pytest
 from registry.analysis import figures
 from registry.analysis.graph import dependency_graph, would_create_cycle
 from registry.history import failure_mode_history
+from registry.models import FailureMode
 from tests.factories import ActionFactory, ComponentFactory, DependencyFactory, FailureModeFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def team_rows(register):
+    return FailureMode.objects.for_team(register.app.team_id)
 
 
 def test_tier_figures_aggregate_one_teams_failure_modes(register):
@@ -23,17 +28,22 @@ def test_tier_figures_aggregate_one_teams_failure_modes(register):
         status="done",
         completed_at=datetime.datetime(2000, 1, 2, tzinfo=datetime.UTC),
     )
-    tier1 = next(f for f in figures.tier_figures(register.app.team_id) if f.tier.level == 1)
-    assert (tier1.failure_modes, tier1.open, tier1.max_rpn) == (2, 1, 240)
-    assert (tier1.over_threshold, tier1.ap_high, tier1.overdue_actions) == (1, 1, 1)
-    assert tier1.mean_rpn == pytest.approx(148)
-    tier2 = next(f for f in figures.tier_figures(register.app.team_id) if f.tier.level == 2)
-    assert (tier2.failure_modes, tier2.max_rpn) == (0, None)
+    tiers = figures.dashboard_tier_figures(register.app.team_id).tiers
+    tier1 = next(f for f in tiers if f.tier.level == 1)
+    assert (tier1.failure_mode_count, tier1.open_count, tier1.rpn_max) == (2, 1, 240)
+    assert (tier1.over_threshold_count, tier1.ap_high_count, tier1.overdue_action_count) == (
+        1,
+        1,
+        1,
+    )
+    assert tier1.rpn_mean == pytest.approx(148)
+    tier2 = next(f for f in tiers if f.tier.level == 2)
+    assert (tier2.failure_mode_count, tier2.rpn_max) == (0, None)
 
 
 def test_pareto_shares_add_up_to_the_whole(register):
     FailureModeFactory(step=register.step, severity=10, probability=10, detectability=4)
-    items = figures.pareto(register.app.team_id)
+    items = figures.pareto(team_rows(register))
     assert [item.rpn for item in items] == [400, 56]
     assert items[0].cumulative_share == pytest.approx(100 * 400 / 456)
     assert items[-1].cumulative_share == pytest.approx(100)
@@ -42,7 +52,7 @@ def test_pareto_shares_add_up_to_the_whole(register):
 def test_the_pareto_limit_keeps_the_share_of_the_whole_team(register):
     for _ in range(3):
         FailureModeFactory(step=register.step, severity=1, probability=1, detectability=1)
-    items = figures.pareto(register.app.team_id, limit=1)
+    items = figures.pareto(team_rows(register), limit=1)
     assert len(items) == 1 and items[0].cumulative_share == pytest.approx(100 * 56 / 59)
 
 
@@ -62,7 +72,7 @@ def test_pareto_running_shares_are_exact_across_ties_at_the_cut(register):
         key=lambda row: (-row.rpn, row.pk),
     )
     total = sum(row.rpn for row in ranked)
-    items = figures.pareto(register.app.team_id, limit=3)
+    items = figures.pareto(team_rows(register), limit=3)
     assert [item.id for item in items] == [row.pk for row in ranked[:3]]
     running = 0
     for item, row in zip(items, ranked, strict=False):

@@ -1,0 +1,73 @@
+"""The wiring that keeps a team's figures current: model signals mark the team dirty
+(registry.analysis.recompute), and the recompute task is queued when that commits.
+
+An interface module, connected in `RegistryConfig.ready()`: it imports the service and
+the tasks; neither imports it.
+"""
+
+import logging
+
+from django.conf import settings
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+
+from registry.analysis import recompute, tasks
+from registry.models import (
+    Action,
+    Application,
+    BusinessFunction,
+    Component,
+    Dependency,
+    FailureMode,
+    Step,
+    Team,
+    Tier,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Rows whose changes alter a team's findings or rollups.
+WATCHED = (FailureMode, Action, Step, Application, Component, BusinessFunction, Dependency, Tier)
+
+
+def queue_recomputes(sender, team_ids: list[int], **kwargs) -> None:
+    """One recompute task per team; a broker that is down loses nothing (the sweep)."""
+    for team_id in team_ids:
+        try:
+            tasks.recompute_team_task.apply_async(
+                (team_id,),
+                countdown=settings.FMEA_RECOMPUTE_DELAY_SECONDS,
+                retry=True,
+                retry_policy={"max_retries": 1, "interval_start": 0.2},
+            )
+        except Exception:  # the broker may be down: the sweep recomputes later
+            logger.warning("Could not queue the recompute of team %s", team_id, exc_info=True)
+
+
+def on_change(sender, instance, **kwargs) -> None:
+    if kwargs.get("raw"):  # fixtures
+        return
+    recompute.request_recompute(*recompute.team_of(instance))
+
+
+def on_team_delete(sender, instance: Team, **kwargs) -> None:
+    """Sent before the cascade: nothing of a team being deleted is marked or queued."""
+    recompute.forget_deleted_team(instance.pk)
+
+
+def on_regions_change(sender, instance, action: str, **kwargs) -> None:
+    if action in ("post_add", "post_remove", "post_clear"):
+        recompute.request_recompute(*recompute.team_of(instance))
+
+
+def connect() -> None:
+    recompute.recompute_requested.connect(queue_recomputes, dispatch_uid="recompute-queue")
+    for model in WATCHED:
+        post_save.connect(on_change, sender=model, dispatch_uid=f"recompute-save-{model.__name__}")
+        post_delete.connect(
+            on_change, sender=model, dispatch_uid=f"recompute-delete-{model.__name__}"
+        )
+    for through in (Application.regions.through, Component.regions.through):
+        m2m_changed.connect(
+            on_regions_change, sender=through, dispatch_uid=f"recompute-m2m-{through.__name__}"
+        )
+    pre_delete.connect(on_team_delete, sender=Team, dispatch_uid="recompute-team-delete")

@@ -1,0 +1,55 @@
+"""FilterSets of what the register computes: tier and application rollups, their daily
+snapshots, and resilience findings."""
+
+import django_filters
+
+from registry.choices import FindingKind, FindingSeverity
+from registry.filters import IntegerFilter, MultipleChoiceFilter, StrictDateFilter
+from registry.models import ApplicationRollup, Finding, RollupSnapshot, TierRollup
+
+
+class RollupFilterSet(django_filters.FilterSet):
+    team = IntegerFilter(field_name="team_id", help_text="Team id.")
+    tier = IntegerFilter(field_name="tier__level", help_text="Tier level.")
+
+    class Meta:
+        model = TierRollup
+        fields = []
+
+
+class ApplicationRollupFilterSet(django_filters.FilterSet):
+    team = IntegerFilter(field_name="team_id", help_text="Team id.")
+    tier = IntegerFilter(field_name="application__tier__level", help_text="Tier level.")
+    application = IntegerFilter(field_name="application_id", help_text="Application id.")
+
+    class Meta:
+        model = ApplicationRollup
+        fields = []
+
+
+class SnapshotFilterSet(RollupFilterSet):
+    date_from = StrictDateFilter(
+        field_name="date", lookup_expr="gte", help_text="First day (YYYY-MM-DD)."
+    )
+    date_to = StrictDateFilter(
+        field_name="date", lookup_expr="lte", help_text="Last day (YYYY-MM-DD)."
+    )
+
+    class Meta:
+        model = RollupSnapshot
+        fields = []
+
+
+class FindingFilterSet(django_filters.FilterSet):
+    team = IntegerFilter(field_name="team_id", help_text="Team id.")
+    application = IntegerFilter(field_name="application_id", help_text="Application id.")
+    step = IntegerFilter(field_name="step_id", help_text="Step id.")
+    tier = IntegerFilter(field_name="tier__level", help_text="Tier level.")
+    kind = MultipleChoiceFilter(choices=FindingKind.choices, help_text="One or more kinds.")
+    severity = MultipleChoiceFilter(
+        choices=FindingSeverity.choices, help_text="One or more severities."
+    )
+
+    class Meta:
+        model = Finding
+        fields = []
