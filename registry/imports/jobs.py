@@ -19,8 +19,8 @@ from django.utils import timezone
 from registry.imports.reading import Refused, check_size
 from registry.imports.service import ImportResult, failed, import_worksheet
 from registry.imports.validation import Problem
+from registry.jobs import ProgressWriter
 from registry.models import JobStatus, Team, WorksheetImport
-from registry.reports.progress import ProgressWriter
 
 logger = logging.getLogger(__name__)
 

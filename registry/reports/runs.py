@@ -24,10 +24,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from registry.jobs import ProgressWriter
 from registry.models import JobStatus, ReportFormat, ReportRun, Team
 from registry.reports import changes, csv, pdf, xlsx
 from registry.reports.context import ReportContext
-from registry.reports.progress import ProgressWriter
 from registry.reports.scope import Scope
 
 logger = logging.getLogger(__name__)
