@@ -17,6 +17,7 @@ from registry.api.base import user_can_write
 from registry.api.fields import MemberTeamField
 from registry.filtersets.imports import WorksheetImportFilterSet
 from registry.imports import jobs
+from registry.imports.tasks import queue_import
 from registry.models import JobStatus, WorksheetImport
 
 
@@ -133,6 +134,7 @@ class WorksheetImportViewSet(
             source_name=file.name,
             dry_run=upload.validated_data["dry_run"],
         )
+        queue_import(job)
         if job.status == JobStatus.QUEUED:
             code = status.HTTP_202_ACCEPTED
         elif job.status == JobStatus.FAILED:

@@ -23,6 +23,7 @@ from registry.filtersets.reports import ReportRunFilterSet, ReportScheduleFilter
 from registry.models import JobStatus, ReportFormat, ReportRun, ReportSchedule
 from registry.reports import runs
 from registry.reports.schedules import CONTENT_TYPES
+from registry.reports.tasks import generate_report_task
 
 NOT_FOUND = OpenApiResponse(description="No such object among your teams' objects.")
 
@@ -217,6 +218,7 @@ class ReportRunViewSet(TeamScopedViewSet):
             format=data["format"],
             scope={name: data[name] for name in SCOPE_FIELDS if name in data},
         )
+        generate_report_task.delay_on_commit(run.pk)
         return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
 
     def handle_exception(self, exc):

@@ -44,13 +44,11 @@ class ReportError(Exception):
 
 
 def request_report(*, team: Team, user, format: str, scope: dict, schedule=None) -> ReportRun:
-    """Create a queued run and queue its generation when the transaction commits."""
-    from registry.tasks import generate_report_task
-
+    """Create a queued run (checked like any other write); the caller queues
+    `generate_report_task` for it."""
     run = ReportRun(team=team, requested_by=user, format=format, schedule=schedule, **scope)
     run.full_clean()
     run.save()
-    generate_report_task.delay_on_commit(run.pk)
     return run
 
 

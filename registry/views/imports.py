@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from registry.imports import jobs
 from registry.imports.columns import INFORMATIVE, OPTIONAL, REQUIRED
+from registry.imports.tasks import queue_import
 from registry.models import WorksheetImport
 from registry.views.base import TeamView, WriteView
 
@@ -50,6 +51,7 @@ class ImportView(WriteView):
             source_name=upload.name,
             dry_run=form.cleaned_data["dry_run"],
         )
+        queue_import(job)
         return HttpResponseRedirect(reverse("reports:import", args=[job.pk]))
 
     def page(self, form: UploadForm, status: int = 200) -> HttpResponse:

@@ -16,6 +16,7 @@ from registry.reports import runs
 from registry.reports.forms import ReportRequestForm, ReportScheduleForm
 from registry.reports.schedules import CONTENT_TYPES
 from registry.reports.scope import Scope
+from registry.reports.tasks import generate_report_task
 from registry.views.base import TeamView, WriteView
 
 RUNS_SHOWN = 50
@@ -37,6 +38,7 @@ class ReportsView(TeamView):
             format=form.cleaned_data["format"],
             scope=form.scope(),
         )
+        generate_report_task.delay_on_commit(run.pk)
         messages.success(request, f"Report #{run.pk} requested; it appears below when ready.")
         return HttpResponseRedirect(reverse("reports:reports"))
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from registry.models import JobStatus, ReportRun
 from registry.reports import csv, data, runs
-from registry.tasks import generate_report_task
+from registry.reports.tasks import generate_report_task
 
 
 def stored_files(media) -> list[str]:
