@@ -22,8 +22,8 @@ from registry.choices import ActionPriority, FailureModeStatus
 from registry.filtersets.reports import ReportRunFilterSet, ReportScheduleFilterSet
 from registry.models import JobStatus, ReportFormat, ReportRun, ReportSchedule
 from registry.reports import runs
-from registry.reports.schedules import CONTENT_TYPES
 from registry.reports.tasks import generate_report_task
+from registry.reports.writers import CONTENT_TYPES
 
 NOT_FOUND = OpenApiResponse(description="No such object among your teams' objects.")
 

@@ -14,9 +14,9 @@ from django.urls import reverse
 from registry.models import Application, JobStatus, ReportRun, ReportSchedule
 from registry.reports import runs
 from registry.reports.forms import ReportRequestForm, ReportScheduleForm
-from registry.reports.schedules import CONTENT_TYPES
 from registry.reports.scope import Scope
 from registry.reports.tasks import generate_report_task
+from registry.reports.writers import CONTENT_TYPES
 from registry.views.base import TeamView, WriteView
 
 RUNS_SHOWN = 50

@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 
 from registry.models import JobStatus, ReportRun
-from registry.reports import csv, data, runs
+from registry.reports import data, runs
 from registry.reports.tasks import generate_report_task
+from registry.reports.writers import csv
 
 
 def stored_files(media) -> list[str]:

@@ -23,27 +23,23 @@ from registry.choices import (
     FailureCategory,
     FailureModeStatus,
     FindingKind,
-    FindingSeverity,
 )
 from registry.reports import changes as changes_module
-from registry.reports import data
+from registry.reports import data, palette
 from registry.reports.context import Progress, ReportContext
+from registry.reports.palette import argb
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-# Fill and font colour per action priority; the letter is in the cell too.
+# (fill, font colour) per action priority and per finding severity; the text is in the
+# cell too.
 AP_FILLS = {
-    ActionPriority.HIGH: ("F8D0CC", "8A1C10"),
-    ActionPriority.MEDIUM: ("FDE9B5", "7A4B00"),
-    ActionPriority.LOW: ("D8F0DC", "1A5C2A"),
+    priority: (argb(fill), argb(ink)) for priority, (fill, ink) in palette.ACTION_PRIORITY.items()
 }
 SEVERITY_FILLS = {
-    FindingSeverity.CRITICAL: ("F8D0CC", "8A1C10"),
-    FindingSeverity.HIGH: ("FCE1CF", "8A3A10"),
-    FindingSeverity.MEDIUM: ("FDE9B5", "7A4B00"),
-    FindingSeverity.LOW: ("EEF1F4", "1F2328"),
+    severity: (argb(fill), argb(ink)) for severity, (fill, ink) in palette.FINDING_SEVERITY.items()
 }
-HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
+HEADER_FILL = PatternFill("solid", fgColor=argb(palette.HEADER))
 HEADER_FONT = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 
