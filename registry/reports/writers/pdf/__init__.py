@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from registry.reports.context import Progress, ReportContext
+from registry.reports.writers.pdf import worksheet
 from registry.reports.writers.pdf.document import ReportDocument, footer_canvas
 from registry.reports.writers.pdf.sections import (
     changes_section,
@@ -26,7 +27,6 @@ from registry.reports.writers.pdf.sections import (
     findings_section,
     summary,
 )
-from registry.reports.writers.pdf.worksheet import worksheet
 
 CONTENT_TYPE = "application/pdf"
 
@@ -41,7 +41,7 @@ def write(context: ReportContext, out: BinaryIO, progress: Progress) -> int:
     story += summary(context, width)
     story += chart_page(context, width)
     story += findings_section(context, width)
-    table_rows, rows = worksheet(context, width)
+    table_rows, rows = worksheet.tables(context, width)
     story += table_rows
     footer = f"FMEA risk report · {context.team.name} · generated {context.stamp}"
     document.build(story, canvasmaker=footer_canvas(footer))

@@ -15,6 +15,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import CondPageBreak, Paragraph, Table, TableStyle
 
 from registry.choices import FailureModeStatus
+from registry.columns import COLUMNS
 from registry.reports import data, palette
 from registry.reports.context import ReportContext
 from registry.reports.writers.pdf.document import RowsDone, heading
@@ -35,20 +36,21 @@ CELL_SIZE = 7
 CELL_LEADING = 8.6
 CELL_PADDING = 3
 
-# (header, relative width); the widths are scaled to the page.
+# (header, relative width); the widths are scaled to the page. The headers are the
+# worksheet's (`registry.columns`), the controls sharing one column, the ratings short.
 WORKSHEET_COLUMNS = [
-    ("Component", 70),
-    ("Failure mode", 110),
-    ("Effect", 100),
-    ("Cause", 95),
+    (COLUMNS["component"].heading, 70),
+    (COLUMNS["mode"].heading, 110),
+    (COLUMNS["effect"].heading, 100),
+    (COLUMNS["cause"].heading, 95),
     ("Controls: prevention / detection", 120),
-    ("S", 18),
-    ("P", 18),
-    ("D", 18),
-    ("RPN", 26),
-    ("AP", 20),
-    ("Status", 44),
-    ("Actions", 131),
+    (COLUMNS["severity"].heading, 18),
+    (COLUMNS["probability"].heading, 18),
+    (COLUMNS["detectability"].heading, 18),
+    (COLUMNS["rpn"].heading, 26),
+    (COLUMNS["action_priority"].heading, 20),
+    (COLUMNS["status"].heading, 44),
+    (COLUMNS["actions"].heading, 131),
 ]
 NUMBER_COLUMNS = (5, 6, 7, 8)
 AP_COLUMN = 9
@@ -105,7 +107,7 @@ class Wrapper:
         return [*pieces, current]
 
 
-def worksheet(context: ReportContext, width: float) -> tuple[list, int]:
+def tables(context: ReportContext, width: float) -> tuple[list, int]:
     """The worksheet: a heading per application and per step, one table per step."""
     s = styles()
     regular, bold = fonts()
