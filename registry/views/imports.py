@@ -52,7 +52,7 @@ class ImportView(WriteView):
             dry_run=form.cleaned_data["dry_run"],
         )
         queue_import(job)
-        return HttpResponseRedirect(reverse("reports:import", args=[job.pk]))
+        return HttpResponseRedirect(reverse("registry:import", args=[job.pk]))
 
     def page(self, form: UploadForm, status: int = 200) -> HttpResponse:
         recent = WorksheetImport.objects.for_team(self.team.pk).select_related("requested_by")

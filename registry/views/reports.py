@@ -40,7 +40,7 @@ class ReportsView(TeamView):
         )
         generate_report_task.delay_on_commit(run.pk)
         messages.success(request, f"Report #{run.pk} requested; it appears below when ready.")
-        return HttpResponseRedirect(reverse("reports:reports"))
+        return HttpResponseRedirect(reverse("registry:reports"))
 
     def page(self, form: ReportRequestForm, status: int = 200) -> HttpResponse:
         team_runs = list(
@@ -106,7 +106,7 @@ class ScheduleFormView(WriteView):
             return self.page(form, status=422)
         schedule = form.save()
         messages.success(request, f"Schedule “{schedule.name}” saved.")
-        return HttpResponseRedirect(reverse("reports:reports"))
+        return HttpResponseRedirect(reverse("registry:reports"))
 
     def page(self, form: ReportScheduleForm, status: int = 200) -> HttpResponse:
         instance = form.instance
@@ -129,7 +129,7 @@ class ScheduleDeleteView(WriteView):
         name = schedule.name
         schedule.delete()
         messages.success(request, f"Schedule “{name}” deleted; it will not be sent again.")
-        return HttpResponseRedirect(reverse("reports:reports"))
+        return HttpResponseRedirect(reverse("registry:reports"))
 
 
 def application_names(team_id: int) -> dict[int, str]:
