@@ -28,8 +28,13 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class JobProgressMixin:
-    """How far a job row (report run, worksheet import) has got, for the bar."""
+class JobRowMixin:
+    """Where a job row (report run, worksheet import) stands: finished or not (pages
+    poll until it is), and how far it has got, for the bar."""
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
 
     @property
     def progress_percent(self) -> int:

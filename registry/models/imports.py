@@ -6,12 +6,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from registry.jobs import JobProgressMixin, JobStatus
+from registry.jobs import JobRowMixin, JobStatus
 from registry.models.teams import Team
 from registry.querysets import TeamScopedQuerySet
 
 
-class WorksheetImport(JobProgressMixin, models.Model):
+class WorksheetImport(JobRowMixin, models.Model):
     """An uploaded worksheet being checked (and, unless a dry run, imported).
 
     The upload is kept in storage under a generated name (never the client's file

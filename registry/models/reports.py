@@ -18,7 +18,7 @@ from django.db.models.signals import post_delete
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from registry.choices import ActionPriority, FailureModeStatus
-from registry.jobs import JobProgressMixin, JobStatus
+from registry.jobs import JobRowMixin, JobStatus
 from registry.models.base import TimeStampedModel
 from registry.models.teams import Team
 from registry.querysets import TeamScopedQuerySet
@@ -280,7 +280,7 @@ post_delete.connect(
 # --- runs -----------------------------------------------------------------------------
 
 
-class ReportRun(JobProgressMixin, ReportScope):
+class ReportRun(JobRowMixin, ReportScope):
     """One report: what was asked for, how far its generation got, and the file.
 
     The file is stored only when complete: a done run has a file, a failed one has its
@@ -382,10 +382,6 @@ class ReportRun(JobProgressMixin, ReportScope):
 
     def __str__(self) -> str:
         return f"{self.get_format_display()} report #{self.pk} of {self.team}"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (JobStatus.DONE, JobStatus.FAILED)
 
     @property
     def download_name(self) -> str:
