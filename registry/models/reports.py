@@ -45,6 +45,9 @@ def _list_of(value, kind: type, allowed=None) -> list[str]:
     return messages
 
 
+SCOPE_FIELDS = ("tiers", "applications", "statuses", "min_rpn", "action_priorities")
+
+
 def scope_constraints() -> list[models.CheckConstraint]:
     return [
         models.CheckConstraint(
@@ -108,12 +111,11 @@ class ReportScope(models.Model):
             raise ValidationError(errors)
 
     def scope_dict(self) -> dict:
+        """The scope's values, lists copied (for a run made from a schedule)."""
+        values = {name: getattr(self, name) for name in SCOPE_FIELDS}
         return {
-            "tiers": list(self.tiers),
-            "applications": list(self.applications),
-            "statuses": list(self.statuses),
-            "min_rpn": self.min_rpn,
-            "action_priorities": list(self.action_priorities),
+            name: list(value) if isinstance(value, list) else value
+            for name, value in values.items()
         }
 
 

@@ -9,8 +9,6 @@ from registry.choices import ActionPriority, FailureModeStatus
 from registry.forms import IdsField
 from registry.models import Application, ReportFormat, ReportSchedule, Team, Tier
 
-SCOPE_FIELDS = ("tiers", "applications", "statuses", "min_rpn", "action_priorities")
-
 
 class ScopeFields(forms.Form):
     """Scope filters; `team` limits the applications offered."""
