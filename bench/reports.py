@@ -70,7 +70,7 @@ def discard(run) -> None:
 
 def bench_pdf() -> None:
     from registry.models import Application, FailureMode, Team
-    from registry.tasks import generate_report_task
+    from registry.reports.tasks import generate_report_task
 
     team = Team.objects.get(slug="bench-1")
     applications, rows = [], 0
@@ -179,7 +179,7 @@ def bench_csv() -> None:
     from registry.exports import export_rows
     from registry.reports.context import ROW_ORDER
     from registry.reports.scope import Scope
-    from registry.tasks import generate_report_task
+    from registry.reports.tasks import generate_report_task
 
     team = ensure_big_team(CSV_ROWS)
 

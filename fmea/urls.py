@@ -9,7 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("registry.api.urls")),
-    path("", include("registry.urls_reports")),
     path("", include("registry.urls")),
 ]
 

@@ -13,51 +13,20 @@ from django.db.models import Case, Expression, F, QuerySet, TextField, Value, Wh
 from django.db.models.functions import Concat, Substr
 from django.db.models.lookups import In
 
+from registry import columns as worksheet
+
 # Spreadsheets run cells that start with these as formulas (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-TEXT_COLUMNS = {
-    "business_function": "step__application__business_function__name",
-    "application": "step__application__name",
-    "step": "step__name",
-    "component": "component__name",
-    "mode": "mode",
-    "effect": "effect",
-    "cause": "cause",
-    "prevention_controls": "prevention_controls",
-    "detection_controls": "detection_controls",
-}
-COLUMNS = [
-    "id",
-    "business_function",
-    "application",
-    "tier",
-    "step_order",
-    "step",
-    "component",
-    "component_kind",
-    "failure_category",
-    "mode",
-    "effect",
-    "cause",
-    "prevention_controls",
-    "detection_controls",
-    "severity",
-    "probability",
-    "detectability",
-    "rpn",
-    "action_priority",
-    "status",
-    "revised_severity",
-    "revised_probability",
-    "revised_detectability",
-    "revised_rpn",
-    "revised_action_priority",
-]
+# The export's columns in order (`registry.columns`): free text is neutralised, other
+# columns read as they are, from the failure mode or a related row.
+COLUMNS = list(worksheet.EXPORT)
+_COLUMNS = [worksheet.COLUMNS[key] for key in COLUMNS]
+TEXT_COLUMNS = {column.key: column.source for column in _COLUMNS if column.text}
 PLAIN_COLUMNS = {
-    "tier": "step__application__tier__level",
-    "step_order": "step__order",
-    "component_kind": "component__kind",
+    column.key: column.source
+    for column in _COLUMNS
+    if not column.text and column.source != column.key
 }
 
 

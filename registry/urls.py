@@ -10,8 +10,10 @@ from registry.views import (
     dashboard,
     dependencies,
     failure_modes,
+    imports,
     library,
     preview,
+    reports,
     rows,
     worksheet,
 )
@@ -141,4 +143,25 @@ urlpatterns = [
         business_functions.BusinessFunctionEditView.as_view(),
         name="business_function_edit",
     ),
+    # reports, report schedules and worksheet imports
+    path("reports/", reports.ReportsView.as_view(), name="reports"),
+    path("reports/<int:pk>/row/", reports.RunRowView.as_view(), name="report_run_row"),
+    path("reports/<int:pk>/download/", reports.DownloadView.as_view(), name="report_download"),
+    path(
+        "reports/schedules/new/",
+        reports.ScheduleFormView.as_view(),
+        name="report_schedule_new",
+    ),
+    path(
+        "reports/schedules/<int:pk>/edit/",
+        reports.ScheduleFormView.as_view(),
+        name="report_schedule_edit",
+    ),
+    path(
+        "reports/schedules/<int:pk>/delete/",
+        reports.ScheduleDeleteView.as_view(),
+        name="report_schedule_delete",
+    ),
+    path("imports/", imports.ImportView.as_view(), name="imports"),
+    path("imports/<int:pk>/", imports.ImportDetailView.as_view(), name="import"),
 ]

@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from registry.models import ReportRun, ReportSchedule
+from registry.reports.tasks import run_report_schedule_task
 
 
 @admin.register(ReportSchedule)
@@ -19,8 +20,6 @@ class ReportScheduleAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send the selected schedules' reports now")
     def send_now(self, request, queryset) -> None:
-        from registry.tasks import run_report_schedule_task
-
         for schedule in queryset:
             run_report_schedule_task.delay(schedule.pk)
         self.message_user(request, f"Queued {queryset.count()} report(s).")

@@ -26,8 +26,8 @@ from registry.api.pagination import CachedCountPagination
 from registry.exports import stream_csv
 from registry.filtersets import ActionFilterSet, FailureModeFilterSet
 from registry.models import Action, Component, FailureMode, Step
-from registry.services.failure_modes import failure_modes_bulk_create
 from registry.ordering import ACTION_SORTS, FAILURE_MODE_SORTS
+from registry.services.failure_modes import failure_modes_bulk_create
 
 BULK_LIMIT = 1000
 ETAG_HEADER = OpenApiParameter(

@@ -1,57 +1,34 @@
-"""Reports (on demand and scheduled) and worksheet imports.
+"""Reports, on demand and scheduled.
 
 Reports are read-only artefacts of a team's register, so every member of the team,
 viewers included, may request one and download it; other teams' runs answer 404.
-Schedules (which email reports outside the register) and imports (which write to it)
-need the editor or owner role.
+Schedules, which email reports outside the register, need the editor or owner role.
 """
 
 from __future__ import annotations
 
-import django_filters
-from django.conf import settings
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, renderers, serializers, status, viewsets
+from rest_framework import exceptions, renderers, serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from registry.api.base import TeamScopedViewSet, ValidatedModelSerializer, user_can_write
+from registry.api.base import TeamScopedViewSet, ValidatedModelSerializer
 from registry.api.fields import MemberTeamField
-from registry.choices import ActionPriority, FailureModeStatus
-from registry.filters import IntegerFilter
-from registry.imports import jobs
-from registry.models import JobStatus, ReportFormat, ReportRun, ReportSchedule, WorksheetImport
+from registry.filtersets.reports import ReportRunFilterSet, ReportScheduleFilterSet
+from registry.models import JobStatus, ReportFormat, ReportRun, ReportSchedule
+from registry.models.reports import SCOPE_FIELDS
 from registry.reports import runs
-from registry.reports.schedules import CONTENT_TYPES
+from registry.reports.tasks import generate_report_task
+from registry.reports.writers import CONTENT_TYPES
 
 NOT_FOUND = OpenApiResponse(description="No such object among your teams' objects.")
 
 
 # --- scope fields shared by runs and schedules ------------------------------------------
-
-
-class ChoiceListField(serializers.ListField):
-    """A list of codes from a choice set, documented as strings (one enum per choice set
-    in the schema stays the failure-mode list's own)."""
-
-    def __init__(self, choices, **kwargs) -> None:
-        self.allowed = [value for value, _ in choices]
-        kwargs.setdefault("child", serializers.CharField())
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        values = super().to_internal_value(data)
-        wrong = [value for value in values if value not in self.allowed]
-        if wrong:
-            raise serializers.ValidationError(
-                f"Not one of {', '.join(self.allowed)}: {', '.join(map(repr, wrong))}."
-            )
-        return values
 
 
 def scope_fields() -> dict:
@@ -67,8 +44,10 @@ def scope_fields() -> dict:
             required=False,
             help_text="Ids of the team's applications to include; empty or absent: all.",
         ),
-        "statuses": ChoiceListField(
-            FailureModeStatus.choices,
+        # The codes are checked by the model (ReportScope.clean_scope), in the words the
+        # browser form and the admin give too.
+        "statuses": serializers.ListField(
+            child=serializers.CharField(),
             required=False,
             help_text="Failure-mode statuses to include (open, mitigating, accepted, closed); "
             "empty or absent: all.",
@@ -80,15 +59,12 @@ def scope_fields() -> dict:
             allow_null=True,
             help_text="Only failure modes with at least this RPN.",
         ),
-        "action_priorities": ChoiceListField(
-            ActionPriority.choices,
+        "action_priorities": serializers.ListField(
+            child=serializers.CharField(),
             required=False,
             help_text="Action priorities to include (H, M, L); empty or absent: all.",
         ),
     }
-
-
-SCOPE_FIELDS = ["tiers", "applications", "statuses", "min_rpn", "action_priorities"]
 
 
 class ScopeSerializerMixin(serializers.Serializer):
@@ -171,22 +147,6 @@ class ReportRunSerializer(ScopeSerializerMixin, ValidatedModelSerializer):
         return reverse("reportrun-download", args=[run.pk], request=self.context.get("request"))
 
 
-class ReportRunFilterSet(django_filters.FilterSet):
-    team = IntegerFilter(field_name="team_id", help_text="Team id.")
-    status = django_filters.MultipleChoiceFilter(
-        choices=JobStatus.choices, help_text="One or more statuses."
-    )
-    # Not `format`: DRF reads ?format= to choose the response's renderer.
-    report_format = django_filters.MultipleChoiceFilter(
-        field_name="format", choices=ReportFormat.choices, help_text="One or more formats."
-    )
-    schedule = IntegerFilter(field_name="schedule_id", help_text="Schedule id.")
-
-    class Meta:
-        model = ReportRun
-        fields = []
-
-
 class FileRenderer(renderers.BaseRenderer):
     """Lets the download's Accept header name the file's type; errors stay JSON."""
 
@@ -238,6 +198,7 @@ class ReportRunViewSet(TeamScopedViewSet):
             format=data["format"],
             scope={name: data[name] for name in SCOPE_FIELDS if name in data},
         )
+        generate_report_task.delay_on_commit(run.pk)
         return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
 
     def handle_exception(self, exc):
@@ -332,14 +293,6 @@ class ReportScheduleSerializer(ScopeSerializerMixin, ValidatedModelSerializer):
         return {"id": run.pk, "status": run.status, "created_at": run.created_at}
 
 
-class ReportScheduleFilterSet(django_filters.FilterSet):
-    team = IntegerFilter(field_name="team_id", help_text="Team id.")
-
-    class Meta:
-        model = ReportSchedule
-        fields = []
-
-
 class ReportScheduleViewSet(TeamScopedViewSet):
     """Report schedules of your teams; editors and owners change them. Each schedule is
     kept in sync with its Celery beat entry."""
@@ -351,136 +304,3 @@ class ReportScheduleViewSet(TeamScopedViewSet):
 
     def save_kwargs(self, *, created: bool) -> dict:
         return {"created_by": self.request.user} if created else {}
-
-
-# --- worksheet imports ----------------------------------------------------------------
-
-
-class WorksheetImportSerializer(serializers.ModelSerializer):
-    """A worksheet import: its status, progress, and the problems or what was created."""
-
-    requested_by = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, help_text="Who uploaded it."
-    )
-    status = serializers.CharField(read_only=True, help_text="queued, running, done or failed.")
-    progress_percent = serializers.IntegerField(read_only=True, help_text="0–100.")
-
-    class Meta:
-        model = WorksheetImport
-        fields = [
-            "id",
-            "team",
-            "source_name",
-            "dry_run",
-            "status",
-            "progress_done",
-            "progress_total",
-            "progress_percent",
-            "row_count",
-            "errors",
-            "summary",
-            "requested_by",
-            "created_at",
-            "started_at",
-            "finished_at",
-        ]
-        read_only_fields = fields
-        extra_kwargs = {
-            "team": {"help_text": "The team imported into."},
-            "status": {"help_text": "queued, running, done or failed."},
-            "progress_done": {"help_text": "Progress so far (checking, then writing)."},
-            "progress_total": {"help_text": "Where progress ends."},
-            "row_count": {"help_text": "Rows read from the worksheet."},
-            "created_at": {"help_text": "When it was uploaded."},
-            "started_at": {"help_text": "When checking started."},
-            "finished_at": {"help_text": "When it finished."},
-        }
-
-
-class WorksheetUploadSerializer(serializers.Serializer):
-    """A worksheet upload (multipart/form-data)."""
-
-    file = serializers.FileField(
-        help_text="CSV (UTF-8) or XLSX in the sample worksheet's or the export's layout."
-    )
-    team = MemberTeamField(help_text="Id of one of your teams (editor or owner role).")
-    dry_run = serializers.BooleanField(
-        default=False, help_text="Only check, and say what would be created."
-    )
-
-
-class WorksheetImportFilterSet(django_filters.FilterSet):
-    team = IntegerFilter(field_name="team_id", help_text="Team id.")
-
-    class Meta:
-        model = WorksheetImport
-        fields = []
-
-
-class WorksheetImportViewSet(
-    mixins.CreateModelMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Worksheet imports into your teams: all rows or none."""
-
-    queryset = WorksheetImport.objects.select_related("requested_by").order_by(
-        "-created_at", "-id"
-    )
-    serializer_class = WorksheetImportSerializer
-    filterset_class = WorksheetImportFilterSet
-    parser_classes = [MultiPartParser]
-    ordering_fields = ["created_at", "id"]
-
-    def get_queryset(self):
-        return self.queryset.visible_to(self.request.user)
-
-    @extend_schema(
-        request={"multipart/form-data": WorksheetUploadSerializer},
-        responses={
-            200: OpenApiResponse(
-                WorksheetImportSerializer, description="Dry run: what would be created."
-            ),
-            201: OpenApiResponse(WorksheetImportSerializer, description="Imported."),
-            202: OpenApiResponse(
-                WorksheetImportSerializer,
-                description="A large file: queued; poll the import for progress.",
-            ),
-            400: OpenApiResponse(
-                OpenApiTypes.OBJECT,
-                description="Refused: the import (as for 201) with `status` failed and "
-                "`errors` listing each problem with row, column and message; nothing was "
-                "written. A request without a file or team: {field: [messages]}.",
-            ),
-            403: OpenApiResponse(description="Your role in the team is read-only."),
-        },
-        description=(
-            "Upload a worksheet (CSV or XLSX) to import into a team. Every row is checked "
-            "first; with any problem nothing is written and `errors` says what and where. "
-            f"Files up to {settings.IMPORT_MAX_BYTES // (1024 * 1024)} MB; larger than "
-            f"{settings.IMPORT_INLINE_MAX_BYTES // 1024} KB are imported by a background "
-            "task (202)."
-        ),
-    )
-    def create(self, request: Request, *args, **kwargs) -> Response:
-        upload = WorksheetUploadSerializer(data=request.data, context={"request": request})
-        upload.is_valid(raise_exception=True)
-        team = upload.validated_data["team"]
-        if not user_can_write(request.user, team.pk):
-            raise exceptions.PermissionDenied("Your role in this team is read-only.")
-        file = upload.validated_data["file"]
-        job = jobs.start_import(
-            team=team,
-            user=request.user,
-            upload=file,
-            source_name=file.name,
-            dry_run=upload.validated_data["dry_run"],
-        )
-        if job.status == JobStatus.QUEUED:
-            code = status.HTTP_202_ACCEPTED
-        elif job.status == JobStatus.FAILED:
-            code = status.HTTP_400_BAD_REQUEST
-        else:
-            code = status.HTTP_200_OK if job.dry_run else status.HTTP_201_CREATED
-        return Response(self.get_serializer(job).data, status=code)

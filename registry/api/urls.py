@@ -8,6 +8,7 @@ from registry.api import (
     components,
     dependencies,
     failure_modes,
+    imports,
     reports,
     rollups,
     steps,
@@ -50,7 +51,7 @@ router.register("rollups/snapshots", rollups.RollupSnapshotViewSet, basename="ro
 router.register("findings", rollups.FindingViewSet, basename="finding")
 router.register("reports", reports.ReportRunViewSet, basename="reportrun")
 router.register("report-schedules", reports.ReportScheduleViewSet, basename="reportschedule")
-router.register("imports", reports.WorksheetImportViewSet, basename="worksheetimport")
+router.register("imports", imports.WorksheetImportViewSet, basename="worksheetimport")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

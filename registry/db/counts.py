@@ -27,12 +27,14 @@ from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 
-from registry.models import Membership, TeamRevision
-
 logger = logging.getLogger(__name__)
 
 COUNT_CACHE_SECONDS = 600
 Revisions = tuple[tuple[int, int | None], ...]
+# Table names, not models: this module sits below the models (nothing in registry.db
+# imports them). Migration 0008's triggers name the same tables.
+MEMBERSHIPS = "registry_membership"
+REVISIONS = "registry_teamrevision"
 
 
 def team_revisions(user, using: str = DEFAULT_DB_ALIAS) -> Revisions:
@@ -41,14 +43,13 @@ def team_revisions(user, using: str = DEFAULT_DB_ALIAS) -> Revisions:
     Plain SQL: it runs on every page, and the ORM takes longer to write this query
     than the database takes to answer it.
     """
-    revisions = TeamRevision._meta.db_table
     if user.is_superuser:
-        sql = f"SELECT team_id, revision FROM {revisions} ORDER BY team_id"
+        sql = f"SELECT team_id, revision FROM {REVISIONS} ORDER BY team_id"
         params: list = []
     else:
         sql = (
-            f"SELECT m.team_id, r.revision FROM {Membership._meta.db_table} m "
-            f"LEFT JOIN {revisions} r ON r.team_id = m.team_id "
+            f"SELECT m.team_id, r.revision FROM {MEMBERSHIPS} m "
+            f"LEFT JOIN {REVISIONS} r ON r.team_id = m.team_id "
             "WHERE m.user_id = %s ORDER BY m.team_id"
         )
         params = [user.pk]

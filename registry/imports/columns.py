@@ -1,4 +1,4 @@
-"""The columns a worksheet may have, and how headers are read.
+"""The columns a worksheet may have (`registry.columns`), and how headers are read.
 
 Headers are matched loosely: case, spaces and punctuation do not matter, so
 "Business function", "business_function" and "BUSINESS FUNCTION" are the same column,
@@ -7,43 +7,29 @@ and the XLSX report's headers ("Failure mode", "AP") read as the export's.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-REQUIRED = (
-    "business_function",
-    "application",
-    "tier",
-    "step",
-    "mode",
-    "severity",
-    "probability",
-    "detectability",
+from registry.columns import (
+    COLUMNS,
+    IMPORT_INFORMATIVE,
+    IMPORT_OPTIONAL,
+    IMPORT_REQUIRED,
+    header_key,
 )
-OPTIONAL = (
-    "step_order",
-    "component",
-    "component_kind",
-    "failure_category",
-    "effect",
-    "cause",
-    "prevention_controls",
-    "detection_controls",
-    "status",
-    "revised_severity",
-    "revised_probability",
-    "revised_detectability",
-    "action",
-    "action_owner",
-    "action_due",
-)
+
+REQUIRED = IMPORT_REQUIRED
+OPTIONAL = IMPORT_OPTIONAL
 # Columns of the export and of the XLSX report that the register computes (or that
 # summarise several rows): read and ignored.
-INFORMATIVE = ("id", "rpn", "action_priority", "revised_rpn", "revised_action_priority", "actions")
+INFORMATIVE = IMPORT_INFORMATIVE
+# The XLSX report's headers read as their columns ("Failure mode" is mode, "AP" is
+# action_priority), and so do other names for a row's one action.
 ALIASES = {
-    "failure_mode": "mode",
-    "ap": "action_priority",
-    "revised_ap": "revised_action_priority",
+    **{
+        header_key(column.label): column.key
+        for column in COLUMNS.values()
+        if header_key(column.label) != column.key
+    },
     "recommended_action": "action",
     "action_due_date": "action_due",
 }
@@ -51,8 +37,7 @@ KNOWN = (*REQUIRED, *OPTIONAL, *INFORMATIVE)
 
 
 def normalise(header) -> str:
-    text = "" if header is None else str(header)
-    key = re.sub(r"[^0-9a-z]+", "_", text.strip().lower()).strip("_")
+    key = header_key(header)
     return ALIASES.get(key, key)
 
 

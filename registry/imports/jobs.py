@@ -1,5 +1,5 @@
 """Worksheet imports as job rows: small uploads are imported in the request, large ones
-by a Celery task that reports progress on the row.
+by a Celery task (`imports.tasks`) that reports progress on the row.
 
 The upload is stored under a generated name (`imports/<uuid>.upload`): the client's
 file name is kept for display only and never becomes part of a path.
@@ -19,8 +19,8 @@ from django.utils import timezone
 from registry.imports.reading import Refused, check_size
 from registry.imports.service import ImportResult, failed, import_worksheet
 from registry.imports.validation import Problem
+from registry.jobs import ProgressWriter
 from registry.models import JobStatus, Team, WorksheetImport
-from registry.reports.progress import ProgressWriter
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +32,11 @@ def display_name(name: str | None) -> str:
 
 
 def start_import(*, team: Team, user, upload, source_name: str, dry_run: bool):
-    """Create the job; import now when the upload is small, else queue the task.
+    """Create the job; import now when the upload is small, else store the upload.
 
-    `upload` is a file object with a `size` (Django's UploadedFile). Returns the job
-    (finished when imported inline, or refused for its size).
+    `upload` is a file object with a `size` (Django's UploadedFile). Returns the job:
+    finished when imported inline or refused for its size, else queued with its upload
+    stored, for the caller to queue the import task (`imports.tasks.queue_import`).
     """
     job = WorksheetImport.objects.create(
         team=team, requested_by=user, source_name=display_name(source_name), dry_run=dry_run
@@ -53,10 +54,7 @@ def start_import(*, team: Team, user, upload, source_name: str, dry_run: bool):
         )
         execute(job, data)
     else:
-        from registry.tasks import import_worksheet_task
-
         job.upload.save(f"{uuid.uuid4().hex}.upload", ContentFile(data), save=True)
-        import_worksheet_task.delay_on_commit(job.pk)
     job.refresh_from_db()
     return job
 

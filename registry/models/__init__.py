@@ -1,3 +1,4 @@
+from registry.jobs import JobStatus
 from registry.models.applications import (
     Application,
     BusinessFunction,
@@ -7,14 +8,9 @@ from registry.models.applications import (
 )
 from registry.models.base import StaleEditError
 from registry.models.failure_modes import Action, FailureMode
+from registry.models.imports import WorksheetImport
 from registry.models.reference import DrStrategy, FailureModeTemplate, RatingScale, Region, Tier
-from registry.models.reports import (
-    JobStatus,
-    ReportFormat,
-    ReportRun,
-    ReportSchedule,
-    WorksheetImport,
-)
+from registry.models.reports import ReportFormat, ReportRun, ReportSchedule
 from registry.models.rollups import (
     ApplicationRollup,
     Finding,

@@ -1,8 +1,8 @@
-"""Worksheets in and out: report runs (on demand or on a schedule), report schedules kept
-in sync with a django-celery-beat periodic task, and worksheet imports.
+"""Reports: runs (on demand or on a schedule) and report schedules kept in sync with a
+django-celery-beat periodic task.
 
-A run or an import is a job row: its status and progress are what the pages and the API
-poll; the Celery task that does the work only updates it.
+A run is a job row (`registry.jobs`): its status and progress are what the pages and
+the API poll; the Celery task that does the work only updates it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.db.models.signals import post_delete
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from registry.choices import ActionPriority, FailureModeStatus
+from registry.jobs import JobRowMixin, JobStatus
 from registry.models.base import TimeStampedModel
 from registry.models.teams import Team
 from registry.querysets import TeamScopedQuerySet
@@ -31,25 +32,6 @@ class ReportFormat(models.TextChoices):
     XLSX = "xlsx", "Excel (XLSX)"
 
 
-class JobStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-
-
-class JobProgressMixin:
-    """How far a background job (report run, worksheet import) has got, for the bar."""
-
-    @property
-    def progress_percent(self) -> int:
-        if self.status == JobStatus.DONE:
-            return 100
-        if not self.progress_total:
-            return 0
-        return min(100, round(100 * self.progress_done / self.progress_total))
-
-
 def _list_of(value, kind: type, allowed=None) -> list[str]:
     """Messages for a JSON list whose items must be of `kind` (and among `allowed`)."""
     if not isinstance(value, list):
@@ -61,6 +43,9 @@ def _list_of(value, kind: type, allowed=None) -> list[str]:
         elif allowed is not None and item not in allowed:
             messages.append(f"{item!r} is not one of {', '.join(map(str, allowed))}.")
     return messages
+
+
+SCOPE_FIELDS = ("tiers", "applications", "statuses", "min_rpn", "action_priorities")
 
 
 def scope_constraints() -> list[models.CheckConstraint]:
@@ -126,12 +111,11 @@ class ReportScope(models.Model):
             raise ValidationError(errors)
 
     def scope_dict(self) -> dict:
+        """The scope's values, lists copied (for a run made from a schedule)."""
+        values = {name: getattr(self, name) for name in SCOPE_FIELDS}
         return {
-            "tiers": list(self.tiers),
-            "applications": list(self.applications),
-            "statuses": list(self.statuses),
-            "min_rpn": self.min_rpn,
-            "action_priorities": list(self.action_priorities),
+            name: list(value) if isinstance(value, list) else value
+            for name, value in values.items()
         }
 
 
@@ -298,7 +282,7 @@ post_delete.connect(
 # --- runs -----------------------------------------------------------------------------
 
 
-class ReportRun(JobProgressMixin, ReportScope):
+class ReportRun(JobRowMixin, ReportScope):
     """One report: what was asked for, how far its generation got, and the file.
 
     The file is stored only when complete: a done run has a file, a failed one has its
@@ -402,67 +386,6 @@ class ReportRun(JobProgressMixin, ReportScope):
         return f"{self.get_format_display()} report #{self.pk} of {self.team}"
 
     @property
-    def is_finished(self) -> bool:
-        return self.status in (JobStatus.DONE, JobStatus.FAILED)
-
-    @property
     def download_name(self) -> str:
         stamp = (self.finished_at or self.created_at).strftime("%Y%m%d-%H%M")
         return f"fmea-{self.team.slug}-{stamp}.{self.format}"
-
-
-# --- imports --------------------------------------------------------------------------
-
-
-class WorksheetImport(JobProgressMixin, models.Model):
-    """An uploaded worksheet being checked (and, unless a dry run, imported).
-
-    The upload is kept in storage under a generated name (never the client's file
-    name) until the import task has read it.
-    """
-
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="worksheet_imports")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    source_name = models.CharField(
-        max_length=200, blank=True, help_text="The uploaded file's name, for display only."
-    )
-    upload = models.FileField(max_length=300, blank=True, upload_to="imports/")
-    dry_run = models.BooleanField(
-        default=False, help_text="Only check the file and say what would be created."
-    )
-    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
-    progress_done = models.PositiveIntegerField(default=0)
-    progress_total = models.PositiveIntegerField(null=True, blank=True)
-    row_count = models.PositiveIntegerField(null=True, blank=True)
-    errors = models.JSONField(
-        default=list, blank=True, help_text="Each problem: row, column and message."
-    )
-    summary = models.JSONField(
-        default=dict, blank=True, help_text="What was (or would be) created, by kind."
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    objects = TeamScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(status__in=JobStatus.values),
-                name="%(app_label)s_%(class)s_status_valid",
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["team", "-created_at"], name="registry_import_team"),
-        ]
-
-    def __str__(self) -> str:
-        return f"Import #{self.pk} of {self.source_name or 'a worksheet'} into {self.team}"

@@ -24,15 +24,15 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from registry.jobs import ProgressWriter
 from registry.models import JobStatus, ReportFormat, ReportRun, Team
-from registry.reports import changes, csv, pdf, xlsx
+from registry.reports import changes
 from registry.reports.context import ReportContext
-from registry.reports.progress import ProgressWriter
 from registry.reports.scope import Scope
+from registry.reports.writers import WRITERS
 
 logger = logging.getLogger(__name__)
 
-WRITERS = {ReportFormat.CSV: csv, ReportFormat.XLSX: xlsx, ReportFormat.PDF: pdf}
 PROGRESS_INTERVAL_SECONDS = 0.5
 # A task whose worker dies this many times (e.g. killed for memory) fails its run
 # instead of being delivered again forever.
@@ -44,13 +44,11 @@ class ReportError(Exception):
 
 
 def request_report(*, team: Team, user, format: str, scope: dict, schedule=None) -> ReportRun:
-    """Create a queued run and queue its generation when the transaction commits."""
-    from registry.tasks import generate_report_task
-
+    """Create a queued run (checked like any other write); the caller queues
+    `generate_report_task` for it."""
     run = ReportRun(team=team, requested_by=user, format=format, schedule=schedule, **scope)
     run.full_clean()
     run.save()
-    generate_report_task.delay_on_commit(run.pk)
     return run
 
 
@@ -187,7 +185,7 @@ def generate(run_id: int, task_id: str | None = None) -> str:
         context = build_context(run)
         check_limits(run, context.total)
         mine.update(progress_total=context.total)
-        writer = WRITERS[ReportFormat(run.format)]
+        writer = WRITERS[run.format]
         with tempfile.TemporaryFile(prefix=f"report-{run.pk}-") as temporary:
             rows = writer.write(context, temporary, progress)
             size = temporary.tell()

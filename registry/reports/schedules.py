@@ -21,11 +21,9 @@ from django.utils import timezone
 from registry.models import JobStatus, ReportRun, ReportSchedule
 from registry.reports import changes, runs
 from registry.reports.scope import Scope
+from registry.reports.writers import CONTENT_TYPES
 
 logger = logging.getLogger(__name__)
-
-CONTENT_TYPES = {"pdf": "application/pdf", "csv": "text/csv"}
-CONTENT_TYPES["xlsx"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def fire(schedule_id: int, task_id: str | None = None) -> str:

@@ -1,4 +1,4 @@
-"""Template tags that draw the register's SVG charts (registry.charts) for a page."""
+"""Template tags that draw the register's SVG charts (registry.reports.charts) for a page."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from registry import charts
+from registry.reports import charts
 
 register = template.Library()
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from registry.imports import jobs
 from registry.imports.columns import INFORMATIVE, OPTIONAL, REQUIRED
+from registry.imports.tasks import queue_import
 from registry.models import WorksheetImport
 from registry.views.base import TeamView, WriteView
 
@@ -50,7 +51,8 @@ class ImportView(WriteView):
             source_name=upload.name,
             dry_run=form.cleaned_data["dry_run"],
         )
-        return HttpResponseRedirect(reverse("reports:import", args=[job.pk]))
+        queue_import(job)
+        return HttpResponseRedirect(reverse("registry:import", args=[job.pk]))
 
     def page(self, form: UploadForm, status: int = 200) -> HttpResponse:
         recent = WorksheetImport.objects.for_team(self.team.pk).select_related("requested_by")

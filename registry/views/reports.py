@@ -11,11 +11,12 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from registry.forms.reports import ReportRequestForm, ReportScheduleForm
 from registry.models import Application, JobStatus, ReportRun, ReportSchedule
 from registry.reports import runs
-from registry.reports.forms import ReportRequestForm, ReportScheduleForm
-from registry.reports.schedules import CONTENT_TYPES
 from registry.reports.scope import Scope
+from registry.reports.tasks import generate_report_task
+from registry.reports.writers import CONTENT_TYPES
 from registry.views.base import TeamView, WriteView
 
 RUNS_SHOWN = 50
@@ -37,8 +38,9 @@ class ReportsView(TeamView):
             format=form.cleaned_data["format"],
             scope=form.scope(),
         )
+        generate_report_task.delay_on_commit(run.pk)
         messages.success(request, f"Report #{run.pk} requested; it appears below when ready.")
-        return HttpResponseRedirect(reverse("reports:reports"))
+        return HttpResponseRedirect(reverse("registry:reports"))
 
     def page(self, form: ReportRequestForm, status: int = 200) -> HttpResponse:
         team_runs = list(
@@ -104,7 +106,7 @@ class ScheduleFormView(WriteView):
             return self.page(form, status=422)
         schedule = form.save()
         messages.success(request, f"Schedule “{schedule.name}” saved.")
-        return HttpResponseRedirect(reverse("reports:reports"))
+        return HttpResponseRedirect(reverse("registry:reports"))
 
     def page(self, form: ReportScheduleForm, status: int = 200) -> HttpResponse:
         instance = form.instance
@@ -127,7 +129,7 @@ class ScheduleDeleteView(WriteView):
         name = schedule.name
         schedule.delete()
         messages.success(request, f"Schedule “{name}” deleted; it will not be sent again.")
-        return HttpResponseRedirect(reverse("reports:reports"))
+        return HttpResponseRedirect(reverse("registry:reports"))
 
 
 def application_names(team_id: int) -> dict[int, str]:

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from registry.choices import Role
+from registry.db import counts
 from registry.db.counts import cached_count, team_revisions
 from registry.models import FailureMode, Membership, Step, TeamRevision, Tier
 from tests.factories import (
@@ -177,3 +178,9 @@ def test_the_pages_list_counts_once_and_shows_changes(client, alice, team_a, reg
     assert caption() == ("3", 0)
     FailureMode.objects.filter(team=team_a).first().delete()
     assert caption() == ("2", 1)
+
+
+def test_the_count_cache_reads_the_tables_of_the_models():
+    """registry.db sits below the models and names their tables itself."""
+    assert Membership._meta.db_table == counts.MEMBERSHIPS
+    assert TeamRevision._meta.db_table == counts.REVISIONS

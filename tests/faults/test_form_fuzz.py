@@ -654,7 +654,7 @@ JUNK = st.dictionaries(st.sampled_from(["version", "id", "team", "next", "x"]), 
     "registry:dependency_delete",
     "registry:step_review",
     "registry:failure_mode_delete",
-    "reports:schedule_delete",
+    "registry:report_schedule_delete",
 )
 @FUZZ
 @given(
@@ -663,7 +663,7 @@ JUNK = st.dictionaries(st.sampled_from(["version", "id", "team", "next", "x"]), 
             ("registry:dependency_delete", "dep"),
             ("registry:step_review", "step"),
             ("registry:failure_mode_delete", "fm"),
-            ("reports:schedule_delete", "schedule"),
+            ("registry:report_schedule_delete", "schedule"),
         ]
     ),
     target=TARGET,
@@ -931,7 +931,7 @@ BAD_SCOPE = {
 }
 
 
-@fuzzes("reports:reports")
+@fuzzes("registry:reports")
 @FUZZ
 @given(
     data=form_data(
@@ -942,7 +942,7 @@ BAD_SCOPE = {
 @example(data={"format": "pdf", "applications": [HUGE_ID]})
 def test_report_requests(world, data):
     """A run's scope names team A's applications only."""
-    submit(world.bob, reverse("reports:reports"), resolve(world, data))
+    submit(world.bob, reverse("registry:reports"), resolve(world, data))
 
 
 #: Crontabs built from the pieces Celery parses, many of them out of range or malformed.
@@ -955,7 +955,7 @@ CRON_FIELD = st.one_of(
 CRONTAB = st.one_of(st.lists(CRON_FIELD, min_size=4, max_size=6).map(" ".join), TEXT)
 
 
-@fuzzes("reports:schedule_new", "reports:schedule_edit")
+@fuzzes("registry:report_schedule_new", "registry:report_schedule_edit")
 @FUZZ
 @given(
     data=form_data(
@@ -1004,9 +1004,9 @@ CRONTAB = st.one_of(st.lists(CRON_FIELD, min_size=4, max_size=6).map(" ".join), 
 def test_report_schedule_forms(world, data, target):
     """A stored schedule's beat entry fires the crontab it shows."""
     url = (
-        reverse("reports:schedule_new")
+        reverse("registry:report_schedule_new")
         if target is None
-        else reverse("reports:schedule_edit", args=[target_pk(world, "schedule", target)])
+        else reverse("registry:report_schedule_edit", args=[target_pk(world, "schedule", target)])
     )
     submit(world.bob, url, resolve(world, data))
 
@@ -1034,7 +1034,7 @@ def multipart(fields: dict[str, str], file_name: str | None, content: bytes) -> 
     return body + f"--{BOUNDARY}--\r\n".encode()
 
 
-@fuzzes("reports:imports")
+@fuzzes("registry:imports")
 @FUZZ
 @given(
     dry_run=st.one_of(st.sampled_from(["on", "", "true", "false"]), TEXT, st.just(MISSING)),
@@ -1057,7 +1057,7 @@ def test_worksheet_imports(world, dry_run, content, file_name):
     fields = {} if dry_run is MISSING else {"dry_run": dry_run}
     body = multipart(fields, file_name, content)
     content_type = f"multipart/form-data; boundary={BOUNDARY}"
-    outcome = submit(world.bob, reverse("reports:imports"), body, content_type=content_type)
+    outcome = submit(world.bob, reverse("registry:imports"), body, content_type=content_type)
     if outcome.response.status_code == 302 and dry_run == "on":
         assert {model for model, _ in outcome.changed} <= {WorksheetImport}
 
@@ -1261,8 +1261,8 @@ ROUTE_ARGS = {
     "registry:action_complete": "a_action",
     "registry:component_edit": "a_db",
     "registry:business_function_edit": "a_bf",
-    "reports:schedule_edit": "a_schedule",
-    "reports:schedule_delete": "a_schedule",
+    "registry:report_schedule_edit": "a_schedule",
+    "registry:report_schedule_delete": "a_schedule",
 }
 CONTENT_TYPES = [
     "application/x-www-form-urlencoded",

@@ -25,6 +25,7 @@ from openpyxl import load_workbook
 
 from registry.models import FailureMode, Membership, ReportRun, Team
 from registry.reports import runs
+from registry.reports.tasks import generate_report_task
 from tests.conftest import require
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -203,6 +204,13 @@ def kill_mid_run(run: ReportRun, kill) -> str:
     return run.claimed_by
 
 
+def request_report(team, owner) -> ReportRun:
+    """An XLSX report of the team, queued for the worker as the API queues it."""
+    run = runs.request_report(team=team, user=owner, format="xlsx", scope={})
+    generate_report_task.delay_on_commit(run.pk)
+    return run
+
+
 def assert_done_once(run: ReportRun, task_id: str, total: int, media: Path) -> None:
     """Done by the same task delivered again, with one complete file and nothing else."""
     assert run.status == "done", run.error
@@ -227,7 +235,7 @@ def test_a_report_whose_pool_process_is_killed_is_delivered_again_and_done(
     finishes it."""
     team, owner, total = big_demo
     worker = start_worker()
-    run = runs.request_report(team=team, user=owner, format="xlsx", scope={})
+    run = request_report(team, owner)
     wait_for(run, running_with_progress, 240, worker)
     task_id = kill_mid_run(run, lambda: os.kill(worker.pool_process(), signal.SIGKILL))
 
@@ -257,7 +265,7 @@ def test_a_report_whose_whole_worker_is_killed_is_done_by_the_next_worker(
     }
     try:
         first = start_worker(**keys)
-        run = runs.request_report(team=team, user=owner, format="xlsx", scope={})
+        run = request_report(team, owner)
         wait_for(run, running_with_progress, 240, first)
         task_id = kill_mid_run(run, first.kill)
 

@@ -62,3 +62,15 @@ def test_viewers_and_other_teams_cannot_import(
         "/imports/", {"file": SimpleUploadedFile("f.csv", sample_bytes)}
     )
     assert logged_in(charlie).get(response["Location"]).status_code == 404
+
+
+def test_a_finished_import_is_no_longer_polled(reference, team_a, bob, sample_bytes):
+    """Done or refused, the status block stops asking for itself."""
+    client = logged_in(bob)
+    done = client.post("/imports/", {"file": SimpleUploadedFile("fmea.csv", sample_bytes)})
+    refused = client.post("/imports/", {"file": SimpleUploadedFile("bad.csv", b"only,junk\n")})
+    for response, status in ((done, "done"), (refused, "failed")):
+        job = WorksheetImport.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+        assert job.status == status
+        fragment = client.get(f"/imports/{job.pk}/?fragment=1").content.decode()
+        assert "hx-get" not in fragment and "<progress" not in fragment

@@ -55,10 +55,10 @@ def test_a_schedule_saved_in_the_admin_updates_its_beat_entry(admin_client, rows
 
 
 def test_send_now_queues_the_schedule(admin_client, rows, monkeypatch):
-    from registry import tasks
+    from registry.reports.tasks import run_report_schedule_task
 
     queued = []
-    monkeypatch.setattr(tasks.run_report_schedule_task, "delay", queued.append)
+    monkeypatch.setattr(run_report_schedule_task, "delay", queued.append)
     schedule = rows[ReportSchedule]
     admin_client.post(
         reverse("admin:registry_reportschedule_changelist"),

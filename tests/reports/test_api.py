@@ -181,3 +181,45 @@ def test_pausing_and_deleting_a_schedule_follow_through_to_beat(register_a, team
     assert not task.enabled
     assert client.delete(url).status_code == 204
     assert not PeriodicTask.objects.filter(pk=task.pk).exists()
+
+
+BAD_CODES = {"statuses": ["lost"], "action_priorities": ["X"]}
+BAD_CODE_MESSAGES = {
+    "statuses": ["'lost' is not one of open, mitigating, accepted, closed."],
+    "action_priorities": ["'X' is not one of H, M, L."],
+}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/reports/", "/api/v1/report-schedules/"])
+def test_bad_scope_codes_are_refused_in_the_models_words(path, register_a, team_a, bob):
+    """The scope's codes are checked once, by the model (ReportScope.clean_scope): the
+    API says what the admin says."""
+    payload = {"team": team_a.pk, "format": "pdf", **BAD_CODES}
+    if "schedules" in path:
+        payload |= {"name": "Weekly", "crontab": "0 7 * * 1", "recipients": "a@example.com"}
+    response = client_for(bob).post(path, payload, format="json")
+    assert response.status_code == 400
+    assert response.json() == BAD_CODE_MESSAGES
+
+
+def test_the_admin_refuses_bad_scope_codes_in_the_same_words(admin_client, team_a):
+    from django.urls import reverse
+
+    response = admin_client.post(
+        reverse("admin:registry_reportschedule_add"),
+        {
+            "team": team_a.pk,
+            "name": "Weekly",
+            "format": "pdf",
+            "crontab": "0 7 * * 1",
+            "recipients": "a@example.com",
+            "tiers": "[]",
+            "applications": "[]",
+            "statuses": '["lost"]',
+            "action_priorities": '["X"]',
+        },
+    )
+    assert response.status_code == 200  # the form again
+    errors = response.context["adminform"].form.errors
+    assert {name: errors[name] for name in BAD_CODES} == BAD_CODE_MESSAGES
+    assert not ReportSchedule.objects.exists()

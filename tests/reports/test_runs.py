@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 
 from registry.models import JobStatus, ReportRun
-from registry.reports import csv, data, runs
-from registry.tasks import generate_report_task
+from registry.reports import data, runs
+from registry.reports.tasks import generate_report_task
+from registry.reports.writers import csv
 
 
 def stored_files(media) -> list[str]:
@@ -189,8 +190,8 @@ def test_csv_progress_is_recorded_while_postgresql_streams_the_copy(postgres, mo
     committed at once for pollers (on the same connection it would wait forever)."""
     from django.core.management import call_command
 
+    from registry.jobs import ProgressWriter
     from registry.models import FailureMode, Team
-    from registry.reports import progress as progress_module
 
     call_command("seed_demo", verbosity=0)
     demo = Team.objects.get(slug="demo")
@@ -202,7 +203,7 @@ def test_csv_progress_is_recorded_while_postgresql_streams_the_copy(postgres, mo
     )  # fmt: skip
     monkeypatch.setattr(runs, "PROGRESS_INTERVAL_SECONDS", 0)
     seen = []
-    real = progress_module.ProgressWriter._write_apart
+    real = ProgressWriter._write_apart
 
     def spy(self, values):
         real(self, values)
@@ -210,7 +211,7 @@ def test_csv_progress_is_recorded_while_postgresql_streams_the_copy(postgres, mo
             cursor.execute("SELECT progress_done FROM registry_reportrun WHERE id = %s", [self.pk])
             seen.append(cursor.fetchone()[0])
 
-    monkeypatch.setattr(progress_module.ProgressWriter, "_write_apart", spy)
+    monkeypatch.setattr(ProgressWriter, "_write_apart", spy)
     run = runs.request_report(team=demo, user=None, format="csv", scope={})
     assert runs.generate(run.pk) == "done"
     total = demo.failure_modes.count()

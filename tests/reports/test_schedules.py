@@ -11,7 +11,7 @@ from django_celery_beat.models import PeriodicTask
 from registry.analysis import rollups
 from registry.models import Action, FailureMode, ReportRun, ReportSchedule
 from registry.reports import schedules
-from registry.tasks import run_report_schedule_task
+from registry.reports.tasks import run_report_schedule_task
 
 
 @pytest.fixture

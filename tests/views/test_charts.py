@@ -3,7 +3,7 @@
 import datetime
 from xml.etree import ElementTree
 
-from registry import charts
+from registry.reports import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -13,16 +13,20 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from html import escape
 
+from registry.reports.palette import (
+    BAR,
+    HEAT_COLOURS,
+    HEAT_DARK_FROM,
+    INK,
+    LINE,
+    MUTED,
+    REVISED,
+    SOFT,
+    TREND,
+    WHITE,
+)
+
 FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"'
-INK = "#1f2328"
-MUTED = "#57606a"
-GRID = "#d0d7de"
-# Sequential scale for counts, light to dark; text turns white on the two darkest.
-HEAT_COLOURS = ("#fff3c4", "#fdd98b", "#f9b35f", "#ee8a3c", "#c4412b", "#8a1c10")
-HEAT_DARK_FROM = 4
-BAR = "#2f6fb3"
-LINE = "#b8451f"
-REVISED = "#1a7f37"
 
 
 def _attrs(**values: object) -> str:
@@ -48,11 +52,11 @@ def _text(x: float, y: float, content: str, **attrs: object) -> str:
 def heat_colour(count: int, highest: int) -> tuple[str, str]:
     """(fill, text colour) of a heat-map cell holding `count` of at most `highest`."""
     if count <= 0 or highest <= 0:
-        return "#f6f8fa", MUTED
+        return SOFT, MUTED
     steps = len(HEAT_COLOURS)
     # A few failure modes in a cell are not "the most" just because no cell has more.
     index = min(steps - 1, math.ceil(count / max(highest, steps) * steps) - 1)
-    return HEAT_COLOURS[index], "#ffffff" if index >= HEAT_DARK_FROM else INK
+    return HEAT_COLOURS[index], WHITE if index >= HEAT_DARK_FROM else INK
 
 
 def heat_map(
@@ -83,7 +87,7 @@ def heat_map(
             label = f"Severity {severity}, probability {probability}: {count} {noun}"
             rect = (
                 f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" '
-                f'fill="{fill}" stroke="#ffffff" stroke-width="2"><title>{escape(label)}'
+                f'fill="{fill}" stroke="{WHITE}" stroke-width="2"><title>{escape(label)}'
                 "</title></rect>"
             )
             text = (
@@ -167,16 +171,16 @@ def pareto(
         y = top + plot_h * (1 - tick / highest)
         body.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
-            f'stroke="{GRID}" stroke-width="1"/>'
+            f'stroke="{LINE}" stroke-width="1"/>'
         )
         body.append(_text(left - 6, y + 4, str(tick), text_anchor="end", font_size=11, fill=MUTED))
     for share in (0, 25, 50, 75, 100):
         y = top + plot_h * (1 - share / 100)
-        body.append(_text(left + plot_w + 6, y + 4, f"{share}%", font_size=11, fill=LINE))
+        body.append(_text(left + plot_w + 6, y + 4, f"{share}%", font_size=11, fill=TREND))
     y80 = top + plot_h * 0.2
     body.append(
         f'<line x1="{left}" y1="{y80:.1f}" x2="{left + plot_w}" y2="{y80:.1f}" '
-        f'stroke="{LINE}" stroke-width="1" stroke-dasharray="4 4" opacity="0.6"/>'
+        f'stroke="{TREND}" stroke-width="1" stroke-dasharray="4 4" opacity="0.6"/>'
     )
     slot = plot_w / max(len(items), 1)
     points = []
@@ -207,8 +211,8 @@ def pareto(
         points.append((centre, top + plot_h * (1 - share / 100)))
     if points:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-        body.append(f'<polyline points="{path}" fill="none" stroke="{LINE}" stroke-width="2"/>')
-        body.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{LINE}"/>' for x, y in points)
+        body.append(f'<polyline points="{path}" fill="none" stroke="{TREND}" stroke-width="2"/>')
+        body.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{TREND}"/>' for x, y in points)
     body.append(
         _text(
             left,
@@ -260,7 +264,7 @@ def step_line(
         y = y_of(tick)
         body.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
-            f'stroke="{GRID}" stroke-width="1"/>'
+            f'stroke="{LINE}" stroke-width="1"/>'
         )
         body.append(_text(left - 6, y + 4, str(tick), text_anchor="end", font_size=11, fill=MUTED))
     if threshold is not None:
@@ -279,7 +283,7 @@ def step_line(
                 fill=MUTED,
             )
         )
-    for column, colour, dash in ((1, LINE, ""), (2, REVISED, ' stroke-dasharray="6 3"')):
+    for column, colour, dash in ((1, TREND, ""), (2, REVISED, ' stroke-dasharray="6 3"')):
         series = [(row[0], row[column]) for row in points]
         path = _step_path(
             series, x_of(points[-1][0]) if end is None else left + plot_w, x_of, y_of

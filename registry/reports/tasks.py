@@ -1,19 +1,15 @@
-"""Celery tasks: thin, idempotent wrappers around plain functions in registry/."""
+"""Celery tasks of reports, routed to the reports queue (CELERY_TASK_ROUTES): thin
+wrappers that take ids and call the report services.
 
-import logging
+The services never import this module: whoever requests a run (the API, the Reports
+page) queues its generation, and beat queues the schedules and the nightly prune.
+"""
+
+from __future__ import annotations
 
 from celery import shared_task
 
-from registry.analysis.tasks import (  # noqa: F401
-    nightly_rollups_task,
-    recompute_team_task,
-    sweep_dirty_teams,
-)
-
-logger = logging.getLogger(__name__)
-
-
-# --- reports and worksheet imports (routed to the reports queue: CELERY_TASK_ROUTES) ---
+from registry.reports import retention, runs, schedules
 
 
 @shared_task(
@@ -26,8 +22,6 @@ logger = logging.getLogger(__name__)
 )
 def generate_report_task(self, run_id: int) -> str:
     """Generate a report run's file; a run held by another task or finished is left alone."""
-    from registry.reports import runs
-
     return runs.generate(run_id, task_id=self.request.id)
 
 
@@ -41,22 +35,10 @@ def generate_report_task(self, run_id: int) -> str:
 )
 def run_report_schedule_task(self, schedule_id: int) -> str:
     """Beat fires this for a report schedule: make the run, generate it, email it."""
-    from registry.reports import schedules
-
     return schedules.fire(schedule_id, task_id=self.request.id)
-
-
-@shared_task(name="registry.import_worksheet", acks_late=True)
-def import_worksheet_task(import_id: int) -> str:
-    """Check (and unless a dry run, import) an uploaded worksheet."""
-    from registry.imports import jobs
-
-    return jobs.run(import_id)
 
 
 @shared_task(name="registry.prune_report_runs", acks_late=True)
 def prune_report_runs_task() -> int:
     """Delete report runs (and files) older than REPORT_RETENTION_DAYS."""
-    from registry.reports.retention import prune_report_runs
-
-    return prune_report_runs()
+    return retention.prune_report_runs()

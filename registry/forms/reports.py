@@ -6,10 +6,8 @@ from __future__ import annotations
 from django import forms
 
 from registry.choices import ActionPriority, FailureModeStatus
-from registry.forms import IdsField
+from registry.forms.base import IdsField
 from registry.models import Application, ReportFormat, ReportSchedule, Team, Tier
-
-SCOPE_FIELDS = ("tiers", "applications", "statuses", "min_rpn", "action_priorities")
 
 
 class ScopeFields(forms.Form):

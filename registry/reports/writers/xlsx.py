@@ -17,65 +17,38 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from registry import columns as worksheet
 from registry.choices import (
     ActionPriority,
     ComponentKind,
     FailureCategory,
     FailureModeStatus,
     FindingKind,
-    FindingSeverity,
 )
 from registry.reports import changes as changes_module
-from registry.reports import data
+from registry.reports import data, palette
 from registry.reports.context import Progress, ReportContext
+from registry.reports.palette import argb
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-# Fill and font colour per action priority; the letter is in the cell too.
+# (fill, font colour) per action priority and per finding severity; the text is in the
+# cell too.
 AP_FILLS = {
-    ActionPriority.HIGH: ("F8D0CC", "8A1C10"),
-    ActionPriority.MEDIUM: ("FDE9B5", "7A4B00"),
-    ActionPriority.LOW: ("D8F0DC", "1A5C2A"),
+    priority: (argb(fill), argb(ink)) for priority, (fill, ink) in palette.ACTION_PRIORITY.items()
 }
 SEVERITY_FILLS = {
-    FindingSeverity.CRITICAL: ("F8D0CC", "8A1C10"),
-    FindingSeverity.HIGH: ("FCE1CF", "8A3A10"),
-    FindingSeverity.MEDIUM: ("FDE9B5", "7A4B00"),
-    FindingSeverity.LOW: ("EEF1F4", "1F2328"),
+    severity: (argb(fill), argb(ink)) for severity, (fill, ink) in palette.FINDING_SEVERITY.items()
 }
-HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
+HEADER_FILL = PatternFill("solid", fgColor=argb(palette.HEADER))
 HEADER_FONT = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 
-# (header, width, key of the row dict): the FMEA layout, left to right. The headers
-# are also what the worksheet import reads (registry.imports.columns).
+# (header, width, key of the row dict): the FMEA layout (`registry.columns`), whose
+# headers the worksheet import reads back as the export's columns.
 WORKSHEET_COLUMNS = [
-    ("Business function", 24, "business_function"),
-    ("Application", 24, "application"),
-    ("Tier", 6, "tier"),
-    ("Step order", 7, "step_order"),
-    ("Step", 22, "step_name"),
-    ("Component", 22, "component_name"),
-    ("Component kind", 13, "component_kind"),
-    ("Failure category", 22, "failure_category"),
-    ("Failure mode", 36, "mode"),
-    ("Effect", 36, "effect"),
-    ("Severity", 9, "severity"),
-    ("Cause", 32, "cause"),
-    ("Prevention controls", 30, "prevention_controls"),
-    ("Probability", 11, "probability"),
-    ("Detection controls", 30, "detection_controls"),
-    ("Detectability", 12, "detectability"),
-    ("RPN", 7, "rpn"),
-    ("AP", 5, "action_priority"),
-    ("Status", 11, "status"),
-    ("Actions", 40, "actions"),
-    ("Revised severity", 9, "revised_severity"),
-    ("Revised probability", 11, "revised_probability"),
-    ("Revised detectability", 12, "revised_detectability"),
-    ("Revised RPN", 8, "revised_rpn"),
-    ("Revised AP", 8, "revised_action_priority"),
-    ("ID", 8, "id"),
+    (column.label, column.width, column.row)
+    for column in (worksheet.COLUMNS[key] for key in worksheet.WORKSHEET)
 ]
 TIER_COLUMNS = [
     ("Tier", 6, lambda row: row.tier.level if row.tier else "All"),

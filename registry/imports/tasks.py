@@ -1,0 +1,26 @@
+"""The Celery task of worksheet imports (routed to the reports queue:
+CELERY_TASK_ROUTES): a thin wrapper that takes the import's id and calls its service.
+
+The service never imports this module: `jobs.start_import` stores a large upload and
+leaves the job queued, and its caller (the API, the Imports page) queues the task.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from registry.imports import jobs
+from registry.jobs import JobStatus
+from registry.models import WorksheetImport
+
+
+@shared_task(name="registry.import_worksheet", acks_late=True)
+def import_worksheet_task(import_id: int) -> str:
+    """Check (and unless a dry run, import) an uploaded worksheet."""
+    return jobs.run(import_id)
+
+
+def queue_import(job: WorksheetImport) -> None:
+    """Queue the task for a job `start_import` left waiting, once the upload commits."""
+    if job.status == JobStatus.QUEUED:
+        import_worksheet_task.delay_on_commit(job.pk)
