@@ -3,11 +3,11 @@ each row carries computed by the database (a fixed number of queries per page)."
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from registry.choices import OPEN_ACTION_STATUSES, OPEN_FAILURE_MODE_STATUSES
 from registry.models import Action, Application, Component, FailureMode, RatingScale, Step
+from registry.models.failure_modes import open_failure_modes, over_threshold
 
 
 def action_count(actions: QuerySet) -> Coalesce:
@@ -24,7 +24,7 @@ def action_count(actions: QuerySet) -> Coalesce:
 
 def open_action_count() -> Coalesce:
     """The number of open or in-progress actions of the outer failure mode."""
-    return action_count(Action.objects.filter(status__in=OPEN_ACTION_STATUSES))
+    return action_count(Action.objects.open())
 
 
 def with_action_counts(queryset: QuerySet) -> QuerySet:
@@ -70,13 +70,11 @@ def steps_for_application(application: Application) -> QuerySet:
         .select_related("last_reviewed_by")
         .annotate(
             failure_mode_count=Count("failure_modes"),
-            open_count=Count(
-                "failure_modes", filter=Q(failure_modes__status__in=OPEN_FAILURE_MODE_STATUSES)
-            ),
+            open_count=Count("failure_modes", filter=open_failure_modes("failure_modes__")),
             max_rpn=Max("failure_modes__rpn"),
             over_threshold=Count(
                 "failure_modes",
-                filter=Q(failure_modes__rpn__gt=application.tier.rpn_threshold),
+                filter=over_threshold("failure_modes__"),
             ),
         )
         .order_by("order", "id")

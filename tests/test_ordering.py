@@ -18,6 +18,7 @@ from tests.factories import (
     FailureModeFactory,
     StepFactory,
     TierFactory,
+    UserFactory,
 )
 from tests.views.conftest import logged_in
 
@@ -331,3 +332,33 @@ def test_actions_sort_by_status_in_lifecycle_order(api, browser, rows):
     assert [row["description"] for row in body["results"]] == lifecycle[::-1]
     page = browser.get(f"/failure-modes/{failure_mode.pk}/").content.decode()
     assert [page.index(text) for text in lifecycle] == sorted(page.index(t) for t in lifecycle)
+
+
+@pytest.mark.parametrize(
+    ("column", "rank"),
+    [
+        ("ap", lambda row: ["L", "M", "H"].index(row.action_priority)),
+        (
+            "status_in_order",
+            lambda row: ["open", "mitigating", "accepted", "closed"].index(row.status),
+        ),
+    ],
+    ids=["ap", "status"],
+)
+def test_the_admin_sorts_priority_and_status_by_rank(rows, column, rank):
+    """The admin's AP and status columns rank like the API and the browser lists, not
+    alphabetically (the admin's `o` parameter is the column's position, from 1)."""
+    from django.contrib.admin import site
+
+    from registry.models import FailureMode
+
+    admin = logged_in(UserFactory(username="root", is_superuser=True, is_staff=True))
+    position = site._registry[FailureMode].list_display.index(column) + 1
+    link = re.compile(r'<a href="/admin/registry/failuremode/(\d+)/change/')
+    by_id = {row.pk: row for row in rows.values()}
+    for sign in ("", "-"):
+        page = admin.get("/admin/registry/failuremode/", {"o": f"{sign}{position}"})
+        listed = [by_id[int(pk)] for pk in link.findall(page.content.decode()) if int(pk) in by_id]
+        assert len(listed) == len(rows)
+        ranks = [rank(row) for row in listed]
+        assert ranks == sorted(ranks, reverse=bool(sign)), sign

@@ -6,6 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from registry.admin.base import RECORD_FIELDS, StampUserMixin
 from registry.choices import ActionPriority
 from registry.models import Action, FailureMode
+from registry.ordering import ACTION_SORTS, FAILURE_MODE_SORTS
 
 
 def priority_label(value: str | None) -> str | None:
@@ -47,7 +48,7 @@ class FailureModeAdmin(StampUserMixin, SimpleHistoryAdmin):
         "rpn",
         "ap",
         "revised_rpn",
-        "status",
+        "status_in_order",
         "version",
     )
     list_filter = (
@@ -96,20 +97,28 @@ class FailureModeAdmin(StampUserMixin, SimpleHistoryAdmin):
     )
     inlines = (ActionInline,)
 
-    @admin.display(description="AP", ordering="action_priority")
+    @admin.display(description="AP", ordering=FAILURE_MODE_SORTS["ap"])
     def ap(self, obj: FailureMode) -> str | None:
         return priority_label(obj.action_priority)
 
-    @admin.display(description="revised AP", ordering="revised_action_priority")
+    @admin.display(description="revised AP", ordering=FAILURE_MODE_SORTS["revised_ap"])
     def revised_ap(self, obj: FailureMode) -> str | None:
         return priority_label(obj.revised_action_priority)
+
+    @admin.display(description="status", ordering=FAILURE_MODE_SORTS["status"])
+    def status_in_order(self, obj: FailureMode) -> str:
+        return obj.get_status_display()
 
 
 @admin.register(Action)
 class ActionAdmin(StampUserMixin, SimpleHistoryAdmin):
-    list_display = ("__str__", "failure_mode", "owner", "due_date", "status", "version")
+    list_display = ("__str__", "failure_mode", "owner", "due_date", "status_in_order", "version")
     list_filter = ("status", "failure_mode__team", "due_date")
     search_fields = ("description", "owner", "notes", "failure_mode__mode")
     list_select_related = ("failure_mode",)
     autocomplete_fields = ("failure_mode",)
     readonly_fields = ("completed_at", "updated_by", *RECORD_FIELDS)
+
+    @admin.display(description="status", ordering=ACTION_SORTS["status"])
+    def status_in_order(self, obj: Action) -> str:
+        return obj.get_status_display()

@@ -134,17 +134,3 @@ def dependency_graph(team_id: int) -> DependencyGraph:
             by_component[row["dependant_component_id"]].append(row)
         by_dependency[row["component_id"]].append(row)
     return DependencyGraph(dict(by_step), dict(by_component), dict(by_dependency))
-
-
-def would_create_cycle(graph: DependencyGraph, dependant_id: int, component_id: int) -> bool:
-    """Whether "dependant needs component" closes a loop (component reaches dependant)."""
-    pending, seen = [component_id], set()
-    while pending:
-        current = pending.pop()
-        if current == dependant_id:
-            return True
-        if current in seen:
-            continue
-        seen.add(current)
-        pending.extend(edge["component_id"] for edge in graph.by_component.get(current, []))
-    return False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models.functions import Coalesce
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -88,16 +87,8 @@ class StepViewSet(RegisterViewSet):
 
     queryset = (
         Step.objects.select_related("application__tier")
-        .annotate(
-            tier_level=models.F("application__tier__level"),
-            effective_rto_seconds=Coalesce("rto_seconds", "application__tier__rto_seconds"),
-            effective_rpo_seconds=Coalesce("rpo_seconds", "application__tier__rpo_seconds"),
-            effective_availability_target=Coalesce(
-                "availability_target",
-                "application__tier__availability_target",
-                output_field=models.DecimalField(max_digits=7, decimal_places=4),
-            ),
-        )
+        .with_effective_objectives()
+        .annotate(tier_level=models.F("application__tier__level"))
         .order_by("application_id", "order", "id")
     )
     serializer_class = StepSerializer

@@ -60,11 +60,6 @@ class FailureModeQuerySet(TeamScopedQuerySet):
         """Failure modes still being worked on (open or being mitigated)."""
         return self.filter(open_failure_modes())
 
-    def with_open_actions(self) -> "FailureModeQuerySet":
-        return self.annotate(
-            open_action_count=models.Count("actions", filter=open_actions("actions__"))
-        )
-
     def with_figures(self, **group) -> models.QuerySet:
         """The failure modes' risk figures per group, in one GROUP BY query of dicts.
 

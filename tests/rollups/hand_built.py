@@ -25,7 +25,7 @@ import datetime
 from types import SimpleNamespace
 
 from registry.models import DrStrategy, Tier
-from registry.reference_data import load_reference_data
+from registry.services.reference_data import load_reference_data
 from tests.factories import ActionFactory, ApplicationFactory, FailureModeFactory, StepFactory
 
 PAST = datetime.date(2000, 1, 1)
