@@ -4,7 +4,7 @@ snapshots, and resilience findings."""
 import django_filters
 
 from registry.choices import FindingKind, FindingSeverity
-from registry.filters import IntegerFilter, MultipleChoiceFilter, StrictDateFilter
+from registry.filtersets.filters import IntegerFilter, MultipleChoiceFilter, StrictDateFilter
 from registry.models import ApplicationRollup, Finding, RollupSnapshot, TierRollup
 
 

@@ -5,7 +5,7 @@ import django_filters
 from django.db.models import QuerySet
 
 from registry.choices import FailureCategory, RatingScaleName, TemplateComponentKind
-from registry.filters import (
+from registry.filtersets.filters import (
     IntegerFilter,
     MultipleChoiceFilter,
     StrictBooleanFilter,

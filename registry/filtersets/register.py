@@ -5,7 +5,7 @@ import django_filters
 from django.db.models import QuerySet
 
 from registry.choices import ActionPriority, ActionStatus, ComponentKind, FailureModeStatus
-from registry.filters import (
+from registry.filtersets.filters import (
     IntegerFilter,
     MultipleChoiceFilter,
     StrictBooleanFilter,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from registry.filters import IntegerFilter
+from registry.filtersets.filters import IntegerFilter
 from registry.models import JobStatus, ReportFormat, ReportRun, ReportSchedule
 
 

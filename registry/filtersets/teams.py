@@ -3,7 +3,7 @@
 import django_filters
 
 from registry.choices import Role
-from registry.filters import IntegerFilter, MultipleChoiceFilter
+from registry.filtersets.filters import IntegerFilter, MultipleChoiceFilter
 from registry.models import Membership
 
 
