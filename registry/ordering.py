@@ -15,8 +15,8 @@ from django.db import models
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.db.models.functions import NullIf
 
-from registry.choices import ActionPriority, ActionStatus, FailureModeStatus
-from registry.models import Action, FailureMode
+from registry.choices import ActionPriority, ActionStatus, FailureModeStatus, Role
+from registry.models import Action, FailureMode, Membership
 from registry.models.base import may_be_empty
 from registry.selectors import open_action_count
 
@@ -189,6 +189,17 @@ ACTION_SORTS = Sorts(
         "status": ranked("status", ActionStatus.values),
         "created_at": "created_at",
         "updated_at": "updated_at",
+        "id": "id",
+    },
+)
+
+#: Members by role from least to most rights: viewer, editor, owner.
+MEMBERSHIP_SORTS = Sorts(
+    Membership,
+    {
+        "team": "team",
+        "role": ranked("role", Role.values),
+        "user__username": "user__username",
         "id": "id",
     },
 )

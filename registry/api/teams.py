@@ -22,6 +22,7 @@ from registry.api.fields import MemberTeamField, StrictSlugRelatedField
 from registry.choices import Role
 from registry.filtersets.teams import MembershipFilterSet
 from registry.models import Membership, Team
+from registry.ordering import MEMBERSHIP_SORTS
 from registry.services.teams import membership_change_role, membership_remove, team_create
 
 
@@ -195,7 +196,7 @@ class MembershipViewSet(TeamScopedViewSet):
     queryset = Membership.objects.select_related("user").order_by("team_id", "user__username")
     serializer_class = MembershipSerializer
     filterset_class = MembershipFilterSet
-    ordering_fields = ["team", "role", "user__username", "id"]
+    ordering_fields = MEMBERSHIP_SORTS
 
     def get_queryset(self) -> models.QuerySet:
         user = self.request.user

@@ -206,6 +206,17 @@ def test_memberships_filter_by_role_and_user(api, everyone):
     assert [row["role"] for row in by_user] == ["editor"]
 
 
+def test_memberships_sort_by_role_from_least_to_most_rights(api, everyone):
+    """viewer < editor < owner, not alphabetically (editor, owner, viewer)."""
+    api.as_user(everyone["alice"])
+    ascending = api.get(
+        MEMBERSHIPS, {"team": everyone["alice"].memberships.get().team_id, "ordering": "role"}
+    )
+    assert [row["role"] for row in ascending.json()["results"]] == ["viewer", "editor", "owner"]
+    descending = api.get(MEMBERSHIPS, {"ordering": "-role,user__username"}).json()["results"]
+    assert [row["role"] for row in descending] == ["owner", "editor", "viewer"]
+
+
 def test_anonymous_gets_401_on_memberships(api, everyone, team_a):
     before = membership_rows()
     row = membership(team_a, everyone["victor"])
