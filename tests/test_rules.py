@@ -7,6 +7,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -118,6 +119,33 @@ def test_the_api_refuses_the_second_half_of_a_loop_it_just_accepted(world):
     )
     assert second.status_code == 400
     assert second.json() == {"component": ["This would close a loop: Worker → Queue → Worker."]}
+
+
+def test_a_loop_closed_after_validation_is_refused_as_it_saves(world):
+    """Two writers at once: this edge was validated before another writer committed
+    the edge that makes it a loop. The save checks again under the team's lock and
+    stores nothing."""
+    edge = Dependency(dependant_component=world.orders, component=world.cache)
+    # Cache → Orders DB, committed by the other writer, is in the world already.
+    before = edges()
+    with pytest.raises(ValidationError) as refused:
+        edge.save()
+    assert refused.value.message_dict == {"component": [LOOP]}
+    assert edges() == before
+
+
+def test_the_api_answers_a_loop_found_as_it_saves_with_a_400(world, monkeypatch):
+    """The same race through the API (validation that ran before the other writer
+    committed is simulated by skipping it): a 400 naming the loop, not a 500."""
+    monkeypatch.setattr(Dependency, "clean", lambda self: None)
+    before = edges()
+    response = world.api.post(
+        "/api/v1/dependencies/",
+        {"dependant_component": world.orders.pk, "component": world.cache.pk},
+    )
+    assert response.status_code == 400
+    assert response.json() == {"component": [LOOP]}
+    assert edges() == before
 
 
 def test_a_longer_loop_is_named_along_its_shortest_path(world):

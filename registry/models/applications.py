@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -407,6 +407,20 @@ class Dependency(ConstraintFieldsMixin, models.Model):
         dependant = self.step or self.dependant_component
         return f"{dependant} → {self.component} ({'hard' if self.hard else 'soft'})"
 
+    def save(self, *args, **kwargs) -> None:
+        if self.dependant_component_id is None:
+            super().save(*args, **kwargs)
+            return
+        # Two writers adding A → B and B → A at once would each pass clean(): edges
+        # between components take turns on their team's row, and the loop is checked
+        # again under that lock, against what the other writer has committed.
+        with transaction.atomic():
+            list(Team.objects.select_for_update().filter(pk=self.component.team_id).values("pk"))
+            loop = self.loop_closed()
+            if loop:
+                raise ValidationError({"component": loop})
+            super().save(*args, **kwargs)
+
     def clean(self) -> None:
         if self.component_id is None:
             return
@@ -420,10 +434,15 @@ class Dependency(ConstraintFieldsMixin, models.Model):
             and self.dependant_component_id is not None
             and self.dependant_component_id != self.component_id  # refused as not_self
         ):
-            loop = Dependency.objects.loop_closed_by(
-                self.dependant_component, self.component, ignoring=self.pk
-            )
+            loop = self.loop_closed()
             if loop:
-                errors["component"] = f"This would close a loop: {' → '.join(loop)}."
+                errors["component"] = loop
         if errors:
             raise ValidationError(errors)
+
+    def loop_closed(self) -> str | None:
+        """The error message when this edge would close a dependency loop, else None."""
+        loop = Dependency.objects.loop_closed_by(
+            self.dependant_component, self.component, ignoring=self.pk
+        )
+        return f"This would close a loop: {' → '.join(loop)}." if loop else None
