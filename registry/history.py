@@ -7,26 +7,10 @@ from datetime import datetime
 
 from registry import scoring
 from registry.models import Component, FailureMode, Step
+from registry.models.failure_modes import WORKSHEET_FIELDS
 
 #: Fields of a failure mode whose changes the history shows, in worksheet order.
-HISTORY_FIELDS = (
-    "step",
-    "component",
-    "mode",
-    "failure_category",
-    "effect",
-    "cause",
-    "prevention_controls",
-    "detection_controls",
-    "severity",
-    "probability",
-    "detectability",
-    "status",
-    "revised_severity",
-    "revised_probability",
-    "revised_detectability",
-    "review_signed_off_at",
-)
+HISTORY_FIELDS = ("step", *WORKSHEET_FIELDS, "review_signed_off_at")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from django import forms
 from registry.choices import RatingScaleName, TemplateComponentKind
 from registry.forms.base import IdsField, VersionedForm, component_choices
 from registry.models import Component, FailureMode, FailureModeTemplate, RatingScale, Step
+from registry.models.failure_modes import WORKSHEET_FIELDS
 from registry.services.failure_modes import failure_modes_from_templates
 
 RATING_ERROR = "Choose a rating from 1 to 10."
@@ -51,22 +52,7 @@ class FailureModeForm(VersionedForm):
 
     class Meta:
         model = FailureMode
-        fields = [
-            "component",
-            "mode",
-            "failure_category",
-            "effect",
-            "cause",
-            "prevention_controls",
-            "detection_controls",
-            "severity",
-            "probability",
-            "detectability",
-            "status",
-            "revised_severity",
-            "revised_probability",
-            "revised_detectability",
-        ]
+        fields = WORKSHEET_FIELDS
         widgets = {
             name: forms.Textarea(attrs={"rows": 2})
             for name in ("effect", "cause", "prevention_controls", "detection_controls")

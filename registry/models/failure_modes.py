@@ -116,6 +116,26 @@ def failure_mode_figures() -> dict[str, models.Aggregate]:
     }
 
 
+#: What a person edits in a worksheet row, in the worksheet's order: the row form's
+#: fields, and (with the step and the sign-off) what a failure mode's history shows.
+WORKSHEET_FIELDS = (
+    "component",
+    "mode",
+    "failure_category",
+    "effect",
+    "cause",
+    "prevention_controls",
+    "detection_controls",
+    "severity",
+    "probability",
+    "detectability",
+    "status",
+    "revised_severity",
+    "revised_probability",
+    "revised_detectability",
+)
+
+
 class FailureMode(VersionedModel, TimeStampedModel):
     """What can go wrong in a step, its effect and cause, the controls, and the ratings.
 
