@@ -319,7 +319,7 @@ def test_failure_mode_changelist_shows_and_sorts_rpn_and_ap(admin_client, regist
     ascending = admin_client.get(url, {"o": str(rpn_column)})
     assert list(ascending.context["cl"].result_list) == [low, high]
     descending = admin_client.get(url, {"o": f"-{ap_column}"})
-    assert list(descending.context["cl"].result_list) == [low, high]  # "L" > "H"
+    assert list(descending.context["cl"].result_list) == [high, low]  # by rank: H > L
     assert b"High" in descending.content
     assert str(high.rpn).encode() in descending.content
 
