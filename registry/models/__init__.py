@@ -1,12 +1,7 @@
 from registry.jobs import JobStatus
-from registry.models.applications import (
-    Application,
-    BusinessFunction,
-    Component,
-    Dependency,
-    Step,
-)
+from registry.models.applications import Application, BusinessFunction, Step
 from registry.models.base import StaleEditError
+from registry.models.components import Component, Dependency
 from registry.models.failure_modes import Action, FailureMode
 from registry.models.imports import WorksheetImport
 from registry.models.reference import DrStrategy, FailureModeTemplate, RatingScale, Region, Tier

@@ -16,8 +16,9 @@ from registry.choices import (
     FailureCategory,
     FailureModeStatus,
 )
-from registry.models.applications import Component, Step
+from registry.models.applications import Step
 from registry.models.base import TimeStampedModel, VersionedModel
+from registry.models.components import Component
 from registry.models.reference import rating_range, rating_validators
 from registry.models.teams import Team
 from registry.querysets import TeamScopedQuerySet

@@ -4,7 +4,8 @@ tier and per application, dated snapshots for trends, and the recompute flag."""
 from django.db import models
 
 from registry.choices import FindingKind, FindingSeverity
-from registry.models.applications import Application, Component, Step
+from registry.models.applications import Application, Step
+from registry.models.components import Component
 from registry.models.failure_modes import FailureMode
 from registry.models.reference import Tier
 from registry.models.teams import Team

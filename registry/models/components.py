@@ -1,0 +1,233 @@
+"""Components that steps depend on, and the dependency edges between them: a step or a
+component (the dependant) needs a component, hard or soft. Edges never form a loop."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from registry.choices import ComponentKind
+from registry.models.applications import Application, Step, check_same_team, check_team_kept
+from registry.models.base import ConstraintFieldsMixin, TimeStampedModel
+from registry.models.reference import Region, availability_field, availability_range
+from registry.models.teams import Team
+from registry.querysets import TeamScopedQuerySet
+
+
+class Component(ConstraintFieldsMixin, TimeStampedModel):
+    """Something a step needs: a service, database, queue, network, third-party API, or
+    one of the team's own applications."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="components")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=ComponentKind.choices)
+    description = models.TextField(blank=True)
+    availability = availability_field(
+        default=Decimal("99.9"), help_text="Availability of one deployment, in percent."
+    )
+    regions = models.ManyToManyField(
+        Region,
+        blank=True,
+        related_name="components",
+        help_text="Each region counts as a parallel replica for composite availability.",
+    )
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="as_components",
+        help_text="Set when the component is one of the team's applications.",
+    )
+
+    objects = TeamScopedQuerySet.as_manager()
+    constraint_fields = {"unique_team_name": ("name",), "application_kind": ("application",)}
+
+    class Meta:
+        ordering = ["team", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "name"],
+                name="%(app_label)s_%(class)s_unique_team_name",
+                violation_error_message="Your team already has a component of this name.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ComponentKind.values),
+                name="%(app_label)s_%(class)s_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=availability_range("availability"),
+                name="%(app_label)s_%(class)s_availability_percent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(application__isnull=True)
+                | models.Q(kind=ComponentKind.APPLICATION),
+                name="%(app_label)s_%(class)s_application_kind",
+                violation_error_message=(
+                    "Only a component of kind application can be linked to an application."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        check_same_team(errors, "application", self.application, self.team_id)
+        check_team_kept(errors, self, "team", "team_id")
+        if errors:
+            raise ValidationError(errors)
+
+
+class DependencyQuerySet(TeamScopedQuerySet):
+    team_path = "component__team"
+
+    def loop_closed_by(
+        self, dependant: Component, needed: Component, *, ignoring: int | None = None
+    ) -> list[str]:
+        """The names along the loop that "`dependant` needs `needed`" would close, from
+        `dependant` round to itself; empty when it closes none. `ignoring` is the edge
+        being changed, whose stored version does not count.
+
+        Only components depend on components, so a loop never passes through a step.
+        One query reads the team's component-to-component edges; the search is
+        breadth-first, so the loop named is the shortest.
+        """
+        edges = self.filter(dependant_component__team_id=needed.team_id)
+        if ignoring is not None:
+            edges = edges.exclude(pk=ignoring)
+        needs: dict[int, list[int]] = defaultdict(list)
+        for dependant_id, component_id in edges.values_list("dependant_component_id", "component"):
+            needs[dependant_id].append(component_id)
+        path = shortest_path(needs, needed.pk, dependant.pk)
+        if path is None:
+            return []
+        names = dict(Component.objects.filter(pk__in=path).values_list("pk", "name"))
+        return [dependant.name, *(names[pk] for pk in path)]
+
+
+def shortest_path(needs: dict[int, list[int]], start: int, goal: int) -> list[int] | None:
+    """The shortest chain of ids from `start` to `goal` along `needs`, both ends included."""
+    came_from: dict[int, int | None] = {start: None}
+    pending = [start]
+    while pending:
+        following = []
+        for current in pending:
+            if current == goal:
+                path = [current]
+                while (previous := came_from[path[-1]]) is not None:
+                    path.append(previous)
+                return path[::-1]
+            for component_id in needs.get(current, ()):
+                if component_id not in came_from:
+                    came_from[component_id] = current
+                    following.append(component_id)
+        pending = following
+    return None
+
+
+class Dependency(ConstraintFieldsMixin, models.Model):
+    """An edge of the dependency tree: a step, or a component, depends on a component."""
+
+    step = models.ForeignKey(
+        Step, on_delete=models.CASCADE, null=True, blank=True, related_name="dependencies"
+    )
+    dependant_component = models.ForeignKey(
+        Component,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="dependencies",
+        help_text="Set instead of the step when a component depends on another component.",
+    )
+    component = models.ForeignKey(
+        Component, on_delete=models.CASCADE, related_name="dependants", help_text="What is needed."
+    )
+    hard = models.BooleanField(
+        default=True, help_text="Hard: fails without it. Soft: degraded without it."
+    )
+
+    objects = DependencyQuerySet.as_manager()
+    constraint_fields = {
+        "one_dependant": ("step", "dependant_component"),
+        "not_self": ("component",),
+        "unique_step_component": ("component",),
+        "unique_component_component": ("component",),
+    }
+
+    class Meta:
+        ordering = ["step", "dependant_component", "component"]
+        verbose_name_plural = "dependencies"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(step__isnull=False, dependant_component__isnull=True)
+                | models.Q(step__isnull=True, dependant_component__isnull=False),
+                name="%(app_label)s_%(class)s_one_dependant",
+                violation_error_message="Give exactly one dependant: a step or a component.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(dependant_component=models.F("component")),
+                name="%(app_label)s_%(class)s_not_self",
+                violation_error_message="A component cannot depend on itself.",
+            ),
+            models.UniqueConstraint(
+                fields=["step", "component"],
+                condition=models.Q(step__isnull=False),
+                name="%(app_label)s_%(class)s_unique_step_component",
+                violation_error_message="The step already depends on this component.",
+            ),
+            models.UniqueConstraint(
+                fields=["dependant_component", "component"],
+                condition=models.Q(dependant_component__isnull=False),
+                name="%(app_label)s_%(class)s_unique_component_component",
+                violation_error_message="The component already depends on this component.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        dependant = self.step or self.dependant_component
+        return f"{dependant} → {self.component} ({'hard' if self.hard else 'soft'})"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.dependant_component_id is None:
+            super().save(*args, **kwargs)
+            return
+        # Two writers adding A → B and B → A at once would each pass clean(): edges
+        # between components take turns on their team's row, and the loop is checked
+        # again under that lock, against what the other writer has committed.
+        with transaction.atomic():
+            list(Team.objects.select_for_update().filter(pk=self.component.team_id).values("pk"))
+            loop = self.loop_closed()
+            if loop:
+                raise ValidationError({"component": loop})
+            super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.component_id is None:
+            return
+        team_id = self.component.team_id
+        errors: dict[str, str] = {}
+        if self.step_id is not None and self.step.application.team_id != team_id:
+            errors["component"] = "Choose one of your team's own components."
+        check_same_team(errors, "dependant_component", self.dependant_component, team_id)
+        if (
+            not errors
+            and self.dependant_component_id is not None
+            and self.dependant_component_id != self.component_id  # refused as not_self
+        ):
+            loop = self.loop_closed()
+            if loop:
+                errors["component"] = loop
+        if errors:
+            raise ValidationError(errors)
+
+    def loop_closed(self) -> str | None:
+        """The error message when this edge would close a dependency loop, else None."""
+        loop = Dependency.objects.loop_closed_by(
+            self.dependant_component, self.component, ignoring=self.pk
+        )
+        return f"This would close a loop: {' → '.join(loop)}." if loop else None
