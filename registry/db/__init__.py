@@ -4,11 +4,17 @@ Everything here goes past the public API for speed, so re-check it on every Djan
 DRF upgrade:
 
 - `counts`: cached exact page counts keyed on `TeamRevision` (migration 0008's
-  triggers); relies on `Query.get_compiler().as_sql()` to key the count on its SQL.
+  triggers); keys the count on the SQL of `Query.sql_with_params()`.
 - `paging`: deep pages find their ids first; relies on Django's `Paginator` hooks.
 - `expressions.InSubquery`: compiles its own SQL (`= ANY(ARRAY(...))` on PostgreSQL).
 - `representation.FastRepresentationMixin`: reads list pages as tuples and builds DRF's
   representation itself; `tests/api/test_representation.py` compares it with DRF's own
   on every resource, so a changed field class fails there first.
 - `registry.models.base.VersionedModel._do_update`: the optimistic-lock UPDATE.
+- `registry.models.base.ConstraintFieldsMixin.validate_constraints`: Django's own loop
+  over `Model.get_constraints()`, reporting each constraint on its field.
+- `registry.querysets.TeamScopedQuerySet`: filters with `db.expressions.InSubquery`.
+
+The last three live with the models (they are part of them); this package imports no
+model, so the models can use it.
 """
