@@ -1,6 +1,6 @@
-"""Performance machinery that leans on Django's (and DRF's) internals.
+"""The code that leans on Django's (and DRF's) internals, mostly for speed.
 
-Everything here goes past the public API for speed, so re-check it on every Django or
+Each piece goes past the public API, so re-check it on every Django or
 DRF upgrade:
 
 - `counts`: cached exact page counts keyed on `TeamRevision` (migration 0008's
