@@ -193,7 +193,8 @@ class Dependency(ConstraintFieldsMixin, models.Model):
         return f"{dependant} → {self.component} ({'hard' if self.hard else 'soft'})"
 
     def save(self, *args, **kwargs) -> None:
-        if self.dependant_component_id is None:
+        if self.dependant_component_id in (None, self.component_id):
+            # No loop to look for: a step's edge, or one the not-self CHECK refuses.
             super().save(*args, **kwargs)
             return
         # Two writers adding A → B and B → A at once would each pass clean(): edges
