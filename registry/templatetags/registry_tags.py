@@ -5,12 +5,19 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from registry.choices import ActionPriority
 
 register = template.Library()
+
+
+@register.filter
+def marked_field_count(form) -> int:
+    """How many fields carry an error beside them: a form-level error marks none."""
+    return sum(1 for name in form.errors if name != NON_FIELD_ERRORS)
 
 
 @register.filter

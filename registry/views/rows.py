@@ -32,7 +32,11 @@ CONFLICT_FIELDS = FailureModeForm.Meta.fields
 class RowMixin:
     """Rendering of one worksheet row, shown or edited."""
 
-    def row_response(self, failure_mode: FailureMode, status: int = 200) -> HttpResponse:
+    def row_response(
+        self, failure_mode: FailureMode, status: int = 200, saved: bool = False
+    ) -> HttpResponse:
+        """The row as shown; the status line says "Saved" only after a save (a
+        cancelled edit just clears it)."""
         return self.render(
             "registry/worksheet/_row.html",
             {
@@ -41,6 +45,7 @@ class RowMixin:
                 "scales": selectors.rating_scales(),
                 "row_id": f"fm-{failure_mode.pk}",
                 "cleared": True,
+                "saved": saved,
             },
             status=status,
         )
@@ -97,7 +102,7 @@ class RowMixin:
                 current=current,
                 conflict=field_values(current, CONFLICT_FIELDS, form),
             )
-        return self.row_response(self.annotated(saved.pk))
+        return self.row_response(self.annotated(saved.pk), saved=True)
 
     def page_fallback(self, form) -> HttpResponse:
         """Without htmx: a full page with the errors, or back to the worksheet."""

@@ -16,21 +16,23 @@ from registry import ordering, selectors
 from registry.models import Step
 from registry.views.base import TeamView
 
-#: (sort key, heading, long name or "", numeric?) of the worksheet's columns.
+#: (sort key, heading, long name or "", numeric?) of the worksheet's columns. The row's
+#: identity and scores come first: the page keeps them in view (frozen) while the
+#: text columns after them scroll.
 COLUMNS = [
     ("component", "Component", "", False),
     ("mode", "Failure mode", "", False),
-    ("category", "Category", "Failure category", False),
-    ("effect", "Effect", "", False),
-    ("cause", "Cause", "", False),
-    ("prevention", "Prevention controls", "", False),
-    ("detection", "Detection controls", "", False),
     ("severity", "S", "Severity", True),
     ("probability", "P", "Probability", True),
     ("detectability", "D", "Detectability", True),
     ("rpn", "RPN", "Risk priority number", True),
     ("ap", "AP", "Action priority", False),
     ("status", "Status", "", False),
+    ("category", "Category", "Failure category", False),
+    ("effect", "Effect", "", False),
+    ("cause", "Cause", "", False),
+    ("prevention", "Prevention controls", "", False),
+    ("detection", "Detection controls", "", False),
     ("actions", "Actions", "Open actions / all actions", True),
     ("revised_severity", "rS", "Revised severity", True),
     ("revised_probability", "rP", "Revised probability", True),

@@ -98,7 +98,8 @@ def test_the_keyboard_moves_across_cells_and_escape_cancels(new_page, step):
     mode = page.locator("tr.editing").get_by_label("Failure mode")
     expect(mode).to_be_focused()
     page.keyboard.press("Tab")
-    expect(page.locator("tr.editing").get_by_label("Failure category")).to_be_focused()
+    # The scores follow the row's identity, before the text columns.
+    expect(page.locator("tr.editing").get_by_label("Severity", exact=True)).to_be_focused()
     page.keyboard.press("Escape")
     expect(page.locator("tr.editing")).to_have_count(0)
 
@@ -179,3 +180,34 @@ def test_add_from_the_library(new_page, step):
     expect(row).to_contain_text("Orders table")
     expect(row.locator(".rpn-value")).to_have_text("56")  # 7 × 4 × 2, the suggested ratings
     assert FailureMode.objects.filter(step=step).count() == 2
+
+
+def test_a_cancelled_edit_does_not_say_saved(new_page, step):
+    """Change S (the preview shows the new RPN), press Esc: the row shows its stored
+    RPN again and the status line stays empty."""
+    FailureModeFactory(step=step, mode="Existing row", severity=7, probability=4, detectability=2)
+    page = new_page()
+    log_in(page, "bob")
+    page.goto(f"/steps/{step.pk}/")
+    page.get_by_role("link", name="Edit Existing row").click()
+    row = page.locator("tr.editing")
+    row.get_by_label("Severity", exact=True).select_option("9")
+    expect(row.locator("[id$='-rpn'] .rpn-value")).to_have_text("72")  # 9 × 4 × 2
+    row.get_by_label("Failure mode").press("Escape")
+    shown = page.locator("tr.fm-row", has_text="Existing row")
+    expect(shown.locator(".rpn-value")).to_have_text("56")  # 7 × 4 × 2, as stored
+    expect(page.locator("#worksheet-status")).to_be_empty()
+
+
+def test_a_field_error_starts_with_its_icon_on_the_same_line(new_page, people):
+    """The ⚠ sits before the message, not on a line of its own above it."""
+    page = new_page()
+    log_in(page, "bob")
+    page.goto("/business-functions/new/")
+    page.get_by_role("button", name="Save").click()
+    error = page.locator(".field-error").first
+    expect(error).to_be_visible()
+    heights = error.evaluate(
+        "e => [e, e.firstElementChild].map(x => x.getBoundingClientRect().height)"
+    )
+    assert heights[0] <= heights[1] + 1, f"error box {heights[0]} px, its message {heights[1]} px"

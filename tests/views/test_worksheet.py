@@ -186,6 +186,35 @@ def test_cancel_shows_the_row_again(as_bob, register):
     assert b"<tr " in response.content
 
 
+def test_cancel_clears_the_status_line_without_saying_saved(as_bob, register):
+    """Nothing was saved: the status line is emptied, and no "Saved" message appears."""
+    response = as_bob.get(f"/failure-modes/{register.fm.pk}/row/", **HTMX)
+    html = response.content.decode()
+    assert 'id="worksheet-status" hx-swap-oob="innerHTML"></div>' in html
+    assert "Saved" not in html
+
+
+def test_a_save_says_saved_with_the_new_scores(as_bob, register):
+    fm = register.fm
+    response = as_bob.post(f"/failure-modes/{fm.pk}/row/edit/", row_data(fm), **HTMX)
+    assert "Saved “Primary database fails”: RPN 120, action priority M." in (
+        response.content.decode()
+    )
+
+
+def test_the_error_count_counts_the_marked_fields_only(as_bob, register):
+    """Four marked fields and a form-level error say "4", in the row and on the page."""
+    fm = register.fm
+    data = row_data(fm, mode="", severity="11", revised_severity="3")
+    response = as_bob.post(f"/failure-modes/{fm.pk}/row/edit/", data, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 422
+    # mode, severity, and the two revised ratings left blank beside the given one.
+    assert "Correct the 4 marked fields in the row" in html
+    page = as_bob.post(f"/failure-modes/{fm.pk}/row/edit/", data).content.decode()
+    assert "Correct the 4 marked fields below." in page
+
+
 def test_a_viewer_cannot_edit_a_row(as_victor, register):
     fm = register.fm
     assert as_victor.get(f"/failure-modes/{fm.pk}/row/edit/", **HTMX).status_code == 403
