@@ -64,11 +64,7 @@ class LoginThrottleMiddleware:
         if request.method == "POST" and request.path == reverse(settings.LOGIN_URL):
             key = _key(_client(request), request.POST.get("username", ""))
             if (cache.get(key) or 0) >= settings.LOGIN_FAILURE_LIMIT:
-                response = HttpResponse(
-                    "Too many failed logins. Wait a few minutes and try again.",
-                    status=429,
-                    content_type="text/plain",
-                )
-                response["Retry-After"] = str(settings.LOGIN_FAILURE_WINDOW_SECONDS)
-                return response
+                from registry.views.errors import too_many_requests
+
+                return too_many_requests(request, settings.LOGIN_FAILURE_WINDOW_SECONDS)
         return self.get_response(request)

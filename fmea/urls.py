@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("registry.urls")),
 ]
 
+handler403 = "registry.views.errors.permission_denied"
 handler404 = "registry.views.errors.not_found"
 handler500 = "registry.views.errors.server_error"

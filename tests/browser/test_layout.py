@@ -170,3 +170,20 @@ def test_the_worksheet_keeps_its_key_columns_in_view(new_page, demo, width):  # 
     LAYOUT_SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(LAYOUT_SHOTS / f"worksheet-editing-{width}.png"))
     assert errors == []
+
+
+def test_the_sign_in_lockout_page_fits_every_width(new_page, demo):  # noqa: F811
+    """The sixth failed sign-in gets the styled 429 page, with its way back."""
+    LAYOUT_SHOTS.mkdir(parents=True, exist_ok=True)
+    page = new_page()
+    for _ in range(6):
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill("demo")
+        page.get_by_label("Password").fill("not the password")
+        page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Too many failed sign-ins")
+    expect(page.get_by_role("link", name="Back to sign in")).to_be_visible()
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        assert overflow(page) <= 0
+        page.screenshot(path=str(LAYOUT_SHOTS / f"sign-in-lockout-{width}.png"), full_page=True)
