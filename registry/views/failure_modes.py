@@ -23,10 +23,9 @@ from registry.views.filtersets import FailureModeListFilterSet
 from registry.views.worksheet import worksheet_url
 
 PAGE_SIZE = 50
-#: (sort key, heading, long name) of the list's columns.
+#: (sort key, heading, long name) of the list's columns: the failure mode and its scores
+#: first, so that a phone shows them before the table scrolls sideways.
 LIST_COLUMNS = [
-    ("application", "Application", ""),
-    ("step", "Step", ""),
     ("mode", "Failure mode", ""),
     ("severity", "S", "Severity"),
     ("probability", "P", "Probability"),
@@ -34,6 +33,8 @@ LIST_COLUMNS = [
     ("rpn", "RPN", "Risk priority number"),
     ("ap", "AP", "Action priority"),
     ("status", "Status", ""),
+    ("application", "Application", ""),
+    ("step", "Step", ""),
     ("actions", "Actions", "Open actions / all actions"),
     ("revised_rpn", "rRPN", "Revised RPN"),
 ]

@@ -187,3 +187,20 @@ def test_the_sign_in_lockout_page_fits_every_width(new_page, demo):  # noqa: F81
         page.set_viewport_size({"width": width, "height": 900})
         assert overflow(page) <= 0
         page.screenshot(path=str(LAYOUT_SHOTS / f"sign-in-lockout-{width}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("name", ["failure-modes", "worksheet"])
+def test_a_phone_shows_each_rows_rpn_and_ap_without_scrolling(new_page, demo, name):  # noqa: F811
+    """At 390 px the first rows' failure mode, RPN and AP are on screen as the page opens."""
+    page = new_page(390)
+    log_in_demo(page)
+    page.goto(every_page()[name])
+    table = page.locator("table").first
+    headings = [h.strip(" ▲▼") for h in table.locator("thead th").all_inner_texts()]
+    for row in table.locator("tbody tr").all()[:3]:
+        cells = row.locator(":scope > td, :scope > th")
+        for heading in ("Failure mode", "RPN", "AP"):
+            box = cells.nth(headings.index(heading)).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (heading, box)
+    LAYOUT_SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(LAYOUT_SHOTS / f"{name}-phone-view.png"))
