@@ -61,6 +61,14 @@ def test_single_region_five_nines():
     assert resilience.single_region_high_availability([app(tier=TIER_4)], {}) == []
 
 
+def test_an_application_without_regions_is_asked_for_them():
+    """No region recorded is not "runs in no region": the finding asks for the regions."""
+    [finding] = resilience.single_region_high_availability([app(regions=())], {})
+    assert "has no region recorded" in finding.message
+    assert "runs in no region" not in finding.message
+    assert "Record the regions it runs in" in finding.message
+
+
 def test_composite_availability_of_the_issue_example():
     """99.99 % × 99.95 % × a 99.9 % database in two regions ≈ 99.94 % < 99.999 %."""
     application = app()

@@ -96,16 +96,25 @@ def single_region_high_availability(
         )
         if target < FIVE_NINES or len(application.regions) >= 2:
             continue
-        where = f"only in {application.regions[0][0]}" if application.regions else "in no region"
+        if application.regions:
+            message = (
+                f"{application.name} targets {target:g} % availability but runs only in "
+                f"{application.regions[0][0]}: one regional outage takes it down. "
+                "Run it in at least two regions."
+            )
+        else:
+            # No region recorded is a gap in the register, not a known single region.
+            message = (
+                f"{application.name} targets {target:g} % availability but has no region "
+                "recorded, so the register cannot tell whether one regional outage takes it "
+                "down. Record the regions it runs in: at least two are needed."
+            )
         findings.append(
             FindingData(
                 key=f"single_region_high_availability:application:{application.id}",
                 kind=FindingKind.SINGLE_REGION_HIGH_AVAILABILITY,
                 severity=severity_for_tier(application.tier.level),
-                message=(
-                    f"{application.name} targets {target:g} % availability but runs {where}: "
-                    "one regional outage takes it down. Run it in at least two regions."
-                ),
+                message=message,
                 details={"availability_target": target, "region_count": len(application.regions)},
                 application_id=application.id,
                 tier_id=application.tier.id,
