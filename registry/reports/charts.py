@@ -247,6 +247,22 @@ def step_line(
             _text(width / 2, height / 2, "No history yet", text_anchor="middle", fill=MUTED)
         )
         return _svg(width, height, "RPN over time: no history yet", body)
+    last_day = (end or points[-1][0]).date()
+    if points[0][0].date() == last_day:
+        # An axis from a day to the same day says nothing: say what there is instead.
+        message = f"No trend yet: RPN {points[-1][1]} since {last_day:%Y-%m-%d}"
+        body.append(_text(width / 2, height / 2 - 8, message, text_anchor="middle", fill=MUTED))
+        body.append(
+            _text(
+                width / 2,
+                height / 2 + 12,
+                "The chart appears once the ratings span more than one day.",
+                text_anchor="middle",
+                font_size=11,
+                fill=MUTED,
+            )
+        )
+        return _svg(width, height, f"RPN over time: {message}", body)
     values = [v for _, rpn, revised in points for v in (rpn, revised) if v is not None]
     ticks = axis_ticks(max([*values, threshold or 0]), intervals=2)
     highest = ticks[-1]

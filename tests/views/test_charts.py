@@ -75,3 +75,12 @@ def test_the_rpn_line_steps_through_the_history():
 
 def test_the_rpn_line_without_history_says_so():
     assert "No history yet" in charts.step_line([])
+
+
+def test_one_day_of_history_says_no_trend_yet_instead_of_a_same_date_axis():
+    """Two changes on 2026-01-01, viewed that evening: no axis from a day to itself."""
+    start = datetime.datetime(2026, 1, 1, 9, tzinfo=datetime.UTC)
+    points = [(start, 56, None), (start + datetime.timedelta(hours=2), 120, None)]
+    svg = charts.step_line(points, end=start + datetime.timedelta(hours=10), threshold=100)
+    assert "No trend yet: RPN 120 since 2026-01-01" in texts(svg)
+    assert len(list(parse(svg).iter(f"{SVG}path"))) == 0
