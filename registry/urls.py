@@ -65,6 +65,7 @@ urlpatterns = [
         name="dependency_delete",
     ),
     # the worksheet
+    path("steps/attention/", worksheet.AttentionView.as_view(), name="attention"),
     path("steps/<int:pk>/", worksheet.WorksheetView.as_view(), name="worksheet"),
     path("steps/<int:pk>/rows/new/", rows.RowCreateView.as_view(), name="row_new"),
     path(

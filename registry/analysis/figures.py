@@ -15,20 +15,34 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, FilteredRelation, Q, QuerySet, Subquery, Sum, Window
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Window,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from registry.choices import FindingSeverity
+from registry.choices import OPEN_ACTION_STATUSES, ActionPriority, FindingSeverity
 from registry.models import (
     Action,
     Application,
     FailureMode,
     Finding,
+    Step,
     TeamRecompute,
     Tier,
     TierRollup,
 )
+from registry.models.failure_modes import open_failure_modes, over_threshold
 from registry.models.rollups import FIGURE_NAMES, no_figures
 from registry.ordering import ranked
 
@@ -247,12 +261,20 @@ def current_rollups_computed_at(team_id: int) -> datetime.datetime | None:
     return state["computed_at"]
 
 
-def heat_map_counts(failure_modes: QuerySet) -> dict[tuple[int, int], int]:
-    """Number of failure modes per (severity, probability) pair (one query)."""
-    rows = (
-        failure_modes.values_list("severity", "probability").annotate(count=Count("id")).order_by()
-    )
-    return {(severity, probability): count for severity, probability, count in rows}
+#: The heat maps a page can switch between: key -> (rows, columns).
+HEAT_MAP_AXES = {
+    "sp": ("severity", "probability"),
+    "sd": ("severity", "detectability"),
+    "pd": ("probability", "detectability"),
+}
+
+
+def heat_map_counts(
+    failure_modes: QuerySet, rows: str = "severity", columns: str = "probability"
+) -> dict[tuple[int, int], int]:
+    """Number of failure modes per (rows, columns) pair of ratings (one query)."""
+    pairs = failure_modes.values_list(rows, columns).annotate(count=Count("id")).order_by()
+    return {(row, column): count for row, column, count in pairs}
 
 
 @dataclass(frozen=True)
@@ -309,6 +331,56 @@ def pareto(failure_modes: QuerySet, limit: int = 20) -> list[ParetoItem]:
         )
         for row in top
     ]
+
+
+def steps_needing_attention(team_id: int, today: datetime.date | None = None) -> QuerySet:
+    """The team's worksheets (steps) with work waiting, most urgent first (one query):
+    open failure modes of AP High or over the tier's RPN threshold, overdue actions, or
+    a review past the tier's interval."""
+    today = today or timezone.localdate()
+    fm = "failure_modes__"
+    open_fm = open_failure_modes(fm)
+    review_due = Q(last_reviewed_at__isnull=True)
+    for tier in Tier.objects.only("pk", "review_interval_days"):
+        since = timezone.now() - datetime.timedelta(days=tier.review_interval_days)
+        review_due |= Q(application__tier=tier, last_reviewed_at__lt=since)
+    return (
+        Step.objects.for_team(team_id)
+        .annotate(
+            ap_high_open=Count(
+                "failure_modes",
+                filter=open_fm & Q(failure_modes__action_priority=ActionPriority.HIGH),
+                distinct=True,
+            ),
+            over_threshold_open=Count(
+                "failure_modes", filter=open_fm & over_threshold(fm), distinct=True
+            ),
+            overdue_action_count=Count(
+                "failure_modes__actions",
+                filter=Q(
+                    failure_modes__actions__status__in=OPEN_ACTION_STATUSES,
+                    failure_modes__actions__due_date__lt=today,
+                ),
+                distinct=True,
+            ),
+            review_due=ExpressionWrapper(review_due, output_field=BooleanField()),
+        )
+        .filter(
+            Q(ap_high_open__gt=0)
+            | Q(over_threshold_open__gt=0)
+            | Q(overdue_action_count__gt=0)
+            | Q(review_due=True)
+        )
+        .select_related("application__tier")
+        .order_by(
+            "-ap_high_open",
+            "-over_threshold_open",
+            "-overdue_action_count",
+            "application__tier__level",
+            "application__name",
+            "order",
+        )
+    )
 
 
 def overdue_actions(team_id: int, limit: int = 20) -> QuerySet:

@@ -46,9 +46,10 @@ class FailureModeFilterSet(django_filters.FilterSet):
         columns=("mode", "effect", "cause"),
         help_text="Text searched in the failure mode, effect and cause.",
     )
-    # The heat map's cells: one severity and probability.
+    # The heat maps' cells: two of severity, probability and detectability.
     severity = IntegerFilter(help_text="Exactly this severity (1–10).")
     probability = IntegerFilter(help_text="Exactly this probability (1–10).")
+    detectability = IntegerFilter(help_text="Exactly this detectability (1–10).")
 
     class Meta:
         model = FailureMode

@@ -65,11 +65,14 @@ def heat_map(
     href: Callable[[int, int], str] | None = None,
     size: int = 10,
     cell: int = 36,
+    rows: str = "Severity",
+    columns: str = "Probability",
 ) -> str:
-    """Severity (rows, highest at the top) × probability (columns) grid of counts.
+    """`rows` (highest at the top) × `columns` grid of counts: severity × probability
+    unless other ratings are named.
 
-    `counts` maps (severity, probability) to a number of failure modes. With `href`,
-    every non-empty cell links to `href(severity, probability)`.
+    `counts` maps (row rating, column rating) to a number of failure modes. With `href`,
+    every non-empty cell links to `href(row rating, column rating)`.
     """
     left, top, bottom = 58, 10, 52
     width = left + size * cell + 10
@@ -84,7 +87,7 @@ def heat_map(
             count = counts.get((severity, probability), 0)
             fill, ink = heat_colour(count, highest)
             noun = "failure mode" if count == 1 else "failure modes"
-            label = f"Severity {severity}, probability {probability}: {count} {noun}"
+            label = f"{rows} {severity}, {columns.lower()} {probability}: {count} {noun}"
             rect = (
                 f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" '
                 f'fill="{fill}" stroke="{WHITE}" stroke-width="2"><title>{escape(label)}'
@@ -118,7 +121,7 @@ def heat_map(
         _text(
             left + size * cell / 2,
             axis_y + 42,
-            "Probability →",
+            f"{columns} →",
             text_anchor="middle",
             font_size=13,
             fill=MUTED,
@@ -127,11 +130,14 @@ def heat_map(
     middle = top + size * cell / 2
     body.append(
         f'<text x="16" y="{middle:.1f}" {_attrs(font_size=13, fill=MUTED, text_anchor="middle")}'
-        f' transform="rotate(-90 16 {middle:.1f})">Severity →</text>'
+        f' transform="rotate(-90 16 {middle:.1f})">{escape(rows)} →</text>'
     )
     total = sum(counts.values())
     return _svg(
-        width, height, f"Heat map of {total} failure modes by severity and probability", body
+        width,
+        height,
+        f"Heat map of {total} failure modes by {rows.lower()} and {columns.lower()}",
+        body,
     )
 
 
@@ -155,14 +161,16 @@ def pareto(
     *,
     href: Callable[[int], str] | None = None,
     width: int = 760,
-    height: int = 300,
+    height: int = 420,
+    label_chars: int = 22,
 ) -> str:
     """Bars of RPN, highest first, with the cumulative share of the total as a line.
 
-    `items` are (label, rpn, cumulative share in percent) in descending RPN order; the
-    bars are numbered 1..n, and `href(index)` (0-based) may link each bar.
+    `items` are (label, rpn, cumulative share in percent) in descending RPN order; each
+    bar is named below it (numbered, cut to `label_chars` with the whole label as its
+    tooltip), and `href(index)` (0-based) may link each bar.
     """
-    left, right, top, bottom = 48, 48, 16, 40
+    left, right, top, bottom = 48, 48, 16, 160
     plot_w, plot_h = width - left - right, height - top - bottom
     body = []
     ticks = axis_ticks(max((rpn for _, rpn, _ in items), default=0))
@@ -198,15 +206,14 @@ def pareto(
             else bar
         )
         centre = left + index * slot + slot / 2
+        name = f"{index + 1}. {label}"
+        short = name if len(name) <= label_chars else name[: label_chars - 1].rstrip() + "…"
+        y = top + plot_h + 12
         body.append(
-            _text(
-                centre,
-                top + plot_h + 16,
-                str(index + 1),
-                text_anchor="middle",
-                font_size=11,
-                fill=MUTED,
-            )
+            f'<text x="{centre + 4:.1f}" y="{y:.1f}" '
+            f"{_attrs(font_size=11, fill=INK, text_anchor='end')} "
+            f'transform="rotate(-50 {centre + 4:.1f} {y:.1f})">{escape(short)}'
+            f"<title>{escape(name)}</title></text>"
         )
         points.append((centre, top + plot_h * (1 - share / 100)))
     if points:

@@ -15,14 +15,14 @@ register = template.Library()
 
 
 @register.simple_tag
-def heat_map_chart(counts: dict) -> str:
+def heat_map_chart(counts: dict, rows: str = "severity", columns: str = "probability") -> str:
     base = reverse("registry:failure_modes")
     return mark_safe(
         charts.heat_map(
             counts,
-            href=lambda severity, probability: (
-                f"{base}?severity={severity}&probability={probability}"
-            ),
+            href=lambda row, column: f"{base}?{rows}={row}&{columns}={column}",
+            rows=rows.capitalize(),
+            columns=columns.capitalize(),
         )
     )
 

@@ -18,11 +18,17 @@ class DashboardView(TeamView):
     def get(self, request: HttpRequest) -> HttpResponse:
         team_id = self.team.pk
         failure_modes = FailureMode.objects.for_team(team_id)
+        heat = request.GET.get("heat", "")
+        heat = heat if heat in figures.HEAT_MAP_AXES else "sp"
+        rows, columns = figures.HEAT_MAP_AXES[heat]
         return self.render(
             "registry/dashboard.html",
             {
                 "rollup": figures.dashboard_tier_figures(team_id),
-                "heat_counts": figures.heat_map_counts(failure_modes),
+                "heat": heat,
+                "heat_rows": rows,
+                "heat_columns": columns,
+                "heat_counts": figures.heat_map_counts(failure_modes, rows, columns),
                 "pareto": figures.pareto(failure_modes),
                 "overdue": list(figures.overdue_actions(team_id)),
                 "findings": figures.findings(team_id),

@@ -57,6 +57,9 @@ class FailureModeListFilterSet(FailureModeFilterSet):
         )
         present(fields["severity"], label="Severity", widget=select(RATING_CHOICES, "Any"))
         present(fields["probability"], label="Probability", widget=select(RATING_CHOICES, "Any"))
+        present(
+            fields["detectability"], label="Detectability", widget=select(RATING_CHOICES, "Any")
+        )
         present(fields["step"], widget=forms.HiddenInput())
         present(fields["component"], widget=forms.HiddenInput())
         present(fields["status"], label="Status", widget=forms.CheckboxSelectMultiple())

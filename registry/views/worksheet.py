@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from registry import ordering, selectors
+from registry.analysis import figures
 from registry.models import Step
 from registry.views.base import TeamView
 
@@ -72,3 +73,13 @@ class WorksheetView(TeamView):
                 "review_due": review_due,
             },
         )
+
+
+class AttentionView(TeamView):
+    """The worksheets with work waiting: where the dashboard's button leads."""
+
+    section = "applications"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        steps = list(figures.steps_needing_attention(self.team.pk))
+        return self.render("registry/worksheet/attention.html", {"steps": steps})

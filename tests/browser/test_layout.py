@@ -74,6 +74,8 @@ def every_page() -> dict[str, str]:
     failure_mode = FailureMode.objects.filter(step=step).first()
     pages = {
         "dashboard": "/",
+        "dashboard-heat-sd": "/?heat=sd",
+        "worksheets-needing-attention": "/steps/attention/",
         **demo_pages(),
         "application-edit": f"/applications/{app.pk}/edit/",
         "step-edit": f"/steps/{step.pk}/edit/",

@@ -49,7 +49,21 @@ def test_the_pareto_chart_numbers_bars_and_draws_the_cumulative_share():
     assert len(root.find(f"{SVG}polyline").get("points").split()) == 3
     assert "Region outage <EU>" in svg.replace("&lt;", "<").replace("&gt;", ">")
     assert "<EU>" not in svg  # escaped
-    assert {"1", "2", "3", "100%"} <= set(texts(svg))
+    assert {"2. Bad deploy", "3. Cert", "100%"} <= set(texts(svg))
+
+
+def test_the_pareto_chart_names_each_bar_cut_short_with_the_whole_name_on_hover():
+    items = [("Primary database instance fails (Orders / Pay)", 240, 100.0)]
+    root = parse(charts.pareto(items))
+    [label] = [t for t in root.iter(f"{SVG}text") if t.find(f"{SVG}title") is not None]
+    assert label.text == "1. Primary database i…"  # 22 characters with the …
+    assert label.find(f"{SVG}title").text == "1. Primary database instance fails (Orders / Pay)"
+
+
+def test_the_heat_map_can_show_severity_by_detectability():
+    svg = charts.heat_map({(9, 8): 2}, rows="Severity", columns="Detectability")
+    assert "Detectability →" in texts(svg)
+    assert "Severity 9, detectability 8: 2 failure modes" in svg
 
 
 def test_axis_ticks_are_round_numbers():

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 #: Card label → the RiskFigures field it shows.
 CARD = {
     "Failure modes": "failure_mode_count",
-    "Open": "open_count",
+    "Open or mitigating": "open_count",
     "Max RPN": "rpn_max",
     "Mean RPN": "rpn_mean",
     "Over threshold": "over_threshold_count",
@@ -57,7 +57,7 @@ def test_the_tier_cards_show_the_stored_rollups(as_victor, register):
     page = as_victor.get("/").content.decode()
     assert cards(page)[1] == {
         "Failure modes": "3",
-        "Open": "2",
+        "Open or mitigating": "2",
         "Max RPN": "240",
         "Mean RPN": "159",  # 476 / 3
         "Over threshold": "2",
@@ -66,7 +66,7 @@ def test_the_tier_cards_show_the_stored_rollups(as_victor, register):
     }
     assert cards(page)[3] == {
         "Failure modes": "2",
-        "Open": "1",
+        "Open or mitigating": "1",
         "Max RPN": "126",
         "Mean RPN": "126",  # 125.5, rounded half up
         "Over threshold": "0",
