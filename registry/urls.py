@@ -164,5 +164,6 @@ urlpatterns = [
         name="report_schedule_delete",
     ),
     path("imports/", imports.ImportView.as_view(), name="imports"),
+    path("imports/sample.csv", imports.SampleWorksheetView.as_view(), name="import_sample"),
     path("imports/<int:pk>/", imports.ImportDetailView.as_view(), name="import"),
 ]

@@ -8,22 +8,26 @@ Importing writes to the register, so it is for editors and owners.
 from __future__ import annotations
 
 from django import forms
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from registry.imports import jobs
 from registry.imports.columns import INFORMATIVE, OPTIONAL, REQUIRED
 from registry.imports.tasks import queue_import
 from registry.models import WorksheetImport
+from registry.services.reference_data import DATA_DIR
 from registry.views.base import TeamView, WriteView
 
 IMPORTS_SHOWN = 20
+#: A worksheet for a new application ("Customer accounts"), so that a first import into
+#: the demo team (or any team) succeeds: the shipped sample's rows are the demo's own.
+SAMPLE_WORKSHEET = "demo_import_worksheet.csv"
 
 
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="Worksheet file",
-        help_text="CSV (UTF-8) or XLSX, in the sample worksheet's or the export's layout.",
+        help_text="CSV (UTF-8) or XLSX, in the sample worksheet's (below) or the export's layout.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
     dry_run = forms.BooleanField(
@@ -82,3 +86,15 @@ class ImportDetailView(TeamView):
             else "registry/imports/detail.html"
         )
         return self.render(template, {"job": job})
+
+
+class SampleWorksheetView(TeamView):
+    """The sample worksheet, to see the layout and to try a first import."""
+
+    def get(self, request: HttpRequest) -> FileResponse:
+        return FileResponse(
+            (DATA_DIR / SAMPLE_WORKSHEET).open("rb"),
+            as_attachment=True,
+            filename="sample-worksheet.csv",
+            content_type="text/csv; charset=utf-8",
+        )
