@@ -4,10 +4,18 @@ library that adds several at once."""
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Exists, OuterRef
 
 from registry.choices import RatingScaleName, TemplateComponentKind
 from registry.forms.base import IdsField, VersionedForm, component_choices
-from registry.models import Component, FailureMode, FailureModeTemplate, RatingScale, Step
+from registry.models import (
+    Component,
+    Dependency,
+    FailureMode,
+    FailureModeTemplate,
+    RatingScale,
+    Step,
+)
 from registry.models.failure_modes import WORKSHEET_FIELDS
 from registry.services.failure_modes import failure_modes_from_templates
 
@@ -45,6 +53,24 @@ RATING_FIELDS = {
 }
 
 
+def step_component_choices(field: forms.ModelChoiceField, step: Step, empty_label: str) -> None:
+    """The team's components, those the step depends on first (in their own group):
+    the failure mode is most likely one of them."""
+    components = (
+        Component.objects.for_team(step.application.team_id)
+        .annotate(needed=Exists(Dependency.objects.filter(step=step, component=OuterRef("pk"))))
+        .order_by("-needed", "name")
+    )
+    component_choices(field, components, empty_label)
+    needed, others = [], []
+    for component in components:
+        choice = (component.pk, field.label_from_instance(component))
+        (needed if component.needed else others).append(choice)
+    if needed:
+        groups = [("This step's dependencies", needed), ("Other components of the team", others)]
+        field.choices = [("", empty_label), *((name, group) for name, group in groups if group)]
+
+
 class FailureModeForm(VersionedForm):
     """A failure mode's worksheet columns. `compact` gives one-line inputs for a row."""
 
@@ -60,12 +86,7 @@ class FailureModeForm(VersionedForm):
 
     def __init__(self, *args, scales: dict, compact: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        step = self.instance.step
-        component_choices(
-            self.fields["component"],
-            Component.objects.for_team(step.application.team_id).order_by("name"),
-            "— none —",
-        )
+        step_component_choices(self.fields["component"], self.instance.step, "— none —")
         for prefix, required in (("", True), ("revised_", False)):
             for name, scale in RATING_FIELDS.items():
                 model_field = FailureMode._meta.get_field(prefix + name)
@@ -128,11 +149,7 @@ class LibraryFilterForm(forms.Form):
     def __init__(self, *args, step: Step, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.step = step
-        component_choices(
-            self.fields["component"],
-            Component.objects.for_team(step.application.team_id).order_by("name"),
-            "— choose a component —",
-        )
+        step_component_choices(self.fields["component"], step, "— choose a component —")
 
     def chosen_kind(self) -> str:
         """The component kind whose templates to list ('' for all)."""

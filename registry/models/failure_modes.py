@@ -389,6 +389,31 @@ class Action(VersionedModel, TimeStampedModel):
             self.completed_at = timezone.now()
         elif self.status != ActionStatus.DONE:
             self.completed_at = None
+        self.clean_due_date()
+
+    def clean_due_date(self) -> None:
+        """An open action is not given a due date already past: it would be overdue the
+        moment it is saved. A past date kept unchanged (an action now overdue) stays."""
+        today = timezone.localdate()
+        if (
+            self.due_date is None
+            or self.due_date >= today
+            or self.status not in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+        ):
+            return
+        if (
+            self.pk is not None
+            and Action.objects.filter(pk=self.pk, due_date=self.due_date).exists()
+        ):
+            return
+        raise ValidationError(
+            {
+                "due_date": (
+                    f"{self.due_date:%Y-%m-%d} is in the past: choose today ({today:%Y-%m-%d}) "
+                    "or a later date, or mark the action done."
+                )
+            }
+        )
 
     @property
     def is_overdue(self) -> bool:

@@ -161,16 +161,18 @@ def pareto(
     *,
     href: Callable[[int], str] | None = None,
     width: int = 760,
-    height: int = 420,
+    named: bool = True,
     label_chars: int = 22,
 ) -> str:
     """Bars of RPN, highest first, with the cumulative share of the total as a line.
 
     `items` are (label, rpn, cumulative share in percent) in descending RPN order; each
     bar is named below it (numbered, cut to `label_chars` with the whole label as its
-    tooltip), and `href(index)` (0-based) may link each bar.
+    tooltip), or only numbered when not `named` (a legend beside the chart names them);
+    `href(index)` (0-based) may link each bar.
     """
-    left, right, top, bottom = 48, 48, 16, 160
+    left, right, top, bottom = 48, 48, 16, 160 if named else 40
+    height = 420 if named else 300
     plot_w, plot_h = width - left - right, height - top - bottom
     body = []
     ticks = axis_ticks(max((rpn for _, rpn, _ in items), default=0))
@@ -206,15 +208,27 @@ def pareto(
             else bar
         )
         centre = left + index * slot + slot / 2
-        name = f"{index + 1}. {label}"
-        short = name if len(name) <= label_chars else name[: label_chars - 1].rstrip() + "…"
-        y = top + plot_h + 12
-        body.append(
-            f'<text x="{centre + 4:.1f}" y="{y:.1f}" '
-            f"{_attrs(font_size=11, fill=INK, text_anchor='end')} "
-            f'transform="rotate(-50 {centre + 4:.1f} {y:.1f})">{escape(short)}'
-            f"<title>{escape(name)}</title></text>"
-        )
+        if named:
+            name = f"{index + 1}. {label}"
+            short = name if len(name) <= label_chars else name[: label_chars - 1].rstrip() + "…"
+            y = top + plot_h + 12
+            body.append(
+                f'<text x="{centre + 4:.1f}" y="{y:.1f}" '
+                f"{_attrs(font_size=11, fill=INK, text_anchor='end')} "
+                f'transform="rotate(-50 {centre + 4:.1f} {y:.1f})">{escape(short)}'
+                f"<title>{escape(name)}</title></text>"
+            )
+        else:
+            body.append(
+                _text(
+                    centre,
+                    top + plot_h + 16,
+                    str(index + 1),
+                    text_anchor="middle",
+                    font_size=11,
+                    fill=MUTED,
+                )
+            )
         points.append((centre, top + plot_h * (1 - share / 100)))
     if points:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -221,6 +222,22 @@ def test_the_worksheet_repeats_its_table_header_on_every_page(make_run, demo):
     assert len(worksheet_pages) >= 3
     for page in worksheet_pages:
         assert "Controls: prevention" in page and "Actions" in page
+
+
+@pytest.mark.parametrize("effect_words", [40, 90, 160])
+def test_no_step_heading_is_left_alone_at_the_bottom_of_a_page(make_run, demo, effect_words):
+    """Tall rows (long effects) push tables across pages: each step heading shares its
+    page with its table's header and first row, whatever the row heights."""
+    FailureMode.objects.filter(team=demo).update(
+        effect=" ".join(["Customers cannot finish the order"] * (effect_words // 5))
+    )
+    _, pages = pdf_text(read(make_run("pdf")))
+    for number, page in enumerate(pages, start=1):
+        lines = page.splitlines()
+        headings = [i for i, line in enumerate(lines) if re.match(r"Step \d+\. ", line)]
+        if headings:
+            after = "\n".join(lines[headings[-1] + 1 :])
+            assert "Failure mode" in after, f"page {number} ends with {lines[headings[-1]]!r}"
 
 
 def test_the_pdf_pages_render(make_run, computed, demo_owner):

@@ -1,6 +1,8 @@
 """The step worksheet: the table, inline row editing with htmx, the RPN/AP preview,
 bad input, stale edits, roles and team isolation."""
 
+import re
+
 import pytest
 
 from registry.models import FailureMode
@@ -341,3 +343,20 @@ def test_without_htmx_a_stale_row_save_shows_the_conflict_page(as_bob, register)
     assert b"someone else changed this" in response.content
     fm.refresh_from_db()
     assert fm.severity == 7
+
+
+def test_the_component_picker_lists_the_steps_dependencies_first(as_bob, register):
+    """ "Orders table" (needed by the step) comes before "Audit log" and "Billing API"
+    (the team's others), each group named; another team's components never show."""
+    from tests.factories import ComponentFactory
+
+    ComponentFactory(team=register.app.team, name="Audit log", kind="storage")
+    ComponentFactory(team=register.app.team, name="Billing API", kind="service")
+    html = as_bob.get(f"/failure-modes/{register.fm.pk}/row/edit/", **HTMX).content.decode()
+    picker = html.split('name="component"')[1].split("</select>")[0]
+    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', picker, re.S)
+    assert [(label, re.findall(r">([^<]+)</option>", body)) for label, body in groups] == [
+        ("This step&#x27;s dependencies", ["Orders table (Database)"]),
+        ("Other components of the team", ["Audit log (Storage)", "Billing API (Service)"]),
+    ]
+    assert "Secret B" not in picker

@@ -222,7 +222,10 @@ def chart_page(context: ReportContext, width: float) -> list:
     failure_modes = context.scope.failure_modes()
     heat = charts.heat_map(data.heat_counts(failure_modes))
     items = data.pareto_rows(failure_modes)
-    pareto = charts.pareto([(item.label, item.rpn, item.cumulative_share) for item in items])
+    # Numbered bars: the legend below the chart names them in full.
+    pareto = charts.pareto(
+        [(item.label, item.rpn, item.cumulative_share) for item in items], named=False
+    )
     _, page_height = page_size()
     height = page_height - 2 * MARGIN - 40 * mm
     heat_drawing = svg_drawing(heat, width * 0.38, height)

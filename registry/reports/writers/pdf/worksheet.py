@@ -10,7 +10,6 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import CondPageBreak, Paragraph, Table, TableStyle
 
@@ -122,22 +121,33 @@ def tables(context: ReportContext, width: float) -> tuple[list, int]:
     application = step = None
     cells: list[list] = []
     priorities: list[str] = []
+    headings: list[Paragraph] = []  # waiting for their step's table
     count = 0
 
     def flush() -> None:
         if cells:
-            story.append(step_table(header, cells, priorities, widths))
+            table = step_table(header, cells, priorities, widths)
+            # A heading goes to the next page unless its table's header and first row
+            # fit below it: a row can be much taller than a fixed allowance.
+            first = step_table(header, cells[:1], priorities[:1], widths)
+            needed = first.wrap(width, 10**6)[1] + sum(
+                h.wrap(width, 10**6)[1] + h.style.spaceBefore + h.style.spaceAfter
+                for h in headings
+            )
+            story.append(CondPageBreak(needed))
+            story.extend(headings)
+            story.append(table)
             story.append(RowsDone(len(cells)))
             cells.clear()
             priorities.clear()
+            headings.clear()
 
     for row in data.worksheet_rows(context.failure_modes()):
         if row["application_id"] != application:
             flush()
             application = row["application_id"]
             function = f" · {row['business_function']}" if row["business_function"] else ""
-            story.append(CondPageBreak(40 * mm))
-            story.append(
+            headings.append(
                 heading(
                     f"{escape(row['application'])} <font color='{palette.MUTED}' size='9'>"
                     f"Tier {row['tier']}{escape(function)}</font>",
@@ -149,8 +159,7 @@ def tables(context: ReportContext, width: float) -> tuple[list, int]:
         if row["step_id"] != step:
             flush()
             step = row["step_id"]
-            story.append(CondPageBreak(25 * mm))
-            story.append(
+            headings.append(
                 heading(
                     f"Step {row['step_order']}. {escape(row['step_name'])}",
                     "step",
