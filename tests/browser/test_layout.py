@@ -152,6 +152,25 @@ def test_the_worksheet_keeps_its_key_columns_in_view(new_page, demo, width):  # 
     page.locator(".worksheet-scroll").evaluate("box => { box.scrollLeft = box.scrollWidth; }")
     assert page.evaluate(KEY_CELLS_JS) == [], "scrolled to the far right"
 
+    # The long effects, brought beside the frozen columns: three lines each.
+    page.locator(".worksheet-scroll").evaluate(
+        """box => {
+          const heads = [...box.querySelectorAll('thead th')];
+          const effect = heads.find(th => th.textContent.trim() === 'Effect');
+          const frozen = heads[8].getBoundingClientRect().right - box.getBoundingClientRect().left;
+          box.scrollLeft = effect.offsetLeft - frozen;
+        }"""
+    )
+    LAYOUT_SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(LAYOUT_SHOTS / f"worksheet-long-text-{width}.png"))
+    assert page.evaluate(KEY_CELLS_JS) == [], "scrolled to the text columns"
+    # The whole text opens in place on demand.
+    summary = page.locator("tr.fm-row td.text details.clamp summary").first
+    clamped = summary.bounding_box()["height"]
+    summary.click()
+    assert summary.bounding_box()["height"] > 2 * clamped
+    summary.click()
+
     page.locator(".worksheet-scroll").evaluate("box => { box.scrollLeft = 0; }")
     page.locator("tr.fm-row .row-edit").first.click()
     editing = page.locator("tr.editing")
