@@ -3,6 +3,8 @@ resource: members read, owners and editors write, viewers get 403, another team 
 a 400 that reveals nothing), anonymous callers 401, and a refused request changes
 nothing."""
 
+import datetime
+
 import pytest
 
 from registry.models import Action, FailureMode
@@ -70,7 +72,8 @@ class Actions(Resource):
             "failure_mode": FailureModeFactory(step=step_of(team)).pk,
             "description": "Add a second processor",
             "owner": "alice",
-            "due_date": "2027-03-31",
+            # A due date ahead of today: past ones are refused on create.
+            "due_date": (datetime.date.today() + datetime.timedelta(days=90)).isoformat(),
             "status": "open",
         }
 
