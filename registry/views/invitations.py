@@ -15,7 +15,7 @@ from django.views import View
 
 from registry.models import Invitation
 from registry.services.teams import invitation_accept, invitation_decline
-from registry.views.base import SESSION_KEY
+from registry.views.base import SESSION_KEY, team_context
 
 
 def pending_for(user):
@@ -55,11 +55,8 @@ class InvitationListView(LoginRequiredMixin, DecisionMixin, View):
     """The invitations addressed to the signed-in user."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(
-            request,
-            "registry/invitations/list.html",
-            {"invitations": list(pending_for(request.user))},
-        )
+        context = {"invitations": list(pending_for(request.user)), "tc": team_context(request)}
+        return render(request, "registry/invitations/list.html", context)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         invitation = get_object_or_404(
@@ -73,7 +70,8 @@ class InvitationView(LoginRequiredMixin, DecisionMixin, View):
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
         invitation = get_object_or_404(pending_for(request.user), token=token)
-        return render(request, "registry/invitations/detail.html", {"invitation": invitation})
+        context = {"invitation": invitation, "tc": team_context(request)}
+        return render(request, "registry/invitations/detail.html", context)
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
         return self.decide(request, get_object_or_404(pending_for(request.user), token=token))
