@@ -30,6 +30,9 @@ class Team(models.Model):
         return self.name
 
 
+ALREADY_MEMBER = "This user is already a member of the team."
+
+
 class Membership(ConstraintFieldsMixin, models.Model):
     """A user's role in a team: viewers read, editors write, owners manage members.
 
@@ -51,7 +54,7 @@ class Membership(ConstraintFieldsMixin, models.Model):
             models.UniqueConstraint(
                 fields=["team", "user"],
                 name="%(app_label)s_%(class)s_unique_team_user",
-                violation_error_message="This user is already a member of the team.",
+                violation_error_message=ALREADY_MEMBER,
             ),
             models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="%(app_label)s_%(class)s_role_valid"

@@ -20,6 +20,7 @@ from django.db import models, transaction
 from fmea.security import login_name
 from registry.choices import Role
 from registry.models import Invitation, Membership, Team
+from registry.models.teams import ALREADY_MEMBER
 
 LAST_OWNER_MESSAGE = "A team must keep at least one owner: make another member owner first."
 
@@ -118,9 +119,7 @@ def invitation_create(*, team: Team, username: str, role: str, invited_by) -> In
     team's owners can read in its member list anyway)."""
     username = login_name(username)
     if Membership.objects.filter(team=team, user__username=username).exists():
-        raise ValidationError(
-            {"username": "This user is already a member of the team."}, code="member"
-        )
+        raise ValidationError({"username": ALREADY_MEMBER}, code="member")
     invitation = Invitation(team=team, username=username, role=role, invited_by=invited_by)
     invitation.full_clean()
     invitation.save()

@@ -4,11 +4,13 @@ and accepting or declining. Owners invite through the API (invitations/)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import ValidationError
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views import View
@@ -59,10 +61,13 @@ class InvitationListView(LoginRequiredMixin, DecisionMixin, View):
         return render(request, "registry/invitations/list.html", context)
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        invitation = get_object_or_404(
-            pending_for(request.user), pk=request.POST.get("invitation")
-        )
-        return self.decide(request, invitation)
+        try:
+            pk = forms.IntegerField(min_value=1, max_value=2**63 - 1).clean(
+                request.POST.get("invitation")
+            )
+        except ValidationError as exc:
+            raise Http404("No such invitation.") from exc
+        return self.decide(request, get_object_or_404(pending_for(request.user), pk=pk))
 
 
 class InvitationView(LoginRequiredMixin, DecisionMixin, View):
