@@ -1340,6 +1340,10 @@ def test_raw_bodies(world, route, body, content_type):
     server error, on every route that takes a POST."""
     if route == "password_reset_confirm":
         url = reverse(route, args=["x", "y"])
+    elif route == "registry:invitation":
+        team_b = world.ids["team_b"]
+        invitation, _ = Invitation.objects.get_or_create(team_id=team_b, username="bob")
+        url = reverse(route, args=[invitation.token])
     elif route in ROUTE_ARGS:
         url = reverse(route, args=[world.ids[ROUTE_ARGS[route]]])
     else:
