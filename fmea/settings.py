@@ -253,7 +253,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "registry.api.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.StandardPagination",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["registry.api.parsers.JSONParser"],
     "ORDERING_PARAM": "ordering",
     "COERCE_DECIMAL_TO_STRING": False,
     "DATETIME_FORMAT": "iso-8601",
@@ -276,14 +276,19 @@ REST_FRAMEWORK = {
 }
 
 # Cache: per process by default; Redis (CACHE_URL=redis://...) shares it, and with it
-# the API's rate-limit counters, between processes and hosts.
+# the API's rate-limit counters and the sign-in lockout, between processes and hosts.
+# Nothing stored depends on it: when it is down, limits and lockout are not enforced
+# (a warning is logged) and /readyz says so. Short timeouts, so that an unreachable
+# cache costs a request half a second at most instead of hanging it.
 CACHE_URL = env_str("CACHE_URL", "")
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "fmea",
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 elif not CACHE_URL:

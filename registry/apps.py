@@ -8,5 +8,6 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from registry.analysis import signals
+        from registry.views import invitations  # noqa: F401 (announces them on signing in)
 
         signals.connect()

@@ -79,3 +79,21 @@ class StepQuerySet(TeamScopedQuerySet):
                 output_field=models.DecimalField(max_digits=7, decimal_places=4),
             ),
         )
+
+
+class InvitationQuerySet(models.QuerySet):
+    """Invitations a user may see: those of the teams the user owns (all for a
+    superuser), and those addressed to the user's name."""
+
+    def addressed_to(self, user: AbstractBaseUser | AnonymousUser) -> InvitationQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(username=user.get_username())
+
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> InvitationQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        owned = TeamScopedQuerySet._team_ids(user, (Role.OWNER,))
+        return self.filter(models.Q(team_id__in=owned) | models.Q(username=user.get_username()))

@@ -11,6 +11,7 @@ from registry.views import (
     dependencies,
     failure_modes,
     imports,
+    invitations,
     library,
     preview,
     reports,
@@ -23,6 +24,8 @@ app_name = "registry"
 urlpatterns = [
     path("", dashboard.DashboardView.as_view(), name="dashboard"),
     path("team/", dashboard.SwitchTeamView.as_view(), name="switch_team"),
+    path("invitations/", invitations.InvitationListView.as_view(), name="invitations"),
+    path("invitations/<str:token>/", invitations.InvitationView.as_view(), name="invitation"),
     # applications and their steps
     path("applications/", applications.ApplicationListView.as_view(), name="applications"),
     path(

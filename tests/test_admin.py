@@ -33,6 +33,7 @@ from registry.models import (
     FailureMode,
     FailureModeTemplate,
     Finding,
+    Invitation,
     Membership,
     RatingScale,
     Region,
@@ -170,6 +171,9 @@ def register(db, admin_user) -> dict:
         FailureModeTemplate: template,
         Team: team,
         Membership: membership,
+        Invitation: Invitation.objects.create(
+            team=team, username="dora", role=Role.EDITOR, invited_by=admin_user
+        ),
         BusinessFunction: business_function,
         Application: application,
         Step: step,

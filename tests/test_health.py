@@ -11,10 +11,13 @@ def test_healthz_answers_without_login(client):
     assert response.json() == {"status": "ok"}
 
 
-def test_readyz_checks_the_database_and_the_broker(client):
+def test_readyz_checks_the_database_the_broker_and_the_cache(client):
     response = client.get("/readyz")
     assert response.status_code == 200, response.json()
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "broker": "ok", "cache": "ok"},
+    }
 
 
 def test_readyz_says_503_when_the_broker_is_unreachable(client, broker_down):

@@ -376,14 +376,14 @@ def test_a_duplicate_has_one_message_in_the_admin(world, case, admin_client):
 def test_a_second_membership_has_one_message_in_the_api_and_the_admin(
     world, alice, bob, admin_client
 ):
-    """There is no browser page for members: the API (for owners) and the admin."""
+    """There is no browser page for members: the API (owners invite) and the admin."""
     message = "This user is already a member of the team."
     before = rows(Membership)
     response = api_as(alice).post(
-        "/api/v1/memberships/", {"team": world.team.pk, "user": "bob", "role": "owner"}
+        "/api/v1/invitations/", {"team": world.team.pk, "username": "bob", "role": "owner"}
     )
     assert response.status_code == 400
-    assert response.json() == {"user": [message]}
+    assert response.json() == {"username": [message]}
     response = admin_client.post(
         admin_add(Membership), {"team": world.team.pk, "user": bob.pk, "role": "owner"}
     )

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from registry.choices import Role
-from registry.models import Membership, Team
+from registry.models import Invitation, Membership, Team
 from registry.services.teams import (
     check_an_owner_remains,
     lock_teams,
@@ -132,3 +132,16 @@ class MembershipAdmin(admin.ModelAdmin):
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
             return None
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Pending invitations; the invited user joins on accepting (not from here)."""
+
+    list_display = ("username", "team", "role", "invited_by", "created_at")
+    list_filter = ("role", "team")
+    search_fields = ("username", "team__name")
+    list_select_related = ("team", "invited_by")
+    autocomplete_fields = ("team",)
+    raw_id_fields = ("invited_by",)
+    readonly_fields = ("created_at",)

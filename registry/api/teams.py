@@ -23,7 +23,12 @@ from registry.choices import Role
 from registry.filtersets.teams import MembershipFilterSet
 from registry.models import Membership, Team
 from registry.ordering import MEMBERSHIP_SORTS
-from registry.services.teams import membership_change_role, membership_remove, team_create
+from registry.services.teams import (
+    check_slug_change,
+    membership_change_role,
+    membership_remove,
+    team_create,
+)
 
 
 def member_team_ids(user) -> models.QuerySet:
@@ -67,9 +72,23 @@ class TeamSerializer(ValidatedModelSerializer):
         fields = ["id", "name", "slug", "role", "member_count", "owner"]
         extra_kwargs = {
             "id": {"help_text": "Database id."},
-            "name": {"help_text": "The team's name, unique."},
-            "slug": {"help_text": "Short name used in URLs, unique."},
+            "name": {"help_text": "The team's name."},
+            # Uniqueness is checked by the model (full_clean), after `validate_slug`.
+            "slug": {
+                "help_text": "Short name used in URLs, unique; set by administrators.",
+                "validators": [],
+            },
         }
+
+    def validate_slug(self, value: str) -> str:
+        if self.instance is not None:
+            try:
+                check_slug_change(
+                    team=self.instance, slug=value, user=self.context["request"].user
+                )
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.message_dict["slug"]) from exc
+        return value
 
 
 TEAM_ERRORS = {
@@ -82,12 +101,13 @@ TEAM_ERRORS = {
 @extend_schema_view(
     create=extend_schema(
         description="Create a team (superusers only), with its first owner if given; "
-        "add further members in memberships/.",
+        "its owners invite further members in invitations/.",
         responses={201: TeamSerializer, **TEAM_ERRORS},
     ),
     update=extend_schema(responses={200: TeamSerializer, **TEAM_ERRORS}),
     partial_update=extend_schema(
-        description="Rename the team (its owners and superusers).",
+        description="Rename the team (its owners and superusers). Names need not be "
+        "unique; the slug is changed by superusers only.",
         responses={200: TeamSerializer, **TEAM_ERRORS},
     ),
 )
@@ -183,15 +203,19 @@ MEMBERSHIP_ERRORS = {
 
 
 @extend_schema_view(
-    create=extend_schema(responses={201: MembershipSerializer, **MEMBERSHIP_ERRORS}),
+    create=extend_schema(
+        description="Add a member directly (superusers only); a team's owners invite "
+        "members in invitations/ instead, and they join when they accept.",
+        responses={201: MembershipSerializer, **MEMBERSHIP_ERRORS},
+    ),
     update=extend_schema(responses={200: MembershipSerializer, **MEMBERSHIP_ERRORS}),
     partial_update=extend_schema(responses={200: MembershipSerializer, **MEMBERSHIP_ERRORS}),
     destroy=extend_schema(responses={204: None, **MEMBERSHIP_ERRORS}),
 )
 class MembershipViewSet(TeamScopedViewSet):
     """Members of the caller's teams and their roles. Every member reads them; only the
-    team's owners (and superusers) add, change or remove them, and a team always keeps
-    at least one owner."""
+    team's owners (and superusers) change or remove them, and a team always keeps at
+    least one owner. Owners add members by invitation (invitations/)."""
 
     queryset = Membership.objects.select_related("user").order_by("team_id", "user__username")
     serializer_class = MembershipSerializer
@@ -207,6 +231,14 @@ class MembershipViewSet(TeamScopedViewSet):
     def check_write(self, team_id: int | None) -> None:
         if team_id is None or not user_is_owner(self.request.user, team_id):
             raise exceptions.PermissionDenied("Only the team's owners manage its members.")
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        # Before validation, whatever the body: whether a user name exists must not show.
+        if not request.user.is_superuser:
+            raise exceptions.PermissionDenied(
+                "Members join by invitation: invite them with POST invitations/."
+            )
+        return super().create(request, *args, **kwargs)
 
     def get_object(self) -> Membership:
         membership = super().get_object()

@@ -9,6 +9,7 @@ from registry.api import (
     dependencies,
     failure_modes,
     imports,
+    invitations,
     reports,
     rollups,
     steps,
@@ -35,6 +36,7 @@ router.register("components", components.ComponentViewSet, basename="component")
 router.register("dependencies", dependencies.DependencyViewSet, basename="dependency")
 router.register("teams", TeamViewSet, basename="team")
 router.register("memberships", MembershipViewSet, basename="membership")
+router.register("invitations", invitations.InvitationViewSet, basename="invitation")
 router.register("tiers", TierViewSet, basename="tier")
 router.register("regions", RegionViewSet, basename="region")
 router.register("dr-strategies", DrStrategyViewSet, basename="drstrategy")

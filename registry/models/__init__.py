@@ -14,7 +14,7 @@ from registry.models.rollups import (
     TeamRevision,
     TierRollup,
 )
-from registry.models.teams import Membership, Team
+from registry.models.teams import Invitation, Membership, Team
 
 __all__ = [
     "Action",
@@ -27,6 +27,7 @@ __all__ = [
     "FailureMode",
     "FailureModeTemplate",
     "Finding",
+    "Invitation",
     "JobStatus",
     "Membership",
     "RatingScale",

@@ -1,17 +1,22 @@
 """Teams are the security boundary: every register object belongs to one."""
 
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from registry.choices import Role
 from registry.models.base import ConstraintFieldsMixin
+from registry.querysets import InvitationQuerySet
 
 
 class Team(models.Model):
     """A group of people who keep the FMEA of their applications."""
 
-    name = models.CharField(max_length=100, unique=True)
+    # Not unique: a team renamed to another team's name must not learn that the other
+    # team exists. The slug stays unique; administrators alone set it.
+    name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=50, unique=True, help_text="Short name used in URLs.")
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(
@@ -23,6 +28,9 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+ALREADY_MEMBER = "This user is already a member of the team."
 
 
 class Membership(ConstraintFieldsMixin, models.Model):
@@ -46,7 +54,7 @@ class Membership(ConstraintFieldsMixin, models.Model):
             models.UniqueConstraint(
                 fields=["team", "user"],
                 name="%(app_label)s_%(class)s_unique_team_user",
-                violation_error_message="This user is already a member of the team.",
+                violation_error_message=ALREADY_MEMBER,
             ),
             models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="%(app_label)s_%(class)s_role_valid"
@@ -71,3 +79,50 @@ class Membership(ConstraintFieldsMixin, models.Model):
         }
         if errors:
             raise ValidationError(errors)
+
+
+def invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Invitation(ConstraintFieldsMixin, models.Model):
+    """An owner's offer of a role in the team to a user name; the user joins on accepting
+    it (`registry.services.teams`).
+
+    Addressed to a name rather than a user, so that inviting answers the same whether
+    or not the name belongs to anyone: the team learns nothing about other users.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    username = models.CharField(max_length=150, help_text="The invited user's username.")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The secret of the link that opens the invitation; only its addressee can accept.
+    token = models.CharField(max_length=64, unique=True, default=invitation_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    constraint_fields = {"unique_team_username": ("username",), "role_valid": ("role",)}
+
+    class Meta:
+        ordering = ["team", "username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "username"],
+                name="%(app_label)s_%(class)s_unique_team_username",
+                violation_error_message="This user name is already invited to the team.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="%(app_label)s_%(class)s_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} invited to {self.team} ({self.get_role_display()})"

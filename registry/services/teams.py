@@ -1,8 +1,12 @@
-"""Teams and their memberships: a team keeps at least one owner.
+"""Teams, their memberships and invitations: a team keeps at least one owner, and
+nobody joins a team without accepting.
 
 Every write that could take a team's last owner away (a new role, a removal) goes
 through here, whichever interface asks: the API, the admin's membership pages, its
-team page's inline and its bulk delete.
+team page's inline and its bulk delete. Owners add members by invitation, addressed to
+a user name whether or not anyone has it, so that inviting tells a team nothing about
+other users; the invited user joins by accepting (the API, the browser's link or the
+list shown after signing in).
 """
 
 from __future__ import annotations
@@ -10,11 +14,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models, transaction
 
+from fmea.security import login_name
 from registry.choices import Role
-from registry.models import Membership, Team
+from registry.models import Invitation, Membership, Team
+from registry.models.teams import ALREADY_MEMBER
 
 LAST_OWNER_MESSAGE = "A team must keep at least one owner: make another member owner first."
 
@@ -94,3 +100,46 @@ def memberships_remove(*, memberships: models.QuerySet[Membership]) -> int:
         check_an_owner_remains(team_id=team_id, leaving=leaving)
     Membership.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
     return len(rows)
+
+
+SLUG_SET_BY_ADMINISTRATORS = "Only an administrator changes a team's slug."
+
+
+def check_slug_change(*, team: Team, slug: str, user) -> None:
+    """Slugs are unique across all teams, so a refusal of a taken one would tell a team
+    that another exists: only superusers, who see every team anyway, change a slug.
+    (Names are not unique: any name is accepted and reveals nothing.)"""
+    if slug != team.slug and not user.is_superuser:
+        raise ValidationError({"slug": SLUG_SET_BY_ADMINISTRATORS}, code="slug_read_only")
+
+
+def invitation_create(*, team: Team, username: str, role: str, invited_by) -> Invitation:
+    """Invite `username` to the team with `role`, whether or not such a user exists: the
+    answer is the same either way. Refused for a name already a member (a fact the
+    team's owners can read in its member list anyway)."""
+    username = login_name(username)
+    if Membership.objects.filter(team=team, user__username=username).exists():
+        raise ValidationError({"username": ALREADY_MEMBER}, code="member")
+    invitation = Invitation(team=team, username=username, role=role, invited_by=invited_by)
+    invitation.full_clean()
+    invitation.save()
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user) -> Membership:
+    """The invited user joins the team with the invitation's role; the invitation is
+    used up. A user who joined meanwhile keeps the membership they have."""
+    if invitation.username != user.get_username():
+        raise PermissionDenied("This invitation is addressed to someone else.")
+    lock_teams([invitation.team_id])
+    membership, _ = Membership.objects.get_or_create(
+        team_id=invitation.team_id, user=user, defaults={"role": invitation.role}
+    )
+    invitation.delete()
+    return membership
+
+
+def invitation_decline(*, invitation: Invitation) -> None:
+    """The invited user says no, or an owner withdraws the invitation."""
+    invitation.delete()

@@ -1,5 +1,6 @@
 """Liveness and readiness probes: JSON, no authentication, no secrets."""
 
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
@@ -39,15 +40,27 @@ def _broker() -> tuple[bool, str]:
     return True, "ok"
 
 
+def _cache() -> tuple[bool, str]:
+    try:
+        cache.get("readyz")
+    except Exception as exc:
+        return False, f"unreachable ({type(exc).__name__})"
+    return True, "ok"
+
+
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """The database and the broker answer and every migration is applied."""
-    checks = {"database": _database(), "broker": _broker()}
-    ready = all(ok for ok, _ in checks.values())
+    """The database and the broker answer and every migration is applied. The cache is
+    reported too, but the app serves without it (rate limits and the sign-in lockout
+    are then off): "degraded", still 200, so an outage of the cache takes no server
+    out of rotation."""
+    checks = {"database": _database(), "broker": _broker(), "cache": _cache()}
+    ready = checks["database"][0] and checks["broker"][0]
+    status = "ok" if all(ok for ok, _ in checks.values()) else "degraded"
     return JsonResponse(
         {
-            "status": "ok" if ready else "unavailable",
+            "status": status if ready else "unavailable",
             "checks": {name: detail for name, (_, detail) in checks.items()},
         },
         status=200 if ready else 503,

@@ -134,7 +134,7 @@ def test_only_superusers_create_teams(api, everyone, username):
 
 
 def test_team_names_and_slugs_are_validated(api, root, team_a):
-    response = api.as_user(root).post(TEAMS, {"name": "Team A", "slug": "not a slug"})
+    response = api.as_user(root).post(TEAMS, {"name": "", "slug": "not a slug"})
     assert response.status_code == 400
     assert set(response.json()) == {"name", "slug"}
 
@@ -243,19 +243,23 @@ def test_membership_list_queries_do_not_grow_with_the_page(
 # --- Memberships: writes ---------------------------------------------------------------
 
 
-def test_an_owner_adds_changes_and_removes_a_member(api, alice, team_a):
+def test_an_owner_invites_changes_and_removes_a_member(api, alice, team_a):
+    """Dora joins by accepting (tests/test_invitations.py); then her owner manages her."""
     dora = UserFactory(username="dora")
-    api.as_user(alice)
-
-    created = api.post(MEMBERSHIPS, {"team": team_a.pk, "user": "dora", "role": "editor"})
-    assert created.status_code == 201, created.data
-    assert created.json() == {
+    invited = api.as_user(alice).post(
+        "/api/v1/invitations/", {"team": team_a.pk, "username": "dora", "role": "editor"}
+    )
+    assert invited.status_code == 201, invited.data
+    accepted = api.as_user(dora).post(f"/api/v1/invitations/{invited.json()['id']}/accept/")
+    assert accepted.status_code == 200, accepted.data
+    assert accepted.json() == {
         "id": membership(team_a, dora).pk,
         "team": team_a.pk,
         "user": "dora",
         "role": "editor",
     }
-    url = f"{MEMBERSHIPS}{created.json()['id']}/"
+    url = f"{MEMBERSHIPS}{accepted.json()['id']}/"
+    api.as_user(alice)
 
     changed = api.patch(url, {"role": "owner"})
     assert changed.status_code == 200, changed.data
@@ -265,11 +269,19 @@ def test_an_owner_adds_changes_and_removes_a_member(api, alice, team_a):
     assert not Membership.objects.filter(team=team_a, user=dora).exists()
 
 
-def test_a_new_member_gets_the_viewer_role_by_default(api, alice, team_a):
+@pytest.mark.parametrize("username", ["dora", "nobody"])
+def test_owners_add_no_member_directly_whether_or_not_the_user_exists(
+    api, alice, team_a, username
+):
+    """Members join by invitation: an owner's direct add answers one 403 for every name."""
     UserFactory(username="dora")
-    response = api.as_user(alice).post(MEMBERSHIPS, {"team": team_a.pk, "user": "dora"})
-    assert response.status_code == 201, response.data
-    assert response.json()["role"] == "viewer"
+    before = membership_rows()
+    response = api.as_user(alice).post(MEMBERSHIPS, {"team": team_a.pk, "user": username})
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "Members join by invitation: invite them with POST invitations/."
+    }
+    assert membership_rows() == before
 
 
 @pytest.mark.parametrize("username", ["bob", "victor"])
@@ -296,16 +308,14 @@ def test_another_teams_owner_cannot_touch_or_join_the_team(api, everyone, team_a
     assert api.patch(victor_url, {"role": "owner"}).status_code == 404
     assert api.delete(victor_url).status_code == 404
     joined = api.post(MEMBERSHIPS, {"team": team_a.pk, "user": "charlie", "role": "owner"})
-    assert joined.status_code == 400
-    assert "team" in joined.json()
+    assert joined.status_code == 403
     assert membership_rows() == before
 
 
 def test_an_owner_cannot_add_members_to_another_team(api, alice, team_b, charlie):
     before = membership_rows()
     response = api.as_user(alice).post(MEMBERSHIPS, {"team": team_b.pk, "user": "alice"})
-    assert response.status_code == 400
-    assert "team" in response.json()
+    assert response.status_code == 403
     assert membership_rows() == before
 
 
@@ -319,9 +329,9 @@ def test_a_superuser_adds_the_first_owner_of_a_new_team(api, root):
     assert api.get(f"{TEAMS}{team.pk}/").json()["member_count"] == 1
 
 
-def test_a_user_is_a_member_once(api, alice, bob, team_a):
+def test_a_user_is_a_member_once(api, alice, bob, root, team_a):
     before = membership_rows()
-    response = api.as_user(alice).post(
+    response = api.as_user(root).post(
         MEMBERSHIPS, {"team": team_a.pk, "user": "bob", "role": "owner"}
     )
     assert response.status_code == 400
@@ -329,9 +339,10 @@ def test_a_user_is_a_member_once(api, alice, bob, team_a):
     assert membership_rows() == before
 
 
-def test_unknown_users_and_roles_are_refused(api, alice, team_a):
+def test_a_superusers_direct_add_refuses_unknown_users_and_roles(api, root, team_a):
+    """Superusers, who see every user anyway, still add members directly."""
     before = membership_rows()
-    api.as_user(alice)
+    api.as_user(root)
     unknown = api.post(MEMBERSHIPS, {"team": team_a.pk, "user": "nobody"})
     assert unknown.status_code == 400
     assert "user" in unknown.json()

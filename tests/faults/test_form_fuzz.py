@@ -60,6 +60,7 @@ from registry.models import (
     DrStrategy,
     FailureMode,
     FailureModeTemplate,
+    Invitation,
     Membership,
     Region,
     ReportFormat,
@@ -1107,6 +1108,52 @@ def test_switching_teams(world, team, next_url):
     submit(world.alice, reverse("registry:switch_team"), data, then=check)
 
 
+INVITATIONS = ("bob_invitation", "charlie_invitation")
+
+
+@fuzzes("registry:invitations", "registry:invitation")
+@FUZZ
+@given(
+    which=st.one_of(refs(*INVITATIONS, "missing"), NUMBER, st.just(MISSING)),
+    decision=st.one_of(st.sampled_from(["accept", "decline"]), TEXT, st.just(MISSING)),
+    by_link=st.booleans(),
+)
+def test_answering_invitations(world, which, decision, by_link):
+    """Bob answers only his own invitation (to team B as viewer): accepting makes him a
+    viewer there, declining removes it, anything else changes nothing. Memberships are
+    frozen for every other form, so this one is checked on its own."""
+    with rolled_back():
+        mine = Invitation.objects.create(team_id=world.ids["team_b"], username="bob")
+        other = Invitation.objects.create(team=world.team_a, username="charlie")
+        ids = {"bob_invitation": mine.pk, "charlie_invitation": other.pk}
+        ids["missing"] = world.ids["missing"]
+        target = str(ids[which.name]) if isinstance(which, Ref) else which
+        if by_link:
+            tokens = {str(mine.pk): mine.token, str(other.pk): other.token}
+            token = tokens.get(target) or (target if isinstance(target, str) else "") or "x"
+            url = reverse("registry:invitation", args=["t"]).replace(
+                "/t/", f"/{quote(token, safe='')}/"
+            )
+            data = {"decision": decision}
+        else:
+            url = reverse("registry:invitations")
+            data = {"invitation": target, "decision": decision}
+        data = {name: value for name, value in data.items() if value is not MISSING}
+        CLIENT.cookies = SimpleCookie()
+        CLIENT.force_login(world.bob)
+        memberships = set(Membership.objects.values_list("team_id", "user_id", "role"))
+        response = CLIENT.post(url, data)
+        assert response.status_code < 500, response.content[:2000]
+        joined = set(Membership.objects.values_list("team_id", "user_id", "role")) - memberships
+        left = {mine.pk, other.pk} - set(Invitation.objects.values_list("pk", flat=True))
+        # A generated number may happen to be the id of bob's invitation.
+        answered = target == str(mine.pk) and decision in ("accept", "decline")
+        expected = {(world.ids["team_b"], world.bob.pk, Role.VIEWER)}
+        assert joined == (expected if answered and decision == "accept" else set())
+        assert left == ({mine.pk} if answered else set())
+        assert len(memberships) == Membership.objects.count() - len(joined)
+
+
 @fuzzes("login")
 @FUZZ
 @given(
@@ -1293,6 +1340,10 @@ def test_raw_bodies(world, route, body, content_type):
     server error, on every route that takes a POST."""
     if route == "password_reset_confirm":
         url = reverse(route, args=["x", "y"])
+    elif route == "registry:invitation":
+        team_b = world.ids["team_b"]
+        invitation, _ = Invitation.objects.get_or_create(team_id=team_b, username="bob")
+        url = reverse(route, args=[invitation.token])
     elif route in ROUTE_ARGS:
         url = reverse(route, args=[world.ids[ROUTE_ARGS[route]]])
     else:
