@@ -91,6 +91,9 @@ class ApplicationSerializer(ValidatedModelSerializer):
             "tier": {"help_text": "Id of its criticality tier (see tiers/)."},
         }
 
+    def derived_fields(self) -> tuple[str, ...]:
+        return ("data_residency",)  # written as the model's validation spells it ("EU")
+
 
 class ApplicationViewSet(RegisterViewSet):
     """Applications of the caller's teams, with their failure-mode count and max RPN."""

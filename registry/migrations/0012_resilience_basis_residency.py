@@ -690,6 +690,7 @@ class Migration(migrations.Migration):
                     models.Q(
                         ("availability_basis", "measured"),
                         ("availability_measured_over_days__gte", 1),
+                        ("availability_measured_over_days__isnull", False),
                     ),
                     models.Q(
                         models.Q(("availability_basis", "measured"), _negated=True),

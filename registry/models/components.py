@@ -121,8 +121,11 @@ class Component(ConstraintFieldsMixin, TimeStampedModel):
                 ),
             ),
             models.CheckConstraint(
+                # isnull=False: a NULL would leave the comparison unknown, which a CHECK
+                # lets pass.
                 condition=models.Q(
                     availability_basis=AvailabilityBasis.MEASURED,
+                    availability_measured_over_days__isnull=False,
                     availability_measured_over_days__gte=1,
                 )
                 | models.Q(
