@@ -110,7 +110,7 @@ class FindingKind(models.TextChoices):
     UNMITIGATED_HIGH_RISK = "unmitigated_high_risk", "High risk without an action"
     TIER_OBJECTIVES_INCONSISTENT = (
         "tier_objectives_inconsistent",
-        "Tier RTO exceeds its downtime budget",
+        "RTO exceeds the downtime budget",
     )
     COMMON_DEPENDENCY = "common_dependency", "Common dependency of tier-1 steps"
     DR_STRATEGY_SINGLE_REGION = (

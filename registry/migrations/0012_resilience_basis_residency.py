@@ -268,7 +268,7 @@ class Migration(migrations.Migration):
                     ("tier_inversion", "Depends on a less critical application"),
                     ("data_residency_conflict", "Data residency conflict"),
                     ("unmitigated_high_risk", "High risk without an action"),
-                    ("tier_objectives_inconsistent", "Tier RTO exceeds its downtime budget"),
+                    ("tier_objectives_inconsistent", "RTO exceeds the downtime budget"),
                     ("common_dependency", "Common dependency of tier-1 steps"),
                     ("dr_strategy_single_region", "Multi-region DR strategy in one region"),
                     (
