@@ -255,66 +255,61 @@ def tier_objectives_inconsistent(
     """A tier, or a step with its own availability target, whose RTO alone spends more
     than the yearly downtime budget of its availability target."""
     findings = []
-    advice = (
-        "Lower the RTO, lower the target, or state that declared disasters are excluded "
-        "from the availability target."
-    )
     for tier in tiers:
-        budget = downtime_budget(tier.availability)
-        if tier.disasters_excluded or tier.rto_seconds <= budget:
-            continue
-        times = tier.rto_seconds / budget if budget else float("inf")
-        findings.append(
-            FindingData(
-                key=f"tier_objectives_inconsistent:tier:{tier.id}",
-                kind=FindingKind.TIER_OBJECTIVES_INCONSISTENT,
-                severity=FindingSeverity.MEDIUM,
-                message=(
-                    f"{tier.name}: {tier.availability:g} % availability allows "
-                    f"{format_duration(budget)} of downtime a year, but one disaster recovered "
-                    f"within the RTO of {format_duration(tier.rto_seconds)} spends it "
-                    f"{times:.0f} times over. {advice}"
-                ),
-                details={
-                    "yearly_downtime_budget_seconds": round(budget, 1),
-                    "rto_seconds": tier.rto_seconds,
-                    "ratio": round(times, 1),
-                },
+        if not tier.disasters_excluded:
+            findings += over_budget(
+                f"tier_objectives_inconsistent:tier:{tier.id}",
+                f"{tier.name}: {tier.availability:g} %",
+                tier.availability,
+                tier.rto_seconds,
                 tier_id=tier.id,
             )
-        )
     for step in steps:
         tier = step.application.tier
         if not step.own_availability or tier.disasters_excluded:
             continue
         if (step.target, step.rto) == (tier.availability, tier.rto_seconds):
             continue  # the tier's own finding says it
-        budget = downtime_budget(step.target)
-        if step.rto <= budget:
-            continue
-        times = step.rto / budget if budget else float("inf")
-        findings.append(
-            FindingData(
-                key=f"tier_objectives_inconsistent:step:{step.id}",
-                kind=FindingKind.TIER_OBJECTIVES_INCONSISTENT,
-                severity=FindingSeverity.MEDIUM,
-                message=(
-                    f"{step.label}: its own {step.target:g} % availability allows "
-                    f"{format_duration(budget)} of downtime a year, but one disaster recovered "
-                    f"within its RTO of {format_duration(step.rto)} spends it {times:.0f} "
-                    f"times over. {advice}"
-                ),
-                details={
-                    "yearly_downtime_budget_seconds": round(budget, 1),
-                    "rto_seconds": step.rto,
-                    "ratio": round(times, 1),
-                },
-                application_id=step.application.id,
-                step_id=step.id,
-                tier_id=tier.id,
-            )
+        findings += over_budget(
+            f"tier_objectives_inconsistent:step:{step.id}",
+            f"{step.label}: its own {step.target:g} %",
+            step.target,
+            step.rto,
+            application_id=step.application.id,
+            step_id=step.id,
+            tier_id=tier.id,
         )
     return findings
+
+
+def over_budget(
+    key: str, subject: str, availability: float, rto: int, **ids: int
+) -> list[FindingData]:
+    """The finding when one disaster recovered within `rto` spends more than the yearly
+    downtime budget of `availability`; none otherwise."""
+    budget = downtime_budget(availability)
+    if rto <= budget:
+        return []
+    times = rto / budget if budget else float("inf")
+    return [
+        FindingData(
+            key=key,
+            kind=FindingKind.TIER_OBJECTIVES_INCONSISTENT,
+            severity=FindingSeverity.MEDIUM,
+            message=(
+                f"{subject} availability allows {format_duration(budget)} of downtime a "
+                f"year, but one disaster recovered within the RTO of {format_duration(rto)} "
+                f"spends it {times:.0f} times over. Lower the RTO, lower the target, or "
+                "state that declared disasters are excluded from the availability target."
+            ),
+            details={
+                "yearly_downtime_budget_seconds": round(budget, 1),
+                "rto_seconds": rto,
+                "ratio": round(times, 1),
+            },
+            **ids,
+        )
+    ]
 
 
 def step_objectives_relaxed(steps: Iterable[StepData]) -> list[FindingData]:
