@@ -179,7 +179,7 @@ def structural_findings(team_id: int, now) -> list[FindingData]:
         *resilience.tier_objectives_inconsistent(used_tiers.values(), steps),
         *resilience.step_objectives_relaxed(steps),
         *resilience.composite_availability_gaps(steps, graph),
-        *resilience.dependency_cycles(graph),
+        *resilience.dependency_cycles(graph, steps),
         *resilience.tier_inversions(steps, graph, application_tiers),
         *resilience.common_dependencies(steps, graph),
         *resilience.reviews_overdue(steps, now),

@@ -200,6 +200,8 @@ def test_a_cycle_gives_the_same_figures_in_every_edge_order():
     assert round(availability * 100, 4) == 98.4065
     assert message.startswith("Dependency cycle: A → B → C → A.")
     assert key == "dependency_cycle:components:1-2-3"
+    [counted] = resilience.dependency_cycles(DependencyGraph(components, edges), [the_step])
+    assert counted.tier_id == TIER_2.id  # in the rollup of the tier whose step needs it
 
 
 def two_region_database(strategy):

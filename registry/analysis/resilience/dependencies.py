@@ -14,6 +14,7 @@ from registry.analysis.resilience.facts import (
     Edge,
     FindingData,
     StepData,
+    TierData,
     format_percent,
     severity_for_tier,
 )
@@ -277,10 +278,19 @@ def assumption_note(assumed: list[ComponentData]) -> str:
     return f"Assumes {'; '.join(parts)}: no figure entered."
 
 
-def dependency_cycles(graph: DependencyGraph) -> list[FindingData]:
-    """Loops of hard dependencies between components."""
+def dependency_cycles(graph: DependencyGraph, steps: Iterable[StepData] = ()) -> list[FindingData]:
+    """Loops of hard dependencies between components. A loop counts in the most
+    critical tier of the steps that need it, so that the tier rollups keep it."""
+    tiers: dict[int, TierData] = {}  # component → most critical tier of a step needing it
+    for step in steps:
+        tier = step.application.tier
+        for component_id in graph.reachable(step.id):
+            known = tiers.get(component_id)
+            if known is None or tier.level < known.level:
+                tiers[component_id] = tier
     findings = []
     for cycle in graph.cycles():
+        tier = tiers.get(cycle[0])
         names = [graph.components[component_id].name for component_id in cycle]
         findings.append(
             FindingData(
@@ -293,6 +303,7 @@ def dependency_cycles(graph: DependencyGraph) -> list[FindingData]:
                 ),
                 details={"components": cycle},
                 component_id=cycle[0],
+                tier_id=tier.id if tier else None,
             )
         )
     return findings
