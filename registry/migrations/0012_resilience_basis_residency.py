@@ -108,6 +108,7 @@ class Migration(migrations.Migration):
             name="data_residency_unmapped",
             field=models.CharField(
                 db_default="",
+                default="",
                 blank=True,
                 help_text="An older free-text residency the register could not map to a jurisdiction: choose the jurisdiction above, then clear this.",
                 max_length=20,
@@ -171,6 +172,7 @@ class Migration(migrations.Migration):
             name="data_residency_unmapped",
             field=models.CharField(
                 db_default="",
+                default="",
                 blank=True,
                 help_text="An older free-text residency the register could not map to a jurisdiction: choose the jurisdiction above, then clear this.",
                 max_length=20,
@@ -182,6 +184,7 @@ class Migration(migrations.Migration):
             name="objective_reason",
             field=models.TextField(
                 db_default="",
+                default="",
                 blank=True,
                 help_text="Why the step needs less than its tier (e.g. a nightly batch that may wait until morning). Required when an own objective is looser than the tier's.",
                 verbose_name="reason for looser objectives",
@@ -192,6 +195,7 @@ class Migration(migrations.Migration):
             name="country",
             field=models.CharField(
                 db_default="",
+                default="",
                 blank=True,
                 help_text="ISO 3166-1 alpha-2 code of the country its data is kept in, e.g. IE. Empty only where an older free-text jurisdiction could not be mapped.",
                 max_length=2,
@@ -211,6 +215,7 @@ class Migration(migrations.Migration):
             name="objective_reason",
             field=models.TextField(
                 db_default="",
+                default="",
                 blank=True,
                 help_text="Why the step needs less than its tier (e.g. a nightly batch that may wait until morning). Required when an own objective is looser than the tier's.",
                 verbose_name="reason for looser objectives",

@@ -110,6 +110,7 @@ class Application(ConstraintFieldsMixin, TimeStampedModel):
         "unmapped data residency",
         max_length=20,
         blank=True,
+        default="",
         db_default="",
         help_text="An older free-text residency the register could not map to a "
         "jurisdiction: choose the jurisdiction above, then clear this.",
@@ -185,6 +186,7 @@ class Step(ConstraintFieldsMixin, TimeStampedModel):
     objective_reason = models.TextField(
         "reason for looser objectives",
         blank=True,
+        default="",
         db_default="",
         help_text="Why the step needs less than its tier (e.g. a nightly batch that may "
         "wait until morning). Required when an own objective is looser than the tier's.",

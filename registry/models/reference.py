@@ -98,6 +98,7 @@ class Region(models.Model):
     country = models.CharField(
         max_length=2,
         blank=True,
+        default="",
         db_default="",
         help_text="ISO 3166-1 alpha-2 code of the country its data is kept in, e.g. IE. "
         "Empty only where an older free-text jurisdiction could not be mapped.",

@@ -238,6 +238,8 @@ def test_the_step_form_asks_for_a_reason_when_looser(bob, team_a):
     client = Client()
     client.force_login(bob)
     url = reverse("registry:step_new", args=[app.pk])
+    form = client.get(url).context["form"]
+    assert form["objective_reason"].value() == ""  # an empty box, not a placeholder object
     values = {"order": 1, "name": "Nightly batch", "description": "", "rto_seconds": 86400}
     response = client.post(url, values)
     assert response.status_code == 422
