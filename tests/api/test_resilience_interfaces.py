@@ -104,7 +104,7 @@ def test_a_common_dependency_counts_in_the_tier_1_rollup(team_a):
     assert counted == Finding.objects.filter(team=team_a).count()
 
 
-def test_findings_on_assumed_figures_are_marked_and_counted(team_a):
+def test_findings_on_assumed_figures_are_marked_and_counted(api, bob, team_a):
     """Card network API has no figure: the gap says it assumes 99.9 % and the Tier 1
     rollup counts one finding on assumptions."""
     step = StepFactory(application=application(team_a, level=1))
@@ -117,6 +117,13 @@ def test_findings_on_assumed_figures_are_marked_and_counted(team_a):
     assert gap.rests_on_assumption
     assert gap.details["assumed_components"][0]["name"] == "Card network API"
     assert TierRollup.objects.get(team=team_a, tier=tier(1)).assumed_finding_count == 1
+    api.as_user(bob)
+    [found] = api.get("/api/v1/findings/", {"kind": "composite_availability_gap"}).json()[
+        "results"
+    ]
+    assert found["rests_on_assumption"] is True
+    [rollup] = api.get("/api/v1/rollups/tiers/", {"tier": 1}).json()["results"]
+    assert rollup["assumed_finding_count"] == 1
 
 
 def test_the_assumed_figure_is_configurable(team_a, settings):
