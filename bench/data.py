@@ -126,11 +126,12 @@ def ensure_register(
         cursor.execute(
             """
             INSERT INTO registry_component
-                (team_id, name, kind, description, availability, created_at, updated_at)
+                (team_id, name, kind, description, availability, availability_basis,
+                 created_at, updated_at)
             SELECT team.id, 'Component ' || c,
                    (ARRAY['service','database','queue','storage','network','third_party'])
                        [1 + c %% 6],
-                   '', 99.9, now(), now()
+                   '', 99.9, 'sla', now(), now()
             FROM registry_team team CROSS JOIN generate_series(1, 50) c
             WHERE team.slug LIKE 'bench-%%'
             """,

@@ -1,6 +1,7 @@
 """Strict readers for settings taken from environment variables."""
 
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -39,6 +40,20 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be an integer; got {raw!r}") from exc
+
+
+def env_percent(name: str, default: str) -> Decimal:
+    """A percentage from 0 to 100, e.g. 99.9."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return Decimal(default)
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation as exc:
+        raise ImproperlyConfigured(f"{name} must be a percentage; got {raw!r}") from exc
+    if not Decimal(0) <= value <= Decimal(100):
+        raise ImproperlyConfigured(f"{name} must be between 0 and 100; got {raw!r}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

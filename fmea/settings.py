@@ -11,7 +11,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from fmea.env import env_bool, env_int, env_list, env_str
+from fmea.env import env_bool, env_int, env_list, env_percent, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("FMEA_VAR_DIR", str(BASE_DIR / "var")))
@@ -205,6 +205,9 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_DEFAULT_QUEUE", "celery")
 # A change waits this long before its team is recomputed, so bursts coalesce.
 FMEA_RECOMPUTE_DELAY_SECONDS = env_int("FMEA_RECOMPUTE_DELAY_SECONDS", 2)
+# The availability (percent) counted for a component with no figure entered; findings
+# and pages say so wherever it is used.
+FMEA_ASSUMED_AVAILABILITY = env_percent("FMEA_ASSUMED_AVAILABILITY", "99.9")
 CELERY_TIMEZONE = TIME_ZONE
 # Slow work (reports, worksheet imports) runs on its own queue, so that it never holds
 # up the recomputes on the default queue: `celery worker -Q celery,reports`.

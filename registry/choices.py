@@ -1,5 +1,7 @@
 """Fixed vocabularies of the register."""
 
+from decimal import Decimal
+
 from django.db import models
 
 
@@ -17,6 +19,26 @@ class ComponentKind(models.TextChoices):
     STORAGE = "storage", "Storage"
     NETWORK = "network", "Network"
     THIRD_PARTY = "third_party", "Third-party API"
+
+
+class AvailabilityBasis(models.TextChoices):
+    """Where a component's availability figure comes from."""
+
+    ASSUMED = "assumed", "Assumed (no figure entered)"
+    SLA = "sla", "Provider's published SLA"
+    MEASURED = "measured", "Measured by monitoring"
+
+
+#: The figure every component silently had before the basis was recorded.
+OLD_DEFAULT_AVAILABILITY = Decimal("99.9")
+
+
+def legacy_availability(figure: Decimal | str | float | None) -> tuple[Decimal | None, str]:
+    """(availability, basis) for a figure recorded before the basis was: the old silent
+    default becomes an assumption (no figure), another figure a published SLA."""
+    if figure is None or Decimal(str(figure)) == OLD_DEFAULT_AVAILABILITY:
+        return None, AvailabilityBasis.ASSUMED
+    return Decimal(str(figure)), AvailabilityBasis.SLA
 
 
 class TemplateComponentKind(models.TextChoices):
@@ -88,9 +110,17 @@ class FindingKind(models.TextChoices):
     UNMITIGATED_HIGH_RISK = "unmitigated_high_risk", "High risk without an action"
     TIER_OBJECTIVES_INCONSISTENT = (
         "tier_objectives_inconsistent",
-        "Tier RTO exceeds its downtime budget",
+        "RTO exceeds the downtime budget",
     )
-    SHARED_FATE = "shared_fate", "Shared fate across tier-1 steps"
+    COMMON_DEPENDENCY = "common_dependency", "Common dependency of tier-1 steps"
+    DR_STRATEGY_SINGLE_REGION = (
+        "dr_strategy_single_region",
+        "Multi-region DR strategy in one region",
+    )
+    STEP_OBJECTIVE_RELAXED = (
+        "step_objective_relaxed",
+        "Step objective looser than its tier's, without a reason",
+    )
     MANAGEMENT_REVIEW_MISSING = "management_review_missing", "Management review missing"
     OVERDUE_ACTION = "overdue_action", "Overdue action"
     REVIEW_OVERDUE = "review_overdue", "Worksheet review overdue"
@@ -107,3 +137,5 @@ class FindingSeverity(models.TextChoices):
 OPEN_FAILURE_MODE_STATUSES = (FailureModeStatus.OPEN, FailureModeStatus.MITIGATING)
 #: Actions not yet finished: an overdue action is one of these past its due date.
 OPEN_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+#: Finding kinds renamed, still accepted as filter values for one release.
+FINDING_KIND_ALIASES = {"shared_fate": FindingKind.COMMON_DEPENDENCY}

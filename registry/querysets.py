@@ -67,9 +67,9 @@ class StepQuerySet(TeamScopedQuerySet):
 
     def with_effective_objectives(self) -> StepQuerySet:
         """`effective_rto_seconds`, `effective_rpo_seconds` and
-        `effective_availability_target`: the step's own objective where it sets a stricter
-        one, its tier's otherwise (in SQL, so lists can filter and sort by them; the
-        model's `Step.effective_objectives()` says the same for one loaded step)."""
+        `effective_availability_target`: the step's own objective where it sets one
+        (stricter or looser), its tier's otherwise. The one place they are computed: the
+        findings, the pages, the API and the reports all read these annotations."""
         return self.annotate(
             effective_rto_seconds=Coalesce("rto_seconds", "application__tier__rto_seconds"),
             effective_rpo_seconds=Coalesce("rpo_seconds", "application__tier__rpo_seconds"),

@@ -64,9 +64,11 @@ def applications_for_list(team_id: int) -> QuerySet:
 
 
 def steps_for_application(application: Application) -> QuerySet:
-    """An application's steps in order, with their failure-mode figures."""
+    """An application's steps in order, with their effective objectives and
+    failure-mode figures."""
     return (
         Step.objects.filter(application=application)
+        .with_effective_objectives()
         .select_related("last_reviewed_by")
         .annotate(
             failure_mode_count=Count("failure_modes"),

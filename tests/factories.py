@@ -5,7 +5,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from registry.choices import ComponentKind, Role
+from registry.choices import AvailabilityBasis, ComponentKind, Role
 from registry.models import (
     Action,
     Application,
@@ -112,6 +112,12 @@ class ComponentFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Component {n}")
     kind = ComponentKind.SERVICE
     availability = Decimal("99.9")
+    # A figure entered is a published SLA here; pass availability=None for an assumed one.
+    availability_basis = factory.LazyAttribute(
+        lambda component: (
+            AvailabilityBasis.ASSUMED if component.availability is None else AvailabilityBasis.SLA
+        )
+    )
 
 
 class DependencyFactory(factory.django.DjangoModelFactory):

@@ -78,7 +78,7 @@ def register(db, admin_user) -> dict:
         rpn_threshold=100,
         review_interval_days=90,
     )
-    region = Region.objects.create(code="eu-west-1", name="Ireland", jurisdiction="EU")
+    region = Region.objects.create(code="eu-west-1", name="Ireland", country="IE")
     dr_strategy = DrStrategy.objects.create(
         code="pilot-light",
         name="Pilot light",

@@ -135,8 +135,9 @@ def test_a_failure_mode_takes_its_steps_team():
     assert "step" in excinfo.value.message_dict
 
 
-def test_a_step_may_only_tighten_its_tiers_objectives():
-    """A step with a looser RTO, RPO or availability than its tier is invalid."""
+def test_a_step_looser_than_its_tier_needs_a_reason():
+    """Looser RTO, RPO and availability are refused on `objective_reason` until a reason
+    is written; stricter ones need none."""
     step = StepFactory()
     tier = step.application.tier
     step.rto_seconds = tier.rto_seconds + 1
@@ -144,10 +145,14 @@ def test_a_step_may_only_tighten_its_tiers_objectives():
     step.availability_target = tier.availability_target - 1
     with pytest.raises(ValidationError) as excinfo:
         step.full_clean()
-    assert set(excinfo.value.message_dict) == {"rto_seconds", "rpo_seconds", "availability_target"}
-    step.rto_seconds, step.rpo_seconds, step.availability_target = 60, 10, Decimal("99.9999")
+    assert set(excinfo.value.message_dict) == {"objective_reason"}
+    [message] = excinfo.value.message_dict["objective_reason"]
+    assert "RTO and RPO and availability target is looser than" in message
+    step.objective_reason = "Nightly batch: may wait until morning."
     step.full_clean()
-    assert step.effective_objectives() == (60, 10, 99.9999)
+    step.rto_seconds, step.rpo_seconds, step.availability_target = 60, 10, Decimal("99.9999")
+    step.objective_reason = ""
+    step.full_clean()
 
 
 def test_a_dependency_that_closes_a_loop_is_refused_by_validation():

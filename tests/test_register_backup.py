@@ -2,6 +2,7 @@
 
 import datetime
 import json
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -361,3 +362,33 @@ def test_a_file_that_is_no_backup_is_refused(tmp_path, text):
     with pytest.raises(CommandError, match=r"Cannot read|Not a register backup"):
         restore(str(backup))
     assert not Team.objects.exists()
+
+
+def test_a_version_2_backup_gets_its_figures_basis_and_residency(demo, tmp_path):
+    """Before version 3 figures had no basis and residency was free text: the old silent
+    99.9 % comes back assumed, another figure as an SLA, "eu" as EU and "Europe" kept
+    aside as unmapped, as the migration does."""
+    _, document = export(tmp_path)
+    document["schema_version"] = 2
+    for row in document["components"]:
+        row.pop("availability_basis")
+        row.pop("availability_measured_over_days")
+        if row["availability"] is None:
+            row["availability"] = "99.9"
+    order, clickstream = sorted(document["applications"], key=lambda row: row["name"])[::-1]
+    order["data_residency"], clickstream["data_residency"] = "eu", "Europe"
+    for row in document["applications"]:
+        row.pop("data_residency_unmapped")
+    backup = tmp_path / "v2.json"
+    backup.write_text(json.dumps(document))
+    restore(str(backup), "--name", "Demo v2", "--slug", "demo-v2")
+    copy = Team.objects.get(slug="demo-v2")
+    components = {c.name: c for c in Component.objects.filter(team=copy)}
+    card, dns = components["Card network API"], components["DNS"]
+    assert (card.availability, card.availability_basis) == (None, "assumed")
+    assert (dns.availability, dns.availability_basis) == (Decimal("99.99"), "sla")
+    residency = dict(
+        Application.objects.filter(team=copy).values_list("name", "data_residency_unmapped")
+    )
+    assert residency == {"Order processing": "", "Clickstream analytics": "Europe"}
+    assert Application.objects.get(team=copy, name="Order processing").data_residency == "EU"

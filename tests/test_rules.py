@@ -216,6 +216,7 @@ def test_the_admins_component_page_refuses_a_loop_in_its_inline(world, admin_cli
             "kind": ComponentKind.DATABASE,
             "description": "",
             "availability": "99.9",
+            "availability_basis": "sla",
             "dependencies-TOTAL_FORMS": 1,
             "dependencies-INITIAL_FORMS": 0,
             "dependencies-0-component": world.cache.pk,
@@ -286,7 +287,13 @@ def step_case(world) -> dict:
 
 
 def component_case(world) -> dict:
-    values = {"name": "Cache", "kind": "queue", "description": "", "availability": "99.9"}
+    values = {
+        "name": "Cache",
+        "kind": "queue",
+        "description": "",
+        "availability": "99.9",
+        "availability_basis": "sla",
+    }
     return {
         "model": Component,
         "field": "name",
@@ -403,6 +410,7 @@ def test_the_component_kind_rule_has_one_message_everywhere(world, admin_client)
         "kind": "service",
         "description": "",
         "availability": "99.9",
+        "availability_basis": "sla",
         "application": world.application.pk,
     }
     before = rows(Component)

@@ -19,8 +19,8 @@ class ComponentDependencyInline(admin.TabularInline):
 
 @admin.register(Component)
 class ComponentAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "team", "availability", "application")
-    list_filter = ("kind", "team", "regions")
+    list_display = ("name", "kind", "team", "availability", "availability_basis", "application")
+    list_filter = ("kind", "availability_basis", "team", "regions")
     search_fields = ("name", "description", "team__name")
     list_select_related = ("team", "application")
     autocomplete_fields = ("team", "application")

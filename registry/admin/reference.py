@@ -24,11 +24,28 @@ class TierAdmin(SimpleHistoryAdmin):
     search_fields = ("name", "description")
 
 
+class CountryMissingFilter(admin.SimpleListFilter):
+    """Regions whose older free-text jurisdiction the migration could not map."""
+
+    title = "country"
+    parameter_name = "country_missing"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Not recorded (needs mapping)"), ("no", "Recorded")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(country="")
+        if self.value() == "no":
+            return queryset.exclude(country="")
+        return queryset
+
+
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "jurisdiction")
-    list_filter = ("jurisdiction",)
-    search_fields = ("code", "name", "jurisdiction")
+    list_display = ("code", "name", "country")
+    list_filter = (CountryMissingFilter, "country")
+    search_fields = ("code", "name", "country")
 
 
 @admin.register(DrStrategy)
@@ -40,8 +57,9 @@ class DrStrategyAdmin(admin.ModelAdmin):
         "best_rto_seconds",
         "best_rpo_seconds",
         "multi_region",
+        "serves_all_regions",
     )
-    list_filter = ("multi_region",)
+    list_filter = ("multi_region", "serves_all_regions")
     search_fields = ("code", "name", "summary")
 
 

@@ -98,13 +98,14 @@ def figures_by_group(
         for finding in (
             findings.filter(tier__isnull=False)
             .values("application_id", "tier_id", "kind")
-            .annotate(count=Count("id"))
+            .annotate(count=Count("id"), assumed=Count("id", filter=Q(rests_on_assumption=True)))
             .order_by()
         ):
             row = rows.setdefault((finding["application_id"], finding["tier_id"]), {})
             by_kind = row.setdefault("findings_by_kind", {})
             by_kind[finding["kind"]] = finding["count"]
             row["finding_count"] = row.get("finding_count", 0) + finding["count"]
+            row["assumed_finding_count"] = row.get("assumed_finding_count", 0) + finding["assumed"]
     return rows
 
 

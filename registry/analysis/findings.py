@@ -10,7 +10,6 @@ from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
-    Count,
     DateTimeField,
     Exists,
     F,
@@ -30,6 +29,7 @@ from registry.analysis.resilience import FindingData
 from registry.choices import (
     ActionPriority,
     ActionStatus,
+    AvailabilityBasis,
     FindingKind,
     FindingSeverity,
 )
@@ -44,6 +44,7 @@ from registry.models import (
     Step,
     Tier,
 )
+from registry.models.components import availability_figure
 from registry.models.failure_modes import over_threshold
 
 UPDATED_FIELDS = [
@@ -56,6 +57,7 @@ UPDATED_FIELDS = [
     "component",
     "failure_mode",
     "tier",
+    "rests_on_assumption",
     "computed_at",
 ]
 
@@ -81,6 +83,8 @@ def strategy_data(strategy: DrStrategy) -> resilience.StrategyData:
         cost_rank=strategy.cost_rank,
         best_rto_seconds=strategy.best_rto_seconds,
         best_rpo_seconds=strategy.best_rpo_seconds,
+        multi_region=strategy.multi_region,
+        serves_all_regions=strategy.serves_all_regions,
     )
 
 
@@ -94,40 +98,61 @@ def structural_findings(team_id: int, now) -> list[FindingData]:
             name=app.name,
             tier=tiers[app.tier_id],
             strategy=strategies[app.dr_strategy_id],
-            regions=tuple((region.code, region.jurisdiction) for region in app.regions.all()),
+            regions=tuple((region.code, region.country) for region in app.regions.all()),
             data_residency=app.data_residency,
         )
         for app in Application.objects.filter(team_id=team_id).prefetch_related("regions")
     }
     steps = [
         resilience.StepData(
-            id=step.id,
-            name=step.name,
-            application=applications[step.application_id],
-            rto_seconds=step.rto_seconds,
-            rpo_seconds=step.rpo_seconds,
-            availability=(
-                float(step.availability_target) if step.availability_target is not None else None
-            ),
-            last_reviewed_at=step.last_reviewed_at,
-            created_at=step.created_at,
+            id=row["id"],
+            name=row["name"],
+            application=applications[row["application_id"]],
+            rto=row["effective_rto_seconds"],
+            rpo=row["effective_rpo_seconds"],
+            target=float(row["effective_availability_target"]),
+            own_availability=row["availability_target"] is not None,
+            objective_reason=row["objective_reason"],
+            last_reviewed_at=row["last_reviewed_at"],
+            created_at=row["created_at"],
         )
-        for step in Step.objects.filter(application__team_id=team_id)
+        for row in Step.objects.filter(application__team_id=team_id)
+        .with_effective_objectives()
+        .values(
+            "id",
+            "name",
+            "application_id",
+            "effective_rto_seconds",
+            "effective_rpo_seconds",
+            "effective_availability_target",
+            "availability_target",
+            "objective_reason",
+            "last_reviewed_at",
+            "created_at",
+        )
     ]
     steps_by_application: dict[int, list] = {}
     for step in steps:
         steps_by_application.setdefault(step.application.id, []).append(step)
+    component_regions: dict[int, list[tuple[str, str]]] = {}
+    for component_id, code, country in (
+        Component.regions.through.objects.filter(component__team_id=team_id)
+        .order_by("region__code")
+        .values_list("component_id", "region__code", "region__country")
+    ):
+        component_regions.setdefault(component_id, []).append((code, country))
     components = [
         resilience.ComponentData(
             id=row["id"],
             name=row["name"],
-            availability=float(row["availability"]),
-            replicas=max(row["replicas"], 1),
+            availability=float(row["figure"]),
+            regions=tuple(component_regions.get(row["id"], ())),
             application_id=row["application_id"],
+            assumed=row["availability_basis"] == AvailabilityBasis.ASSUMED,
         )
         for row in Component.objects.filter(team_id=team_id)
-        .annotate(replicas=Count("regions"))
-        .values("id", "name", "availability", "replicas", "application_id")
+        .annotate(figure=availability_figure())
+        .values("id", "name", "figure", "availability_basis", "application_id")
     ]
     edges = [
         resilience.Edge(
@@ -140,7 +165,7 @@ def structural_findings(team_id: int, now) -> list[FindingData]:
             "component_id", "hard", "step_id", "dependant_component_id"
         )
     ]
-    graph = resilience.DependencyGraph(components, edges)
+    graph = resilience.DependencyGraph(components, edges, applications.values())
     # Tiers of every application a component may stand for (they are the team's own).
     application_tiers = {app.id: (app.name, app.tier.level) for app in applications.values()}
     used_tiers = {app.tier.id: app.tier for app in applications.values()}
@@ -148,13 +173,15 @@ def structural_findings(team_id: int, now) -> list[FindingData]:
         *resilience.dr_strategy_gaps(
             applications.values(), steps_by_application, strategies.values()
         ),
+        *resilience.dr_strategy_single_region(applications.values()),
         *resilience.single_region_high_availability(applications.values(), steps_by_application),
-        *resilience.data_residency_conflicts(applications.values()),
-        *resilience.tier_objectives_inconsistent(used_tiers.values()),
+        *resilience.data_residency_conflicts(applications.values(), steps_by_application, graph),
+        *resilience.tier_objectives_inconsistent(used_tiers.values(), steps),
+        *resilience.step_objectives_relaxed(steps),
         *resilience.composite_availability_gaps(steps, graph),
-        *resilience.dependency_cycles(graph),
+        *resilience.dependency_cycles(graph, steps),
         *resilience.tier_inversions(steps, graph, application_tiers),
-        *resilience.shared_fate(steps, graph),
+        *resilience.common_dependencies(steps, graph),
         *resilience.reviews_overdue(steps, now),
     ]
 
@@ -380,6 +407,7 @@ def refresh_findings(team_id: int, now=None) -> int:
                 component_id=finding.component_id,
                 failure_mode_id=finding.failure_mode_id,
                 tier_id=finding.tier_id,
+                rests_on_assumption=finding.assumed,
                 first_seen_at=now,
                 computed_at=now,
             )

@@ -10,8 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from registry.choices import ComponentKind
+from registry.choices import AvailabilityBasis, ComponentKind
 from registry.models import Dependency
+from registry.models.components import availability_figure
 
 # Deeper trees than this are cut off: real dependency trees are a few levels deep, and
 # a shared subtree repeated under every branch would otherwise grow without bound.
@@ -26,8 +27,9 @@ class DependencyNode:
     component_id: int
     name: str
     kind: str
-    availability: Decimal
+    availability: Decimal  # the figure counted: entered, or the configured assumption
     hard: bool
+    assumed: bool = False  # no figure entered
     children: list[DependencyNode] = field(default_factory=list)
     cycle: bool = False  # the component already appears above: not expanded again
     truncated: bool = False  # the tree is deeper than MAX_TREE_DEPTH here
@@ -60,8 +62,9 @@ class DependencyGraph:
                 component_id=component_id,
                 name=edge["component__name"],
                 kind=edge["component__kind"],
-                availability=edge["component__availability"],
+                availability=edge["component_figure"],
                 hard=edge["hard"],
+                assumed=edge["component__availability_basis"] == AvailabilityBasis.ASSUMED,
             )
             below = self.by_component.get(component_id, [])
             if component_id in path:
@@ -111,6 +114,7 @@ def dependency_graph(team_id: int) -> DependencyGraph:
     """All dependency edges of the team in one query."""
     rows = (
         Dependency.objects.for_team(team_id)
+        .annotate(component_figure=availability_figure("component__"))
         .values(
             "id",
             "step_id",
@@ -119,7 +123,8 @@ def dependency_graph(team_id: int) -> DependencyGraph:
             "component_id",
             "component__name",
             "component__kind",
-            "component__availability",
+            "component_figure",
+            "component__availability_basis",
             "hard",
         )
         .order_by("-hard", "component__name", "component_id")

@@ -48,7 +48,9 @@ class ApplicationSerializer(ValidatedModelSerializer):
     data_residency = BlankAsNullCharField(
         max_length=20,
         required=False,
-        help_text="Jurisdiction the data must stay in (e.g. EU), or null when unconstrained.",
+        help_text="Jurisdiction the data must stay in: an ISO 3166-1 alpha-2 country code "
+        "(e.g. IE) or the bloc EU or EEA (a region in IE satisfies EU; EU satisfies EEA); "
+        "null when unconstrained. An unknown code answers 400 with the accepted ones.",
     )
     failure_mode_count = serializers.IntegerField(
         read_only=True, help_text="Number of failure modes over all its steps."
@@ -73,13 +75,14 @@ class ApplicationSerializer(ValidatedModelSerializer):
             "dr_strategy",
             "regions",
             "data_residency",
+            "data_residency_unmapped",
             "owner",
             "failure_mode_count",
             "max_rpn",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        read_only_fields = ["data_residency_unmapped", "created_at", "updated_at"]
         validators = []
         extra_kwargs = {
             "id": {"help_text": ID_HELP},
@@ -87,6 +90,9 @@ class ApplicationSerializer(ValidatedModelSerializer):
             "description": {"help_text": "Free text."},
             "tier": {"help_text": "Id of its criticality tier (see tiers/)."},
         }
+
+    def derived_fields(self) -> tuple[str, ...]:
+        return ("data_residency",)  # written as the model's validation spells it ("EU")
 
 
 class ApplicationViewSet(RegisterViewSet):

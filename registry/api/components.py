@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rest_framework import serializers
+
 from registry.api.base import ID_HELP, RegisterViewSet, ValidatedModelSerializer
 from registry.api.fields import (
     MemberTeamField,
@@ -29,7 +31,18 @@ class ComponentSerializer(ValidatedModelSerializer):
         "The linked application's name, or null.",
         optional=True,
     )
-    regions = region_codes_field("Codes of the regions it runs in; each is a parallel replica.")
+    regions = region_codes_field(
+        "Codes of the regions it runs in and keeps data in. They count as parallel replicas "
+        "only when the application runs active/active, and then as an upper bound."
+    )
+    availability_counted = serializers.DecimalField(
+        source="figure",
+        max_digits=7,
+        decimal_places=4,
+        read_only=True,
+        help_text="The availability the register counts (percent): the figure entered, or "
+        "the configured assumption when the basis is assumed.",
+    )
 
     class Meta:
         model = Component
@@ -40,6 +53,9 @@ class ComponentSerializer(ValidatedModelSerializer):
             "kind",
             "description",
             "availability",
+            "availability_basis",
+            "availability_measured_over_days",
+            "availability_counted",
             "regions",
             "application",
             "application_name",
@@ -52,6 +68,10 @@ class ComponentSerializer(ValidatedModelSerializer):
             "id": {"help_text": ID_HELP},
             "name": {"help_text": "Name of the component; unique in the team."},
             "kind": {"help_text": "What it is."},
+            "availability": {
+                "help_text": "Availability of one deployment (percent); null when the basis "
+                "is assumed, required for sla and measured."
+            },
             "description": {"help_text": "Free text."},
         }
 

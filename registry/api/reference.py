@@ -3,7 +3,7 @@ the failure-mode library. Every signed-in user reads them; only staff change the
 
 from django.db.models import ProtectedError, RestrictedError
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, permissions, status, viewsets
+from rest_framework import exceptions, permissions, serializers, status, viewsets
 
 from registry.api.base import ValidatedModelSerializer
 from registry.filtersets import (
@@ -13,6 +13,7 @@ from registry.filtersets import (
     RegionFilterSet,
     TierFilterSet,
 )
+from registry.jurisdictions import jurisdictions_of
 from registry.models import DrStrategy, FailureModeTemplate, RatingScale, Region, Tier
 
 
@@ -122,17 +123,38 @@ class TierViewSet(ReferenceViewSet):
 
 
 class RegionSerializer(ValidatedModelSerializer):
-    """A cloud region and the jurisdiction its data falls under."""
+    """A cloud region and the country its data is kept in."""
+
+    # Longer than a code, so that a free-text value reaches the model's validation and
+    # is answered with the accepted codes.
+    country = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text="ISO 3166-1 alpha-2 code of the country its data is kept in, e.g. IE; "
+        "empty where an older free-text jurisdiction was not mapped.",
+    )
+    jurisdiction = serializers.CharField(
+        source="country",
+        read_only=True,
+        help_text="Former name of `country`, kept for this release and removed in the next.",
+    )
+    jurisdictions = serializers.SerializerMethodField(
+        help_text="The jurisdictions the region lies in: its country and the blocs "
+        "(EU, EEA) that contain it."
+    )
 
     class Meta:
         model = Region
-        fields = ["id", "code", "name", "jurisdiction"]
+        fields = ["id", "code", "name", "country", "jurisdictions", "jurisdiction"]
         extra_kwargs = {
             "id": ID_HELP,
             "code": {"help_text": "Cloud region code, e.g. eu-west-1; used in the URL."},
             "name": {"help_text": "e.g. Europe (Ireland)."},
-            "jurisdiction": {"help_text": "Whose law the data falls under, e.g. EU, US, UK."},
         }
+
+    def get_jurisdictions(self, region: Region) -> list[str]:
+        return jurisdictions_of(region.country)
 
 
 @reference_schema(RegionSerializer)
@@ -143,7 +165,7 @@ class RegionViewSet(ReferenceViewSet):
     serializer_class = RegionSerializer
     filterset_class = RegionFilterSet
     lookup_field = "code"
-    ordering_fields = ["code", "name", "jurisdiction"]
+    ordering_fields = ["code", "name", "country"]
 
     def perform_destroy(self, instance: Region) -> None:
         # Deleting would silently drop the region from applications and components
@@ -172,6 +194,7 @@ class DrStrategySerializer(ValidatedModelSerializer):
             "best_rto_seconds",
             "best_rpo_seconds",
             "multi_region",
+            "serves_all_regions",
             "summary",
         ]
         extra_kwargs = {

@@ -32,6 +32,7 @@ FIGURE_HELP = {
     "open_action_count": "Actions open or in progress.",
     "overdue_action_count": "Open actions past their due date.",
     "finding_count": "Resilience findings.",
+    "assumed_finding_count": "Findings that rest on at least one assumed availability figure.",
     "findings_by_kind": "Resilience findings counted by kind.",
     "computed_at": "When the figures were computed.",
 }
@@ -120,6 +121,7 @@ class FindingSerializer(serializers.ModelSerializer):
             "component",
             "failure_mode",
             "tier",
+            "rests_on_assumption",
             "first_seen_at",
             "computed_at",
         ]

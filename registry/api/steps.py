@@ -20,6 +20,7 @@ from registry.models import (
     Application,
     Step,
 )
+from registry.objectives import looser_objectives
 
 
 class StepSerializer(ValidatedModelSerializer):
@@ -49,6 +50,10 @@ class StepSerializer(ValidatedModelSerializer):
         read_only=True,
         help_text="The step's availability target if set, else its tier's (percent).",
     )
+    looser_than_tier = serializers.SerializerMethodField(
+        help_text="The objectives (rto, rpo, availability) the step sets looser than its "
+        "tier's; each needs `objective_reason`."
+    )
 
     class Meta:
         model = Step
@@ -63,9 +68,11 @@ class StepSerializer(ValidatedModelSerializer):
             "rto_seconds",
             "rpo_seconds",
             "availability_target",
+            "objective_reason",
             "effective_rto_seconds",
             "effective_rpo_seconds",
             "effective_availability_target",
+            "looser_than_tier",
             "last_reviewed_at",
             "last_reviewed_by",
             "created_at",
@@ -80,6 +87,13 @@ class StepSerializer(ValidatedModelSerializer):
             "last_reviewed_at": {"help_text": "When its worksheet was last reviewed."},
             "last_reviewed_by": {"help_text": "Id of the user who last reviewed it."},
         }
+
+    def get_looser_than_tier(self, step: Step) -> list[str]:
+        tier = step.application.tier
+        return looser_objectives(
+            (step.rto_seconds, step.rpo_seconds, step.availability_target),
+            (tier.rto_seconds, tier.rpo_seconds, tier.availability_target),
+        )
 
 
 class StepViewSet(RegisterViewSet):

@@ -3,7 +3,7 @@ snapshots, and resilience findings."""
 
 import django_filters
 
-from registry.choices import FindingKind, FindingSeverity
+from registry.choices import FINDING_KIND_ALIASES, FindingKind, FindingSeverity
 from registry.filtersets.filters import IntegerFilter, MultipleChoiceFilter, StrictDateFilter
 from registry.models import ApplicationRollup, Finding, RollupSnapshot, TierRollup
 
@@ -40,12 +40,28 @@ class SnapshotFilterSet(RollupFilterSet):
         fields = []
 
 
+class FindingKindFilter(MultipleChoiceFilter):
+    """Finding kinds, former names read as the new ones."""
+
+    def filter(self, qs, value):
+        if value:
+            value = [FINDING_KIND_ALIASES.get(kind, kind) for kind in value]
+        return super().filter(qs, value)
+
+
 class FindingFilterSet(django_filters.FilterSet):
     team = IntegerFilter(field_name="team_id", help_text="Team id.")
     application = IntegerFilter(field_name="application_id", help_text="Application id.")
     step = IntegerFilter(field_name="step_id", help_text="Step id.")
     tier = IntegerFilter(field_name="tier__level", help_text="Tier level.")
-    kind = MultipleChoiceFilter(choices=FindingKind.choices, help_text="One or more kinds.")
+    kind = FindingKindFilter(
+        choices=[
+            *FindingKind.choices,
+            *((old, f"{new.label} (former name)") for old, new in FINDING_KIND_ALIASES.items()),
+        ],
+        help_text="One or more kinds. `shared_fate` is the former name of "
+        "`common_dependency`, still accepted in this release and removed in the next.",
+    )
     severity = MultipleChoiceFilter(
         choices=FindingSeverity.choices, help_text="One or more severities."
     )

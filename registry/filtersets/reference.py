@@ -11,6 +11,7 @@ from registry.filtersets.filters import (
     StrictBooleanFilter,
     TextSearchFilter,
 )
+from registry.jurisdictions import BLOCS
 from registry.models import DrStrategy, FailureModeTemplate, RatingScale, Region, Tier
 
 
@@ -27,12 +28,18 @@ class TierFilterSet(django_filters.FilterSet):
 
 class RegionFilterSet(django_filters.FilterSet):
     jurisdiction = django_filters.CharFilter(
-        lookup_expr="iexact", help_text="Jurisdiction, e.g. EU."
+        method="inside",
+        help_text="Regions inside a jurisdiction: a country code (e.g. IE) or a bloc (EU, EEA).",
     )
+    country = django_filters.CharFilter(lookup_expr="iexact", help_text="Country code, e.g. IE.")
 
     class Meta:
         model = Region
-        fields = ["jurisdiction"]
+        fields = ["jurisdiction", "country"]
+
+    def inside(self, queryset, name, value):
+        code = value.strip().upper()
+        return queryset.filter(country__in=BLOCS.get(code, {code}))
 
 
 class DrStrategyFilterSet(django_filters.FilterSet):

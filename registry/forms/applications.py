@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from registry.forms.base import IdsField, ScopedModelForm, region_choices
-from registry.models import Application, BusinessFunction, Region
+from registry.jurisdictions import BLOCS, JURISDICTIONS
+from registry.models import Application, BusinessFunction
 
 
 class ApplicationForm(ScopedModelForm):
@@ -31,7 +32,8 @@ class ApplicationForm(ScopedModelForm):
         help_texts = {
             "tier": "The tier sets the recovery objectives (RTO, RPO, availability).",
             "dr_strategy": "How the application recovers from a disaster, cheapest first.",
-            "regions": "Where it runs; two or more regions are needed for 99.999 %.",
+            "regions": "Where it runs; 99.999 % needs two or more regions serving at once "
+            "(active/active).",
         }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -41,12 +43,13 @@ class ApplicationForm(ScopedModelForm):
         )
         self.fields["business_function"].empty_label = "— none —"
         region_choices(self.fields["regions"])
-        jurisdictions = sorted(
-            {*Region.objects.values_list("jurisdiction", flat=True), self.instance.data_residency}
-            - {""}
-        )
         self.fields["data_residency"] = forms.ChoiceField(
-            choices=[("", "No constraint"), *((code, code) for code in jurisdictions)],
+            choices=[
+                ("", "No constraint"),
+                ("EU", "EU (the European Union)"),
+                ("EEA", "EEA (the EU, Iceland, Liechtenstein, Norway)"),
+                *((code, code) for code in JURISDICTIONS if code not in BLOCS),
+            ],
             required=False,
             label="Data residency",
             help_text=Application._meta.get_field("data_residency").help_text,

@@ -50,7 +50,7 @@ class IdsField(forms.ModelMultipleChoiceField):
 
 def region_choices(field: forms.ModelMultipleChoiceField) -> None:
     field.label_from_instance = lambda region: (
-        f"{region.code} — {region.name} ({region.jurisdiction})"
+        f"{region.code} — {region.name} ({region.country or 'country not recorded'})"
     )
 
 

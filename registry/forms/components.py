@@ -13,7 +13,16 @@ class ComponentForm(ScopedModelForm):
 
     class Meta:
         model = Component
-        fields = ["name", "kind", "description", "availability", "regions", "application"]
+        fields = [
+            "name",
+            "kind",
+            "description",
+            "availability_basis",
+            "availability",
+            "availability_measured_over_days",
+            "regions",
+            "application",
+        ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "regions": forms.CheckboxSelectMultiple,

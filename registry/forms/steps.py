@@ -1,4 +1,5 @@
-"""A step of an application, with its optional stricter objectives."""
+"""A step of an application, with its optional own objectives (a looser one needs a
+reason, which the model's validation asks for)."""
 
 from __future__ import annotations
 
@@ -20,5 +21,9 @@ class StepForm(ScopedModelForm):
             "rto_seconds",
             "rpo_seconds",
             "availability_target",
+            "objective_reason",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "objective_reason": forms.Textarea(attrs={"rows": 2}),
+        }

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from registry.jurisdictions import JURISDICTIONS, unknown_message
 from registry.models.base import ConstraintFieldsMixin, TimeStampedModel
 from registry.models.reference import (
     DrStrategy,
@@ -16,6 +17,7 @@ from registry.models.reference import (
     availability_range,
 )
 from registry.models.teams import Team
+from registry.objectives import looser_objectives
 from registry.querysets import StepQuerySet, TeamScopedQuerySet
 
 
@@ -100,13 +102,27 @@ class Application(ConstraintFieldsMixin, TimeStampedModel):
     data_residency = models.CharField(
         max_length=20,
         blank=True,
-        help_text="Jurisdiction the data must stay in (e.g. EU); blank when unconstrained.",
+        help_text="Jurisdiction the data must stay in: an ISO 3166-1 alpha-2 country code "
+        "or the bloc EU or EEA; blank when unconstrained. Checked against the regions of "
+        "the application and of every component its steps depend on.",
+    )
+    data_residency_unmapped = models.CharField(
+        "unmapped data residency",
+        max_length=20,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="An older free-text residency the register could not map to a "
+        "jurisdiction: choose the jurisdiction above, then clear this.",
     )
     owner = models.CharField(max_length=200, blank=True, help_text="Who answers for it.")
     history = HistoricalRecords()
 
     objects = TeamScopedQuerySet.as_manager()
-    constraint_fields = {"unique_team_name": ("name",)}
+    constraint_fields = {
+        "unique_team_name": ("name",),
+        "data_residency_jurisdiction": ("data_residency",),
+    }
 
     class Meta:
         ordering = ["team", "tier__level", "name"]
@@ -116,6 +132,11 @@ class Application(ConstraintFieldsMixin, TimeStampedModel):
                 name="%(app_label)s_%(class)s_unique_team_name",
                 violation_error_message="Your team already has an application of this name.",
             ),
+            models.CheckConstraint(
+                condition=models.Q(data_residency__in=["", *JURISDICTIONS]),
+                name="%(app_label)s_%(class)s_data_residency_jurisdiction",
+                violation_error_message="Use a country code (e.g. IE) or a bloc (EU, EEA).",
+            ),
         ]
         indexes = [models.Index(fields=["team", "tier"], name="registry_app_team_tier")]
 
@@ -124,6 +145,9 @@ class Application(ConstraintFieldsMixin, TimeStampedModel):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
+        self.data_residency = self.data_residency.strip().upper()
+        if self.data_residency and self.data_residency not in JURISDICTIONS:
+            errors["data_residency"] = unknown_message(self.data_residency)
         check_same_team(errors, "business_function", self.business_function, self.team_id)
         check_team_kept(errors, self, "team", "team_id")
         if errors:
@@ -133,7 +157,9 @@ class Application(ConstraintFieldsMixin, TimeStampedModel):
 class Step(ConstraintFieldsMixin, TimeStampedModel):
     """One step that delivers value to users (browse, add to cart, pay, confirm).
 
-    A step inherits its tier's objectives and may set stricter ones.
+    A step inherits its tier's objectives and may set its own, stricter or looser; a
+    looser one needs a written reason. The effective objectives are computed in one
+    place, `StepQuerySet.with_effective_objectives`.
     """
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="steps")
@@ -141,13 +167,29 @@ class Step(ConstraintFieldsMixin, TimeStampedModel):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     rto_seconds = models.PositiveIntegerField(
-        "RTO (seconds)", null=True, blank=True, help_text="Stricter RTO than the tier's, if any."
+        "RTO (seconds)",
+        null=True,
+        blank=True,
+        help_text="The step's own RTO, stricter or looser than the tier's; empty: the tier's.",
     )
     rpo_seconds = models.PositiveIntegerField(
-        "RPO (seconds)", null=True, blank=True, help_text="Stricter RPO than the tier's, if any."
+        "RPO (seconds)",
+        null=True,
+        blank=True,
+        help_text="The step's own RPO, stricter or looser than the tier's; empty: the tier's.",
     )
     availability_target = availability_field(
-        null=True, blank=True, help_text="Stricter availability target (percent), if any."
+        null=True,
+        blank=True,
+        help_text="The step's own availability target (percent); empty: the tier's.",
+    )
+    objective_reason = models.TextField(
+        "reason for looser objectives",
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Why the step needs less than its tier (e.g. a nightly batch that may "
+        "wait until morning). Required when an own objective is looser than the tier's.",
     )
     last_reviewed_at = models.DateTimeField(null=True, blank=True)
     last_reviewed_by = models.ForeignKey(
@@ -189,38 +231,19 @@ class Step(ConstraintFieldsMixin, TimeStampedModel):
             return
         tier = self.application.tier
         errors: dict[str, str] = {}
-        if self.rto_seconds is not None and self.rto_seconds > tier.rto_seconds:
-            errors["rto_seconds"] = (
-                f"A step may only tighten its tier's RTO ({tier.rto_seconds} s), not relax it."
-            )
-        if self.rpo_seconds is not None and self.rpo_seconds > tier.rpo_seconds:
-            errors["rpo_seconds"] = (
-                f"A step may only tighten its tier's RPO ({tier.rpo_seconds} s), not relax it."
-            )
-        if (
-            self.availability_target is not None
-            and self.availability_target < tier.availability_target
-        ):
-            errors["availability_target"] = (
-                "A step may only raise its tier's availability target "
-                f"({tier.availability_target} %), not lower it."
+        looser = looser_objectives(
+            (self.rto_seconds, self.rpo_seconds, self.availability_target),
+            (tier.rto_seconds, tier.rpo_seconds, tier.availability_target),
+        )
+        if looser and not self.objective_reason.strip():
+            names = {"rto": "RTO", "rpo": "RPO", "availability": "availability target"}
+            errors["objective_reason"] = (
+                f"The step's {' and '.join(names[name] for name in looser)} is looser than "
+                f"{tier}'s: write down why the step needs less."
             )
         check_team_kept(errors, self, "application", "application__team_id")
         if errors:
             raise ValidationError(errors)
-
-    def effective_objectives(self) -> tuple[int, int, float]:
-        """(RTO seconds, RPO seconds, availability percent) after the step's overrides."""
-        tier = self.application.tier
-        return (
-            self.rto_seconds if self.rto_seconds is not None else tier.rto_seconds,
-            self.rpo_seconds if self.rpo_seconds is not None else tier.rpo_seconds,
-            float(
-                self.availability_target
-                if self.availability_target is not None
-                else tier.availability_target
-            ),
-        )
 
     def mark_reviewed(self, user) -> None:
         self.last_reviewed_at = timezone.now()

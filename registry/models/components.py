@@ -6,15 +6,31 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models.functions import Coalesce
 
-from registry.choices import ComponentKind
+from registry.choices import AvailabilityBasis, ComponentKind
 from registry.models.applications import Application, Step, check_same_team, check_team_kept
 from registry.models.base import ConstraintFieldsMixin, TimeStampedModel
 from registry.models.reference import Region, availability_field, availability_range
 from registry.models.teams import Team
 from registry.querysets import TeamScopedQuerySet
+
+
+def assumed_availability() -> Decimal:
+    """The availability (percent) counted for a component with no figure entered."""
+    return Decimal(settings.FMEA_ASSUMED_AVAILABILITY)
+
+
+def availability_figure(prefix: str = "") -> models.Func:
+    """SQL: the availability counted for a component (`prefix` is the path to it)."""
+    return Coalesce(
+        models.F(f"{prefix}availability"),
+        models.Value(assumed_availability()),
+        output_field=models.DecimalField(max_digits=7, decimal_places=4),
+    )
 
 
 class Component(ConstraintFieldsMixin, TimeStampedModel):
@@ -26,13 +42,30 @@ class Component(ConstraintFieldsMixin, TimeStampedModel):
     kind = models.CharField(max_length=20, choices=ComponentKind.choices)
     description = models.TextField(blank=True)
     availability = availability_field(
-        default=Decimal("99.9"), help_text="Availability of one deployment, in percent."
+        null=True,
+        blank=True,
+        help_text="Availability of one deployment, in percent; empty when assumed.",
+    )
+    availability_basis = models.CharField(
+        max_length=10,
+        choices=AvailabilityBasis.choices,
+        default=AvailabilityBasis.ASSUMED,
+        db_default=AvailabilityBasis.ASSUMED,
+        help_text="Where the figure comes from. Assumed: none entered, the register counts "
+        "the configured assumption (FMEA_ASSUMED_AVAILABILITY) and says so.",
+    )
+    availability_measured_over_days = models.PositiveIntegerField(
+        "measured over (days)",
+        null=True,
+        blank=True,
+        help_text="For a measured figure: how many days of monitoring it covers.",
     )
     regions = models.ManyToManyField(
         Region,
         blank=True,
         related_name="components",
-        help_text="Each region counts as a parallel replica for composite availability.",
+        help_text="Where it runs and keeps data. Regions count as parallel replicas only "
+        "when the application runs active/active.",
     )
     application = models.ForeignKey(
         Application,
@@ -44,7 +77,13 @@ class Component(ConstraintFieldsMixin, TimeStampedModel):
     )
 
     objects = TeamScopedQuerySet.as_manager()
-    constraint_fields = {"unique_team_name": ("name",), "application_kind": ("application",)}
+    constraint_fields = {
+        "unique_team_name": ("name",),
+        "application_kind": ("application",),
+        "availability_given": ("availability",),
+        "assumed_without_figure": ("availability",),
+        "measured_over_days": ("availability_measured_over_days",),
+    }
 
     class Meta:
         ordering = ["team", "name"]
@@ -59,8 +98,45 @@ class Component(ConstraintFieldsMixin, TimeStampedModel):
                 name="%(app_label)s_%(class)s_kind_valid",
             ),
             models.CheckConstraint(
-                condition=availability_range("availability"),
+                condition=models.Q(availability__isnull=True) | availability_range("availability"),
                 name="%(app_label)s_%(class)s_availability_percent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(availability_basis__in=AvailabilityBasis.values),
+                name="%(app_label)s_%(class)s_availability_basis_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(availability_basis=AvailabilityBasis.ASSUMED)
+                | models.Q(availability__isnull=False),
+                name="%(app_label)s_%(class)s_availability_given",
+                violation_error_message="Enter the figure: an SLA or a measured basis needs one.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(availability_basis=AvailabilityBasis.ASSUMED)
+                | models.Q(availability__isnull=True),
+                name="%(app_label)s_%(class)s_assumed_without_figure",
+                violation_error_message=(
+                    "An assumed figure is the configured assumption: leave the availability "
+                    "empty, or say where the figure comes from (SLA or measured)."
+                ),
+            ),
+            models.CheckConstraint(
+                # isnull=False: a NULL would leave the comparison unknown, which a CHECK
+                # lets pass.
+                condition=models.Q(
+                    availability_basis=AvailabilityBasis.MEASURED,
+                    availability_measured_over_days__isnull=False,
+                    availability_measured_over_days__gte=1,
+                )
+                | models.Q(
+                    ~models.Q(availability_basis=AvailabilityBasis.MEASURED),
+                    availability_measured_over_days__isnull=True,
+                ),
+                name="%(app_label)s_%(class)s_measured_over_days",
+                violation_error_message=(
+                    "A measured figure needs the days of monitoring it covers (at least 1); "
+                    "other figures have none."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(application__isnull=True)
@@ -74,6 +150,15 @@ class Component(ConstraintFieldsMixin, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def assumed(self) -> bool:
+        return self.availability_basis == AvailabilityBasis.ASSUMED
+
+    @property
+    def figure(self) -> Decimal:
+        """The availability the register counts: the entered one, or the assumption."""
+        return assumed_availability() if self.availability is None else self.availability
 
     def clean(self) -> None:
         errors: dict[str, str] = {}

@@ -3,11 +3,13 @@ and the failure-mode library. Loaded by `manage.py load_reference_data`, then ed
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from registry.choices import FailureCategory, RatingScaleName, TemplateComponentKind
+from registry.jurisdictions import COUNTRIES
 from registry.scoring import RATING_MAX, RATING_MIN
 
 SECONDS_PER_YEAR = 365 * 24 * 3600
@@ -88,17 +90,42 @@ class Tier(models.Model):
 
 
 class Region(models.Model):
-    """A cloud region and the jurisdiction its data falls under."""
+    """A cloud region and the country its data is kept in (which says the jurisdictions
+    it falls under: a region in IE is in the EU and the EEA)."""
 
     code = models.SlugField(max_length=40, unique=True, help_text="e.g. eu-west-1")
     name = models.CharField(max_length=100)
-    jurisdiction = models.CharField(max_length=20, help_text="e.g. EU, US, UK")
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="ISO 3166-1 alpha-2 code of the country its data is kept in, e.g. IE. "
+        "Empty only where an older free-text jurisdiction could not be mapped.",
+    )
 
     class Meta:
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(country__in=["", *sorted(COUNTRIES)]),
+                name="%(app_label)s_%(class)s_country_code",
+                violation_error_message="Use an ISO 3166-1 alpha-2 country code, e.g. IE.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.code
+
+    def clean(self) -> None:
+        self.country = self.country.strip().upper()
+        if self.country and self.country not in COUNTRIES:
+            raise ValidationError(
+                {
+                    "country": f"“{self.country}” is not an ISO 3166-1 alpha-2 country code. "
+                    "Accepted: " + ", ".join(sorted(COUNTRIES)) + "."
+                }
+            )
 
 
 class DrStrategy(models.Model):
@@ -110,6 +137,13 @@ class DrStrategy(models.Model):
     best_rto_seconds = models.PositiveIntegerField("best achievable RTO (seconds)")
     best_rpo_seconds = models.PositiveIntegerField("best achievable RPO (seconds)")
     multi_region = models.BooleanField(help_text="Runs in more than one region.")
+    serves_all_regions = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Serves from all its regions at once (active/active): only then do a "
+        "component's regions count as parallel replicas. Otherwise a second region "
+        "restores service after a failover.",
+    )
     summary = models.TextField(blank=True)
 
     class Meta:

@@ -40,6 +40,12 @@ class Finding(models.Model):
     tier = models.ForeignKey(
         Tier, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
     )
+    rests_on_assumption = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="The finding rests on at least one assumed availability figure "
+        "(a component with no figure entered); its details list them.",
+    )
     first_seen_at = models.DateTimeField(help_text="When the finding was first computed.")
     computed_at = models.DateTimeField(
         help_text="When it was last written: at every recompute for findings about the "
@@ -94,6 +100,11 @@ class RiskFigures(models.Model):
     open_action_count = models.PositiveIntegerField(default=0)
     overdue_action_count = models.PositiveIntegerField(default=0)
     finding_count = models.PositiveIntegerField(default=0)
+    assumed_finding_count = models.PositiveIntegerField(
+        default=0,
+        db_default=0,
+        help_text="Findings that rest on at least one assumed availability figure.",
+    )
     findings_by_kind = models.JSONField(default=dict, blank=True)
     computed_at = models.DateTimeField()
 

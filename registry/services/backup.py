@@ -25,6 +25,8 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, models, transaction
 
 from registry.analysis.recompute import request_recompute
+from registry.choices import legacy_availability
+from registry.jurisdictions import jurisdiction_of
 from registry.models import (
     Action,
     Application,
@@ -45,7 +47,8 @@ from registry.models import (
 # 1: the register and the history of its live rows.
 # 2: memberships, report schedules, rollup snapshots, the history of deleted rows and
 #    row versions; history rows name users and reference data like the other rows do.
-SCHEMA_VERSION = 2
+# 3: components' availability basis; applications' residency a jurisdiction code.
+SCHEMA_VERSION = 3
 User = get_user_model()
 # Models in dependency order, each with its foreign keys to other exported models.
 SECTIONS: list[tuple[str, type[models.Model], dict[str, str]]] = [
@@ -227,7 +230,9 @@ def _checked(document) -> dict:
             rows = document.get(name, [])
             if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
                 raise RestoreError(f"{name}: expected a list of objects.")
-    return _from_version_1(document) if version == 1 else document
+    if version == 1:
+        document = _from_version_1(document)
+    return _from_version_2(document) if version <= 2 else document
 
 
 def _from_version_1(document: dict) -> dict:
@@ -248,6 +253,32 @@ def _from_version_1(document: dict) -> dict:
                         row[f.name] = value
             rows.append(row)
         document[f"{section}_history"] = rows
+    return document
+
+
+def _from_version_2(document: dict) -> dict:
+    """Before version 3 a component's figure had no basis (the old silent default is an
+    assumption, another figure an SLA) and residency was free text (mapped where the
+    meaning is certain, kept aside as unmapped otherwise, as the migration did)."""
+    document = dict(document)
+    components = []
+    for row in document.get("components", []):
+        row = dict(row)
+        if "availability_basis" not in row:
+            availability, row["availability_basis"] = legacy_availability(row.get("availability"))
+            row["availability"] = None if availability is None else str(availability)
+        components.append(row)
+    applications = []
+    for row in document.get("applications", []):
+        row = dict(row)
+        residency = row.get("data_residency") or ""
+        if isinstance(residency, str) and residency:
+            mapped = jurisdiction_of(residency)
+            row["data_residency"] = mapped or ""
+            if mapped is None:
+                row["data_residency_unmapped"] = residency[:20]
+        applications.append(row)
+    document["components"], document["applications"] = components, applications
     return document
 
 

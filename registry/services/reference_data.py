@@ -37,6 +37,11 @@ def _tiers() -> Iterator[tuple[dict, dict]]:
         )
 
 
+# The strategies that serve from every region at once (the reference file, shared with
+# other material, has no column for it).
+SERVES_ALL_REGIONS = {"active_active"}
+
+
 def _dr_strategies() -> Iterator[tuple[dict, dict]]:
     for row in read_rows("dr_strategies.csv"):
         yield (
@@ -47,6 +52,7 @@ def _dr_strategies() -> Iterator[tuple[dict, dict]]:
                 "best_rto_seconds": int(row["best_rto_seconds"]),
                 "best_rpo_seconds": int(row["best_rpo_seconds"]),
                 "multi_region": row["multi_region"] == "true",
+                "serves_all_regions": row["code"] in SERVES_ALL_REGIONS,
                 "summary": row["summary"],
             },
         )
@@ -54,7 +60,7 @@ def _dr_strategies() -> Iterator[tuple[dict, dict]]:
 
 def _regions() -> Iterator[tuple[dict, dict]]:
     for row in read_rows("regions.csv"):
-        yield {"code": row["code"]}, {"name": row["name"], "jurisdiction": row["jurisdiction"]}
+        yield {"code": row["code"]}, {"name": row["name"], "country": row["country"]}
 
 
 def _rating_scales() -> Iterator[tuple[dict, dict]]:

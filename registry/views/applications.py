@@ -47,9 +47,7 @@ class ApplicationDetailView(TeamView):
         graph = dependency_graph(self.team.pk)
         steps = list(selectors.steps_for_application(application))
         for step in steps:
-            step.application = application  # effective_objectives() reads the tier
             step.tree = graph.tree_of_step(step.pk)
-            step.objectives = step.effective_objectives()
         tier = application.tier
         strategy = application.dr_strategy
         return self.render(
@@ -60,12 +58,6 @@ class ApplicationDetailView(TeamView):
                 "strategy": strategy,
                 "strategy_meets_tier": strategy.meets(tier.rto_seconds, tier.rpo_seconds),
                 "regions": regions,
-                "residency_conflicts": [
-                    region
-                    for region in regions
-                    if application.data_residency
-                    and region.jurisdiction != application.data_residency
-                ],
                 "steps": steps,
                 # Choices of the "add a dependency" forms, read once for all steps.
                 "components": list(Component.objects.for_team(self.team.pk).order_by("name", "id"))
@@ -118,8 +110,8 @@ class StepCreateView(ModelFormPage):
         tier = instance.application.tier
         return {
             "title": f"New step of {instance.application}",
-            "intro": f"A step inherits the objectives of {tier}; set an RTO, RPO or "
-            "availability here only to make them stricter.",
+            "intro": f"A step inherits the objectives of {tier}; set its own RTO, RPO or "
+            "availability only where it needs more or less. A looser one needs a reason.",
             "cancel_url": application_url(instance.application_id),
         }
 

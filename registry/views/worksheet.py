@@ -52,7 +52,10 @@ class WorksheetView(TeamView):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         step = self.get_visible(
-            Step.objects.select_related("application__tier", "last_reviewed_by"), pk=pk
+            Step.objects.select_related(
+                "application__tier", "last_reviewed_by"
+            ).with_effective_objectives(),
+            pk=pk,
         )
         rows = selectors.failure_mode_rows(self.team.pk).filter(step=step)
         rows, sort = ordering.sorted_rows(rows, request.GET.get("sort", ""), "created")

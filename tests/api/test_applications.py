@@ -317,23 +317,33 @@ def test_a_step_inherits_or_tightens_its_tiers_objectives(api, bob, team_a):
     ("field", "value"),
     [("rto_seconds", 30000), ("rpo_seconds", 20000), ("availability_target", "99.5")],
 )
-def test_a_step_cannot_relax_its_tiers_objectives(api, bob, team_a, field, value):
+def test_a_step_looser_than_its_tier_without_a_reason_is_a_400(api, bob, team_a, field, value):
+    """Tier 2 (RTO 8 h, RPO 4 h, 99.9 %): a looser objective needs `objective_reason`;
+    with one, the step is stored and says which objective is looser."""
     app = application(team_a, tier=tier(2))
     before = snapshot()
-    response = api.as_user(bob).post(
-        "/api/v1/steps/", {"application": app.pk, "order": 1, "name": "Pay", field: value}
-    )
+    body = {"application": app.pk, "order": 1, "name": "Nightly batch", field: value}
+    response = api.as_user(bob).post("/api/v1/steps/", body)
     assert response.status_code == 400
-    assert list(response.data) == [field]
+    assert list(response.data) == ["objective_reason"]
+    assert "looser than Tier 2" in response.data["objective_reason"][0]
     assert snapshot() == before
+    reason = "Runs at night; the shop opens at nine."
+    response = api.as_user(bob).post("/api/v1/steps/", {**body, "objective_reason": reason})
+    assert response.status_code == 201
+    assert response.data["objective_reason"] == reason
+    assert response.data["looser_than_tier"] == [
+        field.removesuffix("_seconds").removesuffix("_target")
+    ]
 
 
-def test_patching_a_step_checks_its_objectives_too(api, bob, team_a):
+def test_patching_a_step_looser_checks_the_reason_too(api, bob, team_a):
+    """Tier 1's RTO is 2 h: 7201 s is looser and needs a reason."""
     step = StepFactory(application=application(team_a, tier=tier(1)))
     before = snapshot()
     response = api.as_user(bob).patch(f"/api/v1/steps/{step.pk}/", {"rto_seconds": 7201})
     assert response.status_code == 400
-    assert "rto_seconds" in response.data
+    assert "objective_reason" in response.data
     assert snapshot() == before
 
 

@@ -43,6 +43,7 @@ class Components(Resource):
             "name": "Payments DB",
             "kind": "database",
             "availability": 99.95,
+            "availability_basis": "sla",
             "regions": ["eu-west-1", "eu-central-1"],
         }
 

@@ -67,7 +67,7 @@ RESOURCES = {
         "/api/v1/regions/",
         Region,
         "code",
-        {"code": "xx-test-1", "name": "Test region", "jurisdiction": "EU"},
+        {"code": "xx-test-1", "name": "Test region", "country": "IE"},
         {"name": "Renamed region"},
     ),
     "dr-strategies": (
@@ -289,16 +289,35 @@ def test_a_region_in_use_cannot_be_deleted(api, staff, team_a, used_by):
 def test_regions_and_dr_strategies_are_addressed_by_code(api, victor):
     api.as_user(victor)
     region = api.get("/api/v1/regions/eu-west-1/").json()
-    assert (region["code"], region["jurisdiction"]) == ("eu-west-1", "EU")
+    assert (region["code"], region["country"], region["jurisdictions"]) == (
+        "eu-west-1",
+        "IE",
+        ["IE", "EU", "EEA"],
+    )
     strategy = api.get("/api/v1/dr-strategies/active_active/").json()
     assert strategy["multi_region"] is True
     assert api.get("/api/v1/regions/nowhere-1/").status_code == 404
 
 
 def test_regions_filter_by_jurisdiction(api, victor):
+    """`?jurisdiction=eu` lists the regions inside the EU: the shipped Irish, German,
+    French and Swedish ones, not London (GB)."""
     results = api.as_user(victor).get("/api/v1/regions/", {"jurisdiction": "eu"}).json()
-    assert results["count"] == Region.objects.filter(jurisdiction="EU").count() > 0
-    assert {row["jurisdiction"] for row in results["results"]} == {"EU"}
+    codes = {row["code"] for row in results["results"]}
+    assert {"eu-west-1", "eu-central-1", "eu-west-3", "eu-north-1"} <= codes
+    assert "eu-west-2" not in codes and "us-east-1" not in codes
+    assert all("EU" in row["jurisdictions"] for row in results["results"])
+
+
+def test_a_region_with_an_unknown_country_is_a_400_listing_the_codes(api, staff):
+    """A country code is the vocabulary: "Europe" is refused with the accepted codes."""
+    before = Region.objects.count()
+    response = api.as_user(staff).post(
+        "/api/v1/regions/", {"code": "xx-test-2", "name": "Test", "country": "Europe"}
+    )
+    assert response.status_code == 400
+    assert "IE" in str(response.data["country"]) and "US" in str(response.data["country"])
+    assert Region.objects.count() == before
 
 
 def test_dr_strategies_come_cheapest_first(api, victor):

@@ -132,10 +132,15 @@ def test_the_xlsx_report_has_the_worksheet_summary_and_findings(make_run, comput
         "Finding",
         "Application",
         "Step",
+        "Assumed figures",
         "First seen",
     ]
     assert findings.max_row - 1 == computed.findings.count() > 0
     assert findings.freeze_panes == "A2"
+    # The demo's Pay step rests on Card network API, which has no figure.
+    [pay] = [row for row in findings.iter_rows(min_row=2, values_only=True) if row[5]]
+    assert pay[5] == "assumed" and pay[4] == "Pay"
+    assert "Assumes 99.9 % for Card network API: no figure entered." in pay[2]
 
 
 def test_the_summary_sheet_agrees_with_the_stored_tier_rollups(make_run, computed):
@@ -149,6 +154,7 @@ def test_the_summary_sheet_agrees_with_the_stored_tier_rollups(make_run, compute
         assert row[2:5] == [rollup.failure_mode_count, rollup.open_count, rollup.rpn_max]
         assert row[7] == rollup.ap_high_count
         assert row[13] == rollup.finding_count
+        assert row[14] == rollup.assumed_finding_count
 
 
 def test_the_xlsx_report_writes_formula_like_text_as_text(make_run, demo):
@@ -183,6 +189,7 @@ def test_the_pdf_report_has_the_cover_summary_charts_findings_and_worksheet(make
     assert "Counts by action priority" in summary and "Top findings" in summary
     assert any("Severity × probability" in page and "Pareto of RPN" in page for page in pages)
     assert "Resilience findings" in text
+    assert "[rests on assumed figures]" in " ".join(text.split())
     assert KNOWN_MODE in text
     assert "Order processing" in text and "Step 2. Add to cart" in text
     total = len(reader.pages)

@@ -11,6 +11,7 @@ from registry.analysis.findings import refresh_findings
 from registry.models import (
     Application,
     ApplicationRollup,
+    DrStrategy,
     FailureMode,
     Finding,
     RollupSnapshot,
@@ -64,14 +65,20 @@ def test_the_demo_gives_the_findings_a_person_would_expect(demo):
 
 
 def test_a_finding_goes_when_it_is_fixed_and_keeps_first_seen_while_it_lasts(demo):
-    """Moving to two regions resolves the single-region finding; others keep their row."""
+    """A second region under backup & restore leaves the five-nines finding (the region
+    serves nothing until a restore); active/active in both resolves it. A finding that
+    lasts keeps its row."""
     refresh_findings(demo.pk)
     order = Application.objects.get(team=demo, name="Order processing")
-    gap = Finding.objects.get(team=demo, kind="dr_strategy_gap", application=order)
+    gap = Finding.objects.get(team=demo, kind="composite_availability_gap", step__name="Pay")
     order.regions.add(*order.regions.model.objects.filter(code="eu-central-1"))
     refresh_findings(demo.pk)
+    assert "single_region_high_availability" in kinds(demo, application=order)
+    order.dr_strategy = DrStrategy.objects.get(code="active_active")
+    order.save()
+    refresh_findings(demo.pk)
     assert "single_region_high_availability" not in kinds(demo, application=order)
-    again = Finding.objects.get(team=demo, kind="dr_strategy_gap", application=order)
+    again = Finding.objects.get(team=demo, kind="composite_availability_gap", step__name="Pay")
     assert (again.pk, again.first_seen_at) == (gap.pk, gap.first_seen_at)
 
 

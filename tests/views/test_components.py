@@ -52,6 +52,7 @@ def test_an_editor_creates_and_edits_a_component(as_bob, register):
         "kind": "third_party",
         "description": "",
         "availability": "99.9",
+        "availability_basis": "sla",
         "application": "",
     }
     response = as_bob.post("/components/new/", data)

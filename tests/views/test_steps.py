@@ -27,13 +27,14 @@ def test_an_editor_adds_a_step_with_the_next_order(as_bob, register):
     assert step.application == register.app and step.rto_seconds == 600
 
 
-def test_a_step_may_not_relax_its_tiers_objectives(as_bob, register):
+def test_a_step_looser_than_its_tier_needs_a_reason(as_bob, register):
     response = as_bob.post(
         f"/applications/{register.app.pk}/steps/new/",
         {"order": "2", "name": "Slow", "rto_seconds": "99999"},
     )
     assert response.status_code == 422
-    assert b"may only tighten" in response.content
+    assert b"write down why the step needs less" in response.content
+    assert not Step.objects.filter(name="Slow").exists()
 
 
 def test_two_steps_cannot_share_an_order(as_bob, register):

@@ -8,20 +8,23 @@ rules and stores what they find.
 - objectives: DR strategies and regions against the tiers' objectives, data
   residency, the tiers' own consistency, worksheet reviews;
 - dependencies: the dependency graph, composite availability, cycles, tier inversions
-  and shared fate.
+  and common dependencies (blast radius).
 """
 
 from registry.analysis.resilience.dependencies import (
+    Composite,
     DependencyGraph,
+    Figure,
+    assumption_note,
+    common_dependencies,
     composite_availability_gaps,
     dependency_cycles,
-    shared_fate,
     tier_inversions,
 )
 from registry.analysis.resilience.facts import (
+    COMMON_DEPENDENCY_MIN_STEPS,
     FIVE_NINES,
     SECONDS_PER_YEAR,
-    SHARED_FATE_MIN_STEPS,
     ApplicationData,
     ComponentData,
     Edge,
@@ -35,35 +38,44 @@ from registry.analysis.resilience.facts import (
 )
 from registry.analysis.resilience.objectives import (
     data_residency_conflicts,
+    downtime_budget,
     dr_strategy_gaps,
+    dr_strategy_single_region,
     reviews_overdue,
     single_region_high_availability,
+    step_objectives_relaxed,
     strictest_objectives,
     tier_objectives_inconsistent,
 )
 
 __all__ = [
+    "COMMON_DEPENDENCY_MIN_STEPS",
     "FIVE_NINES",
     "SECONDS_PER_YEAR",
-    "SHARED_FATE_MIN_STEPS",
     "ApplicationData",
     "ComponentData",
+    "Composite",
     "DependencyGraph",
     "Edge",
+    "Figure",
     "FindingData",
     "StepData",
     "StrategyData",
     "TierData",
+    "assumption_note",
+    "common_dependencies",
     "composite_availability_gaps",
     "data_residency_conflicts",
     "dependency_cycles",
+    "downtime_budget",
     "dr_strategy_gaps",
+    "dr_strategy_single_region",
     "format_duration",
     "format_percent",
     "reviews_overdue",
     "severity_for_tier",
-    "shared_fate",
     "single_region_high_availability",
+    "step_objectives_relaxed",
     "strictest_objectives",
     "tier_inversions",
     "tier_objectives_inconsistent",

@@ -6,10 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from registry.choices import FindingKind, FindingSeverity
+from registry.objectives import looser_objectives
 
 SECONDS_PER_YEAR = 365 * 24 * 3600
 FIVE_NINES = 99.999
-SHARED_FATE_MIN_STEPS = 3
+COMMON_DEPENDENCY_MIN_STEPS = 3
+
+Region = tuple[str, str]  # (code, country code; "" when not recorded)
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class StrategyData:
     cost_rank: int
     best_rto_seconds: int
     best_rpo_seconds: int
+    multi_region: bool = False  # needs a second region
+    serves_all_regions: bool = False  # serves from every region at once (active/active)
 
     def meets(self, rto_seconds: int, rpo_seconds: int) -> bool:
         return self.best_rto_seconds <= rto_seconds and self.best_rpo_seconds <= rpo_seconds
@@ -43,52 +48,72 @@ class ApplicationData:
     name: str
     tier: TierData
     strategy: StrategyData
-    regions: tuple[tuple[str, str], ...] = ()  # (code, jurisdiction)
-    data_residency: str = ""
+    regions: tuple[Region, ...] = ()
+    data_residency: str = ""  # a jurisdiction (registry.jurisdictions), "" when none
+
+    @property
+    def active_regions(self) -> int:
+        """Regions that serve at once: all of them under active/active, else one."""
+        if self.strategy.serves_all_regions:
+            return len(self.regions)
+        return min(len(self.regions), 1)
 
 
 @dataclass(frozen=True)
 class StepData:
+    """A step and its effective objectives, as `StepQuerySet.with_effective_objectives`
+    computes them (the step's own where it sets one, its tier's otherwise)."""
+
     id: int
     name: str
     application: ApplicationData
-    rto_seconds: int | None = None
-    rpo_seconds: int | None = None
-    availability: float | None = None
+    rto: int  # seconds
+    rpo: int  # seconds
+    target: float  # availability, percent
+    own_availability: bool = False  # the step sets its own availability target
+    objective_reason: str = ""  # why an objective is looser than the tier's
     last_reviewed_at: datetime | None = None
     created_at: datetime | None = None
 
     @property
-    def rto(self) -> int:
-        return self.application.tier.rto_seconds if self.rto_seconds is None else self.rto_seconds
-
-    @property
-    def rpo(self) -> int:
-        return self.application.tier.rpo_seconds if self.rpo_seconds is None else self.rpo_seconds
-
-    @property
-    def target(self) -> float:
-        return (
-            self.application.tier.availability if self.availability is None else self.availability
-        )
-
-    @property
     def label(self) -> str:
         return f"{self.application.name} / {self.name}"
+
+    def looser_than_tier(self) -> list[str]:
+        """The objectives the step sets looser than its tier's, as a person says them."""
+        tier = self.application.tier
+        looser = set(
+            looser_objectives(
+                (self.rto, self.rpo, self.target),
+                (tier.rto_seconds, tier.rpo_seconds, tier.availability),
+            )
+        )
+        said = []
+        if "rto" in looser:
+            said.append(
+                f"RTO {format_duration(self.rto)} instead of {format_duration(tier.rto_seconds)}"
+            )
+        if "rpo" in looser:
+            said.append(
+                f"RPO {format_duration(self.rpo)} instead of {format_duration(tier.rpo_seconds)}"
+            )
+        if "availability" in looser:
+            said.append(f"availability {self.target:g} % instead of {tier.availability:g} %")
+        return said
 
 
 @dataclass(frozen=True)
 class ComponentData:
     id: int
     name: str
-    availability: float  # percent, of one deployment
-    replicas: int = 1  # regions it runs in; each is a parallel replica
+    availability: float  # percent, of one deployment (the assumption when `assumed`)
+    regions: tuple[Region, ...] = ()
     application_id: int | None = None
+    assumed: bool = False  # no figure entered: `availability` is the configured assumption
 
-    @property
-    def replicated(self) -> float:
-        """Availability (fraction) of its parallel replicas: 1 − (1 − a)^n."""
-        return 1 - (1 - self.availability / 100) ** max(self.replicas, 1)
+    def availability_in(self, regions: int) -> float:
+        """Availability (fraction) of `regions` parallel replicas: 1 − (1 − a)^n."""
+        return 1 - (1 - self.availability / 100) ** max(regions, 1)
 
 
 @dataclass(frozen=True)
@@ -113,6 +138,7 @@ class FindingData:
     component_id: int | None = None
     failure_mode_id: int | None = None
     tier_id: int | None = None
+    assumed: bool = False  # rests on at least one assumed availability figure
 
 
 def severity_for_tier(level: int) -> FindingSeverity:

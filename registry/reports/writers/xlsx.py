@@ -65,6 +65,7 @@ TIER_COLUMNS = [
     ("Open actions", 9, lambda row: row.open_action_count),
     ("Overdue actions", 9, lambda row: row.overdue_action_count),
     ("Findings", 9, lambda row: row.finding_count),
+    ("Findings on assumed figures", 12, lambda row: row.assumed_finding_count),
 ]
 FINDING_COLUMNS = [
     ("Severity", 10),
@@ -72,6 +73,7 @@ FINDING_COLUMNS = [
     ("Finding", 90),
     ("Application", 24),
     ("Step", 22),
+    ("Assumed figures", 12),
     ("First seen", 17),
 ]
 # Vocabularies are written as their labels; the import reads labels and values alike.
@@ -222,6 +224,7 @@ def _findings_sheet(workbook, context: ReportContext) -> None:
                 text(sheet, finding.message),
                 text(sheet, finding.application.name if finding.application else None),
                 text(sheet, finding.step.name if finding.step else None),
+                "assumed" if finding.rests_on_assumption else None,
                 finding.first_seen_at.replace(tzinfo=None),
             ]
         )

@@ -36,6 +36,13 @@ TOP_FINDINGS = 10
 KINDS = dict(FindingKind.choices)
 
 
+def finding_text(finding) -> str:
+    """A finding's message, marked when it rests on an assumed availability figure."""
+    if finding.rests_on_assumption:
+        return f"{finding.message} [rests on assumed figures]"
+    return finding.message
+
+
 def cover(context: ReportContext) -> list:
     s = styles()
     scope_rows = [
@@ -164,7 +171,7 @@ def summary(context: ReportContext, width: float) -> list:
     if top:
         top_table = Table(
             [[para("Severity", "head"), para("Finding", "head")]]
-            + [[severity_para(f.severity), para(f.message)] for f in top],
+            + [[severity_para(f.severity), para(finding_text(f))] for f in top],
             colWidths=[22 * mm, width - 95 * mm - 22 * mm - 10 * mm],
             repeatRows=1,
         )
@@ -287,7 +294,7 @@ def findings_section(context: ReportContext, width: float) -> list:
             [
                 severity_para(finding.severity),
                 para(KINDS.get(finding.kind, finding.kind)),
-                para(finding.message),
+                para(finding_text(finding)),
                 para(where or "—"),
             ]
         )
