@@ -83,9 +83,13 @@ def gunicorn_env_names() -> set[str]:
     """Names gunicorn.conf.py reads (the web service's sizes and timeouts)."""
     names = set()
     for node in ast.walk(ast.parse(GUNICORN_CONF.read_text())):
-        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
-            if ast.unparse(node.func) in {"_int", "os.environ.get"}:
-                names.add(node.args[0].value)
+        if (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and ast.unparse(node.func) in {"_int", "os.environ.get"}
+        ):
+            names.add(node.args[0].value)
     return names
 
 
