@@ -233,6 +233,12 @@ CELERY_TASK_ROUTES = {
     )
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# When the broker connection drops, a running report or import carries on and finishes
+# (its row is the result; the claim makes the redelivered message a no-op) rather than
+# being cancelled and started over. Workers that exit anyway are started again
+# (bin/respawn in the Procfile, restart: unless-stopped in docker-compose), and a job
+# whose worker is gone is taken back by the stale-heartbeat sweep.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 
 # Reports: page size of the PDF (A4 or LETTER, landscape), the largest file emailed as
 # an attachment (larger ones are sent as a link under REPORT_LINK_BASE_URL), row limits
