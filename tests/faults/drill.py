@@ -6,7 +6,8 @@ the answers per phase (5xx, connection errors, 503 with Retry-After).
 Everything runs on ports and folders of its own: a PostgreSQL cluster (initdb), a Redis
 (append-only, as docker-compose runs it), the Procfile's web, worker and beat command
 lines. FAULT_CLIENTS, FAULT_PHASE_SECONDS, FAULT_WEB_PORT, FAULT_PG_PORT and
-FAULT_REDIS_PORT change the shape.
+FAULT_REDIS_PORT change the shape; FAULT_CACHE=local keeps the cache in each web
+process, so that stopping Redis stops the broker alone.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ class Stack:
             "WORKER_CONCURRENCY": "2",
             "WEB_CONCURRENCY": "2",
         }
+        if os.environ.get("FAULT_CACHE") == "local":  # Redis as the broker only
+            del self.env["CACHE_URL"]
 
     def log(self, name: str):
         return (self.folder / f"{name}.log").open("ab")
