@@ -99,8 +99,8 @@ class QueueUnavailable(Exception):
 
 def queue_failure_message() -> str:
     return (
-        "The job could not be started: the task queue is unreachable. Nothing was done; "
-        f"try again in {settings.JOB_QUEUE_RETRY_AFTER_SECONDS} seconds."
+        "Not started: the task queue is unreachable. Try again in "
+        f"{settings.JOB_QUEUE_RETRY_AFTER_SECONDS} seconds."
     )
 
 

@@ -56,7 +56,7 @@ class ImportView(WriteView):
         try:
             queue_import(job)
         except QueueUnavailable as error:
-            messages.error(request, f"The import was not started. {error}")
+            messages.error(request, f"The import — {error}")
         return HttpResponseRedirect(reverse("registry:import", args=[job.pk]))
 
     def page(self, form: UploadForm, status: int = 200) -> HttpResponse:

@@ -42,7 +42,7 @@ class ReportsView(TeamView):
         try:
             queue_report(run)
         except QueueUnavailable as error:
-            messages.error(request, f"Report #{run.pk} was not started. {error}")
+            messages.error(request, f"Report #{run.pk} — {error}")
         else:
             messages.success(request, f"Report #{run.pk} requested; it appears below when ready.")
         return HttpResponseRedirect(reverse("registry:reports"))

@@ -55,7 +55,9 @@ def test_the_imports_page_says_the_import_was_not_started(
     )
     assert response.status_code == 200
     assert WorksheetImport.objects.get().status == "failed"
-    assert "The import was not started." in response.content.decode()
+    assert "The import — Not started: the task queue is unreachable." in (
+        response.content.decode()
+    )
 
 
 def test_a_small_upload_is_imported_while_the_broker_is_down(
