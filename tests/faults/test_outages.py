@@ -159,6 +159,26 @@ def test_a_worker_survives_redis_dropping_under_a_running_report(
     assert len(files) == 2
 
 
+def test_a_worker_survives_a_report_ending_while_redis_is_down(
+    big_demo, start_worker, own_redis, media
+):
+    """The report ends (and its message is acknowledged) while Redis is stopped: the
+    worker reconnects when Redis is back and serves the next report."""
+    team, owner, _ = big_demo
+    worker = start_worker(broker_url=own_redis.url, env=WORKER_ENV)
+    run = request_report(team, owner)
+    wait_for(run, running_with_progress, 240, worker)
+    own_redis.stop()
+    wait_for(run, finished, 300, worker)
+    assert run.status == "done", run.error
+    own_redis.start()
+    after = request_report(team, owner, format="csv")
+    wait_for(after, finished, 120, worker)
+    assert after.status == "done", after.error
+    assert worker.process.poll() is None, worker.log()
+    assert "AttributeError" not in worker.log()
+
+
 def test_a_report_whose_whole_worker_is_killed_is_taken_over_within_seconds(
     big_demo, start_worker, own_redis, media, fast_sweep
 ):
