@@ -40,6 +40,6 @@ USER app
 EXPOSE 8000
 
 # No HEALTHCHECK here: worker, beat and migrate run this image too and would inherit
-# it. docker-compose.yml declares a health check per service. gunicorn takes its
-# number of workers from WEB_CONCURRENCY (default 1) unless --workers is given.
-CMD ["gunicorn", "fmea.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# it. docker-compose.yml declares a health check per service. The Procfile's command
+# line: gunicorn.conf.py reads PORT, WEB_CONCURRENCY, GUNICORN_THREADS and the timeouts.
+CMD ["gunicorn", "fmea.wsgi", "--config", "gunicorn.conf.py"]

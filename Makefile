@@ -9,7 +9,7 @@ PORT ?= 8000
 # Tests run on both cores by default; PYTEST_ARGS="-n 0" runs them in one process.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install run test lint format bench migrate clean
+.PHONY: install run test lint format bench faults migrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ format: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# The fault drill: Redis and the worker stopped and started under load (README).
+faults: install
+	$(BIN)/python -m tests.faults.drill
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -1,4 +1,5 @@
-"""Load: a mixed workload against gunicorn on loopback (issue: production readiness).
+"""Load: a mixed workload against the web server on loopback, started with the
+Procfile's `web` command line (the one docker-compose and the image run too).
 
 50 concurrent users for 60 s (BENCH_USERS, BENCH_SECONDS): 70 % list/filter, 20 %
 detail, 10 % writes (PATCH with If-Match) on the bench register in PostgreSQL; then the
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 from bench.data import ensure_register, require_postgres, setup_django
 from bench.results import record
@@ -33,6 +35,16 @@ def free_port() -> int:
 
 PORT = int(os.environ.get("BENCH_PORT", "0")) or free_port()
 FAILURE_MODES = int(os.environ.get("BENCH_FAILURE_MODES", "1000000"))
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def web_command() -> list[str]:
+    """The Procfile's `web` command line, run by a shell as the Procfile's runners run it
+    (docker-compose and the image run the same one), with this interpreter's gunicorn."""
+    procfile = (ROOT / "Procfile").read_text().splitlines()
+    line = next(line for line in procfile if line.startswith("web:")).removeprefix("web:")
+    assert line.split()[0] == "gunicorn", line
+    return ["sh", "-c", f"exec {line.strip()}"]
 
 
 def run_load(paths, token: str, seconds: float, users: int) -> dict:
@@ -131,30 +143,15 @@ def main() -> None:
         "ALLOWED_HOSTS": "localhost,127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
         "LOG_LEVEL": "WARNING",
+        "GUNICORN_LOG_LEVEL": "warning",
         "THROTTLE_USER_RATE": "10000000/hour",
     }
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, check=True
     )
-    workers = os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1))
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "fmea.wsgi",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            workers,
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
+        web_command(), env={**env, "PORT": str(PORT), "PATH": path}, cwd=ROOT
     )
     try:
         for _ in range(100):

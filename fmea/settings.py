@@ -177,7 +177,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A broker that does not answer fails a publish within seconds instead of hanging
+    # the request (the job is then failed and the client told to retry).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": env_int("CELERY_BROKER_CONNECT_TIMEOUT", 3),
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECT_TIMEOUT", 3)
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 CELERY_TASK_SERIALIZER = "json"
@@ -200,7 +206,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registry.prune_report_runs",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Report runs and imports whose worker died whole go back to the queue.
+    "requeue-stale-report-runs": {"task": "registry.requeue_stale_report_runs", "schedule": 60.0},
+    "requeue-stale-imports": {"task": "registry.requeue_stale_imports", "schedule": 60.0},
 }
+# A running job's worker stamps its heartbeat this often; a job whose last stamp is
+# older than JOB_STALE_AFTER_SECONDS is taken back by the sweep and queued again.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 30)
+JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", 180)
+# A job whose task could not be queued is failed; the API's 503 says to retry after this.
+JOB_QUEUE_RETRY_AFTER_SECONDS = env_int("JOB_QUEUE_RETRY_AFTER_SECONDS", 30)
 # Queue names (tests give each process its own).
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_DEFAULT_QUEUE", "celery")
 # A change waits this long before its team is recomputed, so bursts coalesce.
@@ -221,6 +236,12 @@ CELERY_TASK_ROUTES = {
     )
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# When the broker connection drops, a running report or import carries on and finishes
+# (its row is the result; the claim makes the redelivered message a no-op) rather than
+# being cancelled and started over. Workers that exit anyway are started again
+# (bin/respawn in the Procfile, restart: unless-stopped in docker-compose), and a job
+# whose worker is gone is taken back by the stale-heartbeat sweep.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 
 # Reports: page size of the PDF (A4 or LETTER, landscape), the largest file emailed as
 # an attachment (larger ones are sent as a link under REPORT_LINK_BASE_URL), row limits

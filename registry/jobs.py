@@ -12,13 +12,31 @@ streams a COPY through it (no other statement may run until the COPY ends), and 
 import writes inside one transaction (its updates stay invisible until it commits).
 There the progress goes through a second connection in autocommit. SQLite allows one
 writer at a time, so inside the job's transaction progress waits for the end.
+
+Jobs never stick. A job whose task cannot be queued (the broker is unreachable) is
+failed at once with a message saying so (`enqueue`), and the caller answers 503. A
+running job's worker stamps `heartbeat_at` every JOB_HEARTBEAT_SECONDS from a thread of
+its own (`Heartbeat`); when a worker dies whole (OOM-killed, its container killed) the
+stamps stop, and a beat sweep hands the job back to the queue after
+JOB_STALE_AFTER_SECONDS (`take_back_stale`) instead of waiting for the broker's
+visibility timeout (an hour). Each kind's claim lets only one attempt run it.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+logger = logging.getLogger(__name__)
 
 
 class JobStatus(models.TextChoices):
@@ -28,9 +46,170 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+def heartbeat_field() -> models.DateTimeField:
+    return models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Last sign of life of the worker running the job (or when the sweep "
+        "queued it again); a stale one means the worker is gone.",
+    )
+
+
+def idempotency_key_field() -> models.CharField:
+    return models.CharField(
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The request's Idempotency-Key header: a retry with the same key (same "
+        "user) gets this job instead of a new one.",
+    )
+
+
+def idempotency_constraint() -> models.UniqueConstraint:
+    return models.UniqueConstraint(
+        fields=["requested_by", "idempotency_key"],
+        condition=Q(idempotency_key__isnull=False),
+        name="%(app_label)s_%(class)s_unique_idempotency_key",
+    )
+
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 100
+
+
+def find_by_idempotency_key(model: type[models.Model], user, key: str | None):
+    """The user's job made under `key` before, or None."""
+    if not key:
+        return None
+    job = model.objects.filter(requested_by=user, idempotency_key=key).first()
+    if job is not None:
+        job.replayed = True
+    return job
+
+
+class QueueUnavailable(Exception):
+    """The job's task could not be queued (the broker is unreachable); the job is failed."""
+
+    def __init__(self, job: models.Model) -> None:
+        self.job = job
+        self.retry_after = settings.JOB_QUEUE_RETRY_AFTER_SECONDS
+        super().__init__(queue_failure_message())
+
+
+def queue_failure_message() -> str:
+    return (
+        "Not started: the task queue is unreachable. Try again in "
+        f"{settings.JOB_QUEUE_RETRY_AFTER_SECONDS} seconds."
+    )
+
+
+# Fail fast: a request waits at most a few connection timeouts, not the default
+# publish retries' seconds.
+PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0.2}
+
+
+def enqueue(task, job: models.Model, failed: Callable[[str], dict]) -> None:
+    """Queue `task(job.pk)` once the job's row commits; if the broker cannot take it, fail
+    the job with `failed(message)` (its kind's columns) and raise QueueUnavailable.
+
+    The key is released with the failure, so a retry with it makes a new job. A job
+    found by its key (`replayed`) was queued by the request that made it.
+    """
+    if job.replayed:
+        return
+
+    def publish() -> None:
+        try:
+            task.apply_async((job.pk,), retry=True, retry_policy=PUBLISH_RETRY)
+        except (OperationalError, OSError) as exc:
+            logger.warning("Could not queue %s for job %s", task.name, job.pk, exc_info=True)
+            type(job).objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+                status=JobStatus.FAILED,
+                finished_at=timezone.now(),
+                idempotency_key=None,
+                **failed(queue_failure_message()),
+            )
+            job.refresh_from_db()
+            raise QueueUnavailable(job) from exc
+
+    # In a request (autocommit) this runs now, and its error reaches the caller.
+    transaction.on_commit(publish)
+
+
+def requeue(task, job_ids: list[int]) -> int:
+    """Queue `task` for each job a sweep took back. If the broker is down the jobs stay
+    queued, stamped by the sweep: the next sweep after the stale time queues them again."""
+    for job_id in job_ids:
+        task.apply_async((job_id,))
+    return len(job_ids)
+
+
+def take_back_stale(model: type[models.Model], now: datetime | None = None, **reset) -> list[int]:
+    """Put back in the queue the jobs whose worker stopped stamping its heartbeat: running
+    ones, and ones a previous sweep put back but could not queue. Their ids, for the
+    caller to queue; each was reset by one conditional UPDATE (with `reset` columns), so
+    two sweeps never both take the same job, and the attempt that had it can no longer
+    finish it (its claim is gone)."""
+    now = now or timezone.now()
+    lost = worker_gone(now) | Q(status=JobStatus.QUEUED, heartbeat_at__lt=stale_before(now))
+    taken = []
+    for pk in model.objects.filter(lost).values_list("pk", flat=True)[:100]:
+        reset_one = model.objects.filter(lost, pk=pk).update(
+            status=JobStatus.QUEUED, heartbeat_at=now, **reset
+        )
+        if reset_one:
+            taken.append(pk)
+    return taken
+
+
+def stale_before(now: datetime) -> datetime:
+    return now - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
+
+
+def worker_gone(now: datetime) -> Q:
+    """Running jobs whose worker has not stamped the heartbeat for too long."""
+    stale = stale_before(now)
+    return Q(status=JobStatus.RUNNING) & (
+        Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, started_at__lt=stale)
+    )
+
+
+class Heartbeat:
+    """`with Heartbeat(Model, pk, **where):` stamps the job's `heartbeat_at` every
+    JOB_HEARTBEAT_SECONDS from a thread (with its own database connection) while the
+    work runs, however long a single step of it takes."""
+
+    def __init__(self, model: type[models.Model], pk: int, **where) -> None:
+        self.rows = model.objects.filter(pk=pk, status=JobStatus.RUNNING, **where)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.beat, name=f"heartbeat-{pk}", daemon=True)
+
+    def beat(self) -> None:
+        try:
+            while not self.stopped.wait(settings.JOB_HEARTBEAT_SECONDS):
+                try:
+                    self.rows.update(heartbeat_at=timezone.now())
+                except Exception:  # a busy database: the next beat tries again
+                    logger.warning("Could not stamp a job's heartbeat", exc_info=True)
+        finally:
+            connections.close_all()
+
+    def __enter__(self) -> Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+
 class JobRowMixin:
     """Where a job row (report run, worksheet import) stands: finished or not (pages
     poll until it is), and how far it has got, for the bar."""
+
+    # True on a job found by its idempotency key: already queued, not to be queued again.
+    replayed = False
 
     @property
     def is_finished(self) -> bool:

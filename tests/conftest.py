@@ -78,15 +78,34 @@ def _fresh_cache():
 
 
 @pytest.fixture
+def capture_queued(monkeypatch):
+    """`capture_queued(task)`: the ids the task is queued with from then on (none sent)."""
+
+    def capture(task) -> list:
+        ids: list = []
+        monkeypatch.setattr(task, "apply_async", lambda args, **options: ids.append(args[0]))
+        return ids
+
+    return capture
+
+
+@pytest.fixture
 def broker_down():
     """Point the Celery app at a port where nothing listens (the broker is down)."""
     from fmea.celery import app
 
+    def forget_connections() -> None:
+        # Publishing reuses pooled connections made for the broker of the moment.
+        app._pool = None
+        app.amqp._producer_pool = None
+
     names = ("broker_url", "broker_read_url", "broker_write_url")
     previous = {name: app.conf[name] for name in names}
     app.conf.update({name: "redis://127.0.0.1:1/0" for name in names})
+    forget_connections()
     yield
     app.conf.update(previous)
+    forget_connections()
 
 
 @pytest.fixture

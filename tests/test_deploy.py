@@ -3,6 +3,7 @@ settings themselves under production-like environments (run in subprocesses, sin
 settings are read once per process)."""
 
 import ast
+import json
 import os
 import secrets
 import shutil
@@ -18,6 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 SETTINGS_FILE = ROOT / "fmea" / "settings.py"
 PROCFILE = ROOT / "Procfile"
+GUNICORN_CONF = ROOT / "gunicorn.conf.py"
+DOCKERFILE = ROOT / "Dockerfile"
 
 APP_SERVICES = ("web", "worker", "beat", "migrate")
 LONG_RUNNING = ("postgres", "redis", "web", "worker", "beat")
@@ -76,6 +79,27 @@ def settings_env_names() -> set[str]:
     return names
 
 
+def gunicorn_env_names() -> set[str]:
+    """Names gunicorn.conf.py reads (the web service's sizes and timeouts)."""
+    names = set()
+    for node in ast.walk(ast.parse(GUNICORN_CONF.read_text())):
+        if (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and ast.unparse(node.func) in {"_int", "os.environ.get"}
+        ):
+            names.add(node.args[0].value)
+    return names
+
+
+def procfile() -> dict[str, str]:
+    return {
+        name: command.strip()
+        for name, command in (line.split(":", 1) for line in PROCFILE.read_text().splitlines())
+    }
+
+
 def string_setting_names() -> set[str]:
     """Names read with env_str, which also accepts NAME_FILE (a path to a secret)."""
     names = set()
@@ -117,6 +141,8 @@ def test_app_services_set_only_variables_the_settings_read(services, name):
     assert env, f"{name} sets no environment"
     known = settings_env_names()
     known |= {f"{setting}_FILE" for setting in string_setting_names()}
+    if name == "web":
+        known |= gunicorn_env_names()
     unknown = sorted(set(env) - known)
     assert not unknown, f"{name} sets variables fmea/settings.py never reads: {unknown}"
 
@@ -177,6 +203,45 @@ def test_worker_consumes_the_same_queues_as_the_procfile(services):
     worker = _command(services["worker"])
     assert worker[:4] == ["celery", "-A", "fmea", "worker"]
     assert _queues(worker) == procfile_queues
+
+
+def test_web_runs_the_procfile_command_line_everywhere(services):
+    """The Procfile, docker-compose and the image serve with one command line (the one
+    bench/load.py measures), and its settings live in gunicorn.conf.py."""
+    command = procfile()["web"].split()
+    assert command == ["gunicorn", "fmea.wsgi", "--config", "gunicorn.conf.py"]
+    assert _command(services["web"]) == command
+    cmd = next(line for line in DOCKERFILE.read_text().splitlines() if line.startswith("CMD"))
+    assert ast.literal_eval(cmd.removeprefix("CMD").strip()) == command
+    from bench.load import web_command
+
+    assert web_command() == ["sh", "-c", f"exec {' '.join(command)}"]
+
+
+def gunicorn_config(**variables: str) -> dict:
+    env = {name: value for name, value in os.environ.items() if name not in gunicorn_env_names()}
+    code = (
+        "import json, runpy; c = runpy.run_path('gunicorn.conf.py'); "
+        "print(json.dumps({k: v for k, v in c.items() if isinstance(v, (int, str))}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, **variables},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_gunicorn_serves_with_threads_sized_by_the_environment():
+    defaults = gunicorn_config()
+    assert defaults["worker_class"] == "gthread"
+    assert (defaults["workers"], defaults["threads"], defaults["bind"]) == (2, 8, "0.0.0.0:8000")
+    assert defaults["timeout"] == 60 and defaults["keepalive"] == 5
+    sized = gunicorn_config(WEB_CONCURRENCY="3", GUNICORN_THREADS="4", PORT="9000")
+    assert (sized["workers"], sized["threads"], sized["bind"]) == (3, 4, "0.0.0.0:9000")
 
 
 def test_beat_uses_the_database_scheduler(services):
@@ -315,3 +380,31 @@ def test_unclear_debug_value_is_refused(tmp_path):
     assert "ImproperlyConfigured" in result.stderr
     assert "DEBUG must be one of" in result.stderr
     assert "'maybe'" in result.stderr
+
+
+def test_procfile_workers_are_started_again_when_they_exit():
+    for path in (PROCFILE, ROOT / "Procfile.dev"):
+        lines = dict(line.split(":", 1) for line in path.read_text().splitlines() if line)
+        assert lines["worker"].split()[0] == "bin/respawn", path.name
+
+
+def test_respawn_starts_a_command_again_until_it_is_stopped(tmp_path):
+    """The command exits twice and is run a third time; SIGTERM stops the lot."""
+    import signal
+    import time
+
+    starts = tmp_path / "starts"
+    process = subprocess.Popen(
+        [str(ROOT / "bin" / "respawn"), "sh", "-c", f"echo x >> {starts}; exit 1"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (
+        not starts.exists() or len(starts.read_text().split()) < 3
+    ):
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=10) == 0
+    assert len(starts.read_text().split()) >= 3
+    assert "exited with status 1; starting it again" in process.stderr.read()

@@ -1,6 +1,7 @@
 """Report schedules and runs."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from kombu.exceptions import OperationalError
 
 from registry.models import ReportRun, ReportSchedule
 from registry.reports.tasks import run_report_schedule_task
@@ -20,8 +21,16 @@ class ReportScheduleAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send the selected schedules' reports now")
     def send_now(self, request, queryset) -> None:
-        for schedule in queryset:
-            run_report_schedule_task.delay(schedule.pk)
+        try:
+            for schedule in queryset:
+                run_report_schedule_task.delay(schedule.pk)
+        except OperationalError:
+            self.message_user(
+                request,
+                "Not sent: the task queue is unreachable. Try again in a minute.",
+                messages.ERROR,
+            )
+            return
         self.message_user(request, f"Queued {queryset.count()} report(s).")
 
 
@@ -43,6 +52,7 @@ class ReportRunAdmin(admin.ModelAdmin):
     list_select_related = ("team", "requested_by", "schedule")
     list_filter = ("status", "format", "team")
     raw_id_fields = ("team", "requested_by", "schedule")
+    readonly_fields = ("heartbeat_at", "idempotency_key", "claim_token")
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request, obj=None) -> bool:

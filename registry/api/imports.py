@@ -15,9 +15,11 @@ from rest_framework.response import Response
 
 from registry.api.base import user_can_write
 from registry.api.fields import MemberTeamField
+from registry.api.jobs import IDEMPOTENCY_KEY, QUEUE_DOWN, QueueDown, idempotency_key
 from registry.filtersets.imports import WorksheetImportFilterSet
 from registry.imports import jobs
 from registry.imports.tasks import queue_import
+from registry.jobs import QueueUnavailable
 from registry.models import JobStatus, WorksheetImport
 
 
@@ -111,7 +113,9 @@ class WorksheetImportViewSet(
                 "written. A request without a file or team: {field: [messages]}.",
             ),
             403: OpenApiResponse(description="Your role in the team is read-only."),
+            503: QUEUE_DOWN,
         },
+        parameters=[IDEMPOTENCY_KEY],
         description=(
             "Upload a worksheet (CSV or XLSX) to import into a team. Every row is checked "
             "first; with any problem nothing is written and `errors` says what and where. "
@@ -133,9 +137,14 @@ class WorksheetImportViewSet(
             upload=file,
             source_name=file.name,
             dry_run=upload.validated_data["dry_run"],
+            idempotency_key=idempotency_key(request),
         )
-        queue_import(job)
-        if job.status == JobStatus.QUEUED:
+        try:
+            queue_import(job)
+        except QueueUnavailable as error:
+            raise QueueDown(error) from error
+        # A retry with the job's key is answered as the first request was.
+        if job.background:
             code = status.HTTP_202_ACCEPTED
         elif job.status == JobStatus.FAILED:
             code = status.HTTP_400_BAD_REQUEST

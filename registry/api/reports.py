@@ -18,11 +18,13 @@ from rest_framework.reverse import reverse
 
 from registry.api.base import TeamScopedViewSet, ValidatedModelSerializer
 from registry.api.fields import MemberTeamField
+from registry.api.jobs import IDEMPOTENCY_KEY, QUEUE_DOWN, QueueDown, idempotency_key
 from registry.filtersets.reports import ReportRunFilterSet, ReportScheduleFilterSet
+from registry.jobs import QueueUnavailable
 from registry.models import JobStatus, ReportFormat, ReportRun, ReportSchedule
 from registry.models.reports import SCOPE_FIELDS
 from registry.reports import runs
-from registry.reports.tasks import generate_report_task
+from registry.reports.tasks import queue_report
 from registry.reports.writers import CONTENT_TYPES
 
 NOT_FOUND = OpenApiResponse(description="No such object among your teams' objects.")
@@ -181,7 +183,9 @@ class ReportRunViewSet(TeamScopedViewSet):
         responses={
             202: ReportRunSerializer,
             400: OpenApiResponse(description="Validation error: {field: [messages]}."),
+            503: QUEUE_DOWN,
         },
+        parameters=[IDEMPOTENCY_KEY],
         description=(
             "Request a report (`format`: pdf, csv or xlsx) of one of your teams, with optional "
             "scope filters. Answers 202 with the queued run; poll it for status and progress, "
@@ -189,6 +193,7 @@ class ReportRunViewSet(TeamScopedViewSet):
         ),
     )
     def create(self, request: Request, *args, **kwargs) -> Response:
+        key = idempotency_key(request)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -197,8 +202,12 @@ class ReportRunViewSet(TeamScopedViewSet):
             user=request.user,
             format=data["format"],
             scope={name: data[name] for name in SCOPE_FIELDS if name in data},
+            idempotency_key=key,
         )
-        generate_report_task.delay_on_commit(run.pk)
+        try:
+            queue_report(run)
+        except QueueUnavailable as error:
+            raise QueueDown(error) from error
         return Response(self.get_serializer(run).data, status=status.HTTP_202_ACCEPTED)
 
     def handle_exception(self, exc):

@@ -14,12 +14,14 @@ import uuid
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from registry.imports.reading import Refused, check_size
 from registry.imports.service import ImportResult, failed, import_worksheet
 from registry.imports.validation import Problem
-from registry.jobs import ProgressWriter
+from registry.jobs import Heartbeat, ProgressWriter, find_by_idempotency_key
+from registry.jobs import take_back_stale as take_back
 from registry.models import JobStatus, Team, WorksheetImport
 
 logger = logging.getLogger(__name__)
@@ -31,16 +33,41 @@ def display_name(name: str | None) -> str:
     return "".join(ch for ch in base if ch.isprintable())[:200]
 
 
-def start_import(*, team: Team, user, upload, source_name: str, dry_run: bool):
+def start_import(
+    *,
+    team: Team,
+    user,
+    upload,
+    source_name: str,
+    dry_run: bool,
+    idempotency_key: str | None = None,
+):
     """Create the job; import now when the upload is small, else store the upload.
 
     `upload` is a file object with a `size` (Django's UploadedFile). Returns the job:
     finished when imported inline or refused for its size, else queued with its upload
     stored, for the caller to queue the import task (`imports.tasks.queue_import`).
+    With an idempotency key, the user's job made under that key, if any, instead: a
+    retried upload is not imported twice.
     """
-    job = WorksheetImport.objects.create(
-        team=team, requested_by=user, source_name=display_name(source_name), dry_run=dry_run
-    )
+    existing = find_by_idempotency_key(WorksheetImport, user, idempotency_key)
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            job = WorksheetImport.objects.create(
+                team=team,
+                requested_by=user,
+                source_name=display_name(source_name),
+                dry_run=dry_run,
+                idempotency_key=idempotency_key or None,
+            )
+    except IntegrityError:
+        # The same key in a concurrent request: that request's job is the one.
+        existing = find_by_idempotency_key(WorksheetImport, user, idempotency_key)
+        if existing is None:
+            raise
+        return existing
     try:
         check_size(upload.size)
     except Refused as exc:
@@ -54,6 +81,7 @@ def start_import(*, team: Team, user, upload, source_name: str, dry_run: bool):
         )
         execute(job, data)
     else:
+        job.background = True
         job.upload.save(f"{uuid.uuid4().hex}.upload", ContentFile(data), save=True)
     job.refresh_from_db()
     return job
@@ -85,8 +113,9 @@ class ProgressRecorder(ProgressWriter):
 
 def run(import_id: int) -> str:
     """The Celery task's work: claim the job, import the stored upload, remove it."""
+    now = timezone.now()
     claimed = WorksheetImport.objects.filter(pk=import_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=timezone.now()
+        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now
     )
     if not claimed:
         return "skipped"
@@ -99,7 +128,8 @@ def run(import_id: int) -> str:
         return "failed"
     progress = ProgressRecorder(job.pk)
     try:
-        outcome = execute(job, data, progress)
+        with Heartbeat(WorksheetImport, job.pk):
+            outcome = execute(job, data, progress)
     finally:
         progress.close()
     if job.upload:
@@ -122,10 +152,20 @@ def execute(job: WorksheetImport, data: bytes, progress=None) -> str:
     return "done" if result.ok else "refused"
 
 
+def failed_columns(message: str) -> dict:
+    """An import failed before it started: its one problem."""
+    return {"errors": [{"row": None, "column": None, "message": message}]}
+
+
+def take_back_stale(now=None) -> list[int]:
+    """Imports whose worker died whole, put back in the queue (`jobs.take_back_stale`).
+    The dead worker's transaction died with its connection: nothing of it was written,
+    and its stored upload is still there to read."""
+    return take_back(WorksheetImport, now, progress_done=0)
+
+
 def fail(job: WorksheetImport, exc: Exception) -> None:
     message = f"The import failed: {type(exc).__name__}: {exc}"
     WorksheetImport.objects.filter(pk=job.pk).update(
-        status=JobStatus.FAILED,
-        errors=[{"row": None, "column": None, "message": message}],
-        finished_at=timezone.now(),
+        status=JobStatus.FAILED, finished_at=timezone.now(), **failed_columns(message)
     )

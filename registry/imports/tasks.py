@@ -10,7 +10,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from registry.imports import jobs
-from registry.jobs import JobStatus
+from registry.jobs import JobStatus, enqueue, requeue
 from registry.models import WorksheetImport
 
 
@@ -20,7 +20,14 @@ def import_worksheet_task(import_id: int) -> str:
     return jobs.run(import_id)
 
 
+@shared_task(name="registry.requeue_stale_imports", acks_late=True)
+def requeue_stale_imports_task() -> int:
+    """Beat fires this every minute: imports whose worker died whole are queued again."""
+    return requeue(import_worksheet_task, jobs.take_back_stale())
+
+
 def queue_import(job: WorksheetImport) -> None:
-    """Queue the task for a job `start_import` left waiting, once the upload commits."""
+    """Queue the task for a job `start_import` left waiting, once the upload commits; if
+    the broker cannot take it, the job is failed and `jobs.QueueUnavailable` raised."""
     if job.status == JobStatus.QUEUED:
-        import_worksheet_task.delay_on_commit(job.pk)
+        enqueue(import_worksheet_task, job, jobs.failed_columns)

@@ -91,7 +91,7 @@ def map_free_text_and_defaults(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0010_lockout_invitations"),
+        ("registry", "0011_job_heartbeats"),
     ]
 
     operations = [

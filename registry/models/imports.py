@@ -6,7 +6,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from registry.jobs import JobRowMixin, JobStatus
+from registry.jobs import (
+    JobRowMixin,
+    JobStatus,
+    heartbeat_field,
+    idempotency_constraint,
+    idempotency_key_field,
+)
 from registry.models.teams import Team
 from registry.querysets import TeamScopedQuerySet
 
@@ -43,9 +49,16 @@ class WorksheetImport(JobRowMixin, models.Model):
     summary = models.JSONField(
         default=dict, blank=True, help_text="What was (or would be) created, by kind."
     )
+    background = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Imported by a background task: the upload was too large for the request.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = heartbeat_field()
+    idempotency_key = idempotency_key_field()
 
     objects = TeamScopedQuerySet.as_manager()
 
@@ -56,6 +69,7 @@ class WorksheetImport(JobRowMixin, models.Model):
                 condition=models.Q(status__in=JobStatus.values),
                 name="%(app_label)s_%(class)s_status_valid",
             ),
+            idempotency_constraint(),
         ]
         indexes = [
             models.Index(fields=["team", "-created_at"], name="registry_import_team"),

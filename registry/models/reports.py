@@ -18,7 +18,13 @@ from django.db.models.signals import post_delete
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from registry.choices import ActionPriority, FailureModeStatus
-from registry.jobs import JobRowMixin, JobStatus
+from registry.jobs import (
+    JobRowMixin,
+    JobStatus,
+    heartbeat_field,
+    idempotency_constraint,
+    idempotency_key_field,
+)
 from registry.models.base import TimeStampedModel
 from registry.models.teams import Team
 from registry.querysets import TeamScopedQuerySet
@@ -351,6 +357,8 @@ class ReportRun(JobRowMixin, ReportScope):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = heartbeat_field()
+    idempotency_key = idempotency_key_field()
 
     objects = TeamScopedQuerySet.as_manager()
 
@@ -374,6 +382,7 @@ class ReportRun(JobRowMixin, ReportScope):
                 condition=models.Q(status=JobStatus.DONE) | models.Q(file=""),
                 name="%(app_label)s_%(class)s_file_only_when_done",
             ),
+            idempotency_constraint(),
         ]
         indexes = [
             # The Reports page and the API list: a team's runs, newest first.

@@ -20,11 +20,12 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from registry.jobs import ProgressWriter
+from registry.jobs import Heartbeat, ProgressWriter, find_by_idempotency_key, worker_gone
+from registry.jobs import take_back_stale as take_back
 from registry.models import JobStatus, ReportFormat, ReportRun, Team
 from registry.reports import changes
 from registry.reports.context import ReportContext
@@ -37,19 +38,70 @@ PROGRESS_INTERVAL_SECONDS = 0.5
 # A task whose worker dies this many times (e.g. killed for memory) fails its run
 # instead of being delivered again forever.
 MAX_ATTEMPTS = 3
+GAVE_UP = (
+    f"The worker generating the report stopped {MAX_ATTEMPTS} times (for example, out of "
+    "memory); narrow the scope and retry."
+)
 
 
 class ReportError(Exception):
     """A report that cannot be made as asked; the message is for the person who asked."""
 
 
-def request_report(*, team: Team, user, format: str, scope: dict, schedule=None) -> ReportRun:
+def request_report(
+    *,
+    team: Team,
+    user,
+    format: str,
+    scope: dict,
+    schedule=None,
+    idempotency_key: str | None = None,
+) -> ReportRun:
     """Create a queued run (checked like any other write); the caller queues
-    `generate_report_task` for it."""
-    run = ReportRun(team=team, requested_by=user, format=format, schedule=schedule, **scope)
-    run.full_clean()
-    run.save()
+    `generate_report_task` for it (`reports.tasks.queue_report`).
+
+    With an idempotency key, the user's run made under that key, if any, instead: a
+    client retrying a request it got no answer to makes no second report.
+    """
+    existing = find_by_idempotency_key(ReportRun, user, idempotency_key)
+    if existing is not None:
+        return existing
+    run = ReportRun(
+        team=team,
+        requested_by=user,
+        format=format,
+        schedule=schedule,
+        idempotency_key=idempotency_key or None,
+        **scope,
+    )
+    run.full_clean(exclude=["idempotency_key"])
+    try:
+        with transaction.atomic():
+            run.save()
+    except IntegrityError:
+        # The same key in a concurrent request: that request's run is the one.
+        existing = find_by_idempotency_key(ReportRun, user, idempotency_key)
+        if existing is None:
+            raise
+        return existing
     return run
+
+
+def failed_columns(message: str) -> dict:
+    """A run failed before it started: its error."""
+    return {"error": message}
+
+
+def take_back_stale(now=None) -> list[int]:
+    """Runs whose worker died whole, put back in the queue (`jobs.take_back_stale`); a
+    run whose workers died MAX_ATTEMPTS times is failed instead, as `give_up` does."""
+    now = now or timezone.now()
+    ReportRun.objects.filter(worker_gone(now), attempts__gte=MAX_ATTEMPTS).update(
+        status=JobStatus.FAILED,
+        error=GAVE_UP,
+        finished_at=now,
+    )
+    return take_back(ReportRun, now, claimed_by="", claim_token="")
 
 
 def claim(run_id: int, task_id: str | None = None) -> str | None:
@@ -72,6 +124,7 @@ def claim(run_id: int, task_id: str | None = None) -> str | None:
         claim_token=token,
         attempts=F("attempts") + 1,
         started_at=now,
+        heartbeat_at=now,
         progress_done=0,
         error="",
     )
@@ -86,8 +139,7 @@ def give_up(run_id: int, task_id: str | None) -> str:
         pk=run_id, status=JobStatus.RUNNING, claimed_by=task_id, attempts__gte=MAX_ATTEMPTS
     ).update(
         status=JobStatus.FAILED,
-        error=f"The worker generating the report stopped {MAX_ATTEMPTS} times (for "
-        "example, out of memory); narrow the scope and retry.",
+        error=GAVE_UP,
         finished_at=timezone.now(),
     )
     return "failed" if failed else "skipped"
@@ -178,6 +230,13 @@ def generate(run_id: int, task_id: str | None = None) -> str:
     if token is None:
         return give_up(run_id, task_id)
     run = ReportRun.objects.select_related("team", "requested_by", "schedule").get(pk=run_id)
+    with Heartbeat(ReportRun, run_id, claim_token=token):
+        return write(run, token)
+
+
+def write(run: ReportRun, token: str) -> str:
+    """Write the claimed run's file and finish the run, while this attempt holds it."""
+    run_id = run.pk
     mine = ReportRun.objects.filter(pk=run_id, status=JobStatus.RUNNING, claim_token=token)
     stored = None
     progress = ProgressRecorder(run_id, token)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from registry.jobs import JobStatus, enqueue, requeue
+from registry.models import ReportRun
 from registry.reports import retention, runs, schedules
 
 
@@ -42,3 +44,16 @@ def run_report_schedule_task(self, schedule_id: int) -> str:
 def prune_report_runs_task() -> int:
     """Delete report runs (and files) older than REPORT_RETENTION_DAYS."""
     return retention.prune_report_runs()
+
+
+@shared_task(name="registry.requeue_stale_report_runs", acks_late=True)
+def requeue_stale_report_runs_task() -> int:
+    """Beat fires this every minute: runs whose worker died whole are queued again."""
+    return requeue(generate_report_task, runs.take_back_stale())
+
+
+def queue_report(run: ReportRun) -> None:
+    """Queue the generation of a run `runs.request_report` made, once it commits; if the
+    broker cannot take it, the run is failed and `jobs.QueueUnavailable` raised."""
+    if run.status == JobStatus.QUEUED:
+        enqueue(generate_report_task, run, runs.failed_columns)

@@ -8,12 +8,14 @@ Importing writes to the register, so it is for editors and owners.
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from registry.imports import jobs
 from registry.imports.columns import INFORMATIVE, OPTIONAL, REQUIRED
 from registry.imports.tasks import queue_import
+from registry.jobs import QueueUnavailable
 from registry.models import WorksheetImport
 from registry.services.reference_data import DATA_DIR
 from registry.views.base import TeamView, WriteView
@@ -55,7 +57,10 @@ class ImportView(WriteView):
             source_name=upload.name,
             dry_run=form.cleaned_data["dry_run"],
         )
-        queue_import(job)
+        try:
+            queue_import(job)
+        except QueueUnavailable as error:
+            messages.error(request, f"The import — {error}")
         return HttpResponseRedirect(reverse("registry:import", args=[job.pk]))
 
     def page(self, form: UploadForm, status: int = 200) -> HttpResponse:

@@ -12,10 +12,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.urls import reverse
 
 from registry.forms.reports import ReportRequestForm, ReportScheduleForm
+from registry.jobs import QueueUnavailable
 from registry.models import Application, JobStatus, ReportRun, ReportSchedule
 from registry.reports import runs
 from registry.reports.scope import Scope
-from registry.reports.tasks import generate_report_task
+from registry.reports.tasks import queue_report
 from registry.reports.writers import CONTENT_TYPES
 from registry.views.base import TeamView, WriteView
 
@@ -38,8 +39,12 @@ class ReportsView(TeamView):
             format=form.cleaned_data["format"],
             scope=form.scope(),
         )
-        generate_report_task.delay_on_commit(run.pk)
-        messages.success(request, f"Report #{run.pk} requested; it appears below when ready.")
+        try:
+            queue_report(run)
+        except QueueUnavailable as error:
+            messages.error(request, f"Report #{run.pk} — {error}")
+        else:
+            messages.success(request, f"Report #{run.pk} requested; it appears below when ready.")
         return HttpResponseRedirect(reverse("registry:reports"))
 
     def page(self, form: ReportRequestForm, status: int = 200) -> HttpResponse:

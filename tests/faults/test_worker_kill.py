@@ -74,7 +74,14 @@ def children(pid: int) -> list[int]:
 class Worker:
     """One `celery worker` process group; `log()` is its output so far."""
 
-    def __init__(self, directory: Path, media: Path, transport_options: dict) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        media: Path,
+        transport_options: dict,
+        broker_url: str | None = None,
+        env: dict | None = None,
+    ) -> None:
         self.log_path = directory / f"worker-{uuid.uuid4().hex[:8]}.log"
         (directory / "tmp").mkdir(exist_ok=True)
         env = {
@@ -83,7 +90,7 @@ class Worker:
             "DEBUG": "1",
             "LOG_FORMAT": "text",
             "DATABASE_URL": database_url(),
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "CELERY_BROKER_URL": broker_url or settings.CELERY_BROKER_URL,
             "CELERY_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
             "CELERY_REPORT_QUEUE": settings.REPORT_QUEUE,
             "WORKER_TRANSPORT_OPTIONS": json.dumps(transport_options),
@@ -91,6 +98,7 @@ class Worker:
             "MEDIA_ROOT": str(media),
             # openpyxl's sheet files of a killed run stay behind: here, not in /tmp.
             "TMPDIR": str(directory / "tmp"),
+            **(env or {}),
         }
         command = [
             *(sys.executable, "-c", LAUNCHER, "worker", "--pool=prefork", "--concurrency=1"),
@@ -134,14 +142,18 @@ def media(settings, tmp_path) -> Path:
 
 @pytest.fixture
 def start_worker(tmp_path, media):
-    """`start_worker(**transport_options)`; every worker is killed at the end."""
+    """`start_worker(broker_url=None, env=None, **transport_options)`: a worker on the
+    configured broker, or on `broker_url` with only the options given; every worker is
+    killed at the end."""
     if not Path("/proc/self/stat").exists():
         pytest.skip("needs /proc (Linux) to find the worker's pool process")
     started: list[Worker] = []
 
-    def start(**transport_options) -> Worker:
-        options = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS, **transport_options}
-        started.append(Worker(tmp_path, media, options))
+    def start(broker_url: str | None = None, env: dict | None = None, **transport_options):
+        options = transport_options
+        if broker_url is None:  # the configured broker, with its options
+            options = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS, **transport_options}
+        started.append(Worker(tmp_path, media, options, broker_url, env))
         return started[-1]
 
     yield start

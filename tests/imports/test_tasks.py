@@ -11,11 +11,9 @@ from registry.models import WorksheetImport
 
 
 @pytest.fixture
-def queued(monkeypatch):
-    """The import ids handed to the import task's `delay`."""
-    ids = []
-    monkeypatch.setattr(import_worksheet_task, "delay", ids.append)
-    return ids
+def queued(capture_queued):
+    """The import ids handed to the import task's `apply_async`."""
+    return capture_queued(import_worksheet_task)
 
 
 @pytest.fixture

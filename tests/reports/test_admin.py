@@ -65,3 +65,24 @@ def test_send_now_queues_the_schedule(admin_client, rows, monkeypatch):
         {"action": "send_now", "_selected_action": [schedule.pk]},
     )
     assert queued == [schedule.pk]
+
+
+def test_send_now_says_so_when_the_broker_is_down(admin_client, rows, broker_down):
+    """A message, not a 500: nothing was sent."""
+    schedule = rows[ReportSchedule]
+    response = admin_client.post(
+        reverse("admin:registry_reportschedule_changelist"),
+        {"action": "send_now", "_selected_action": [schedule.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Not sent: the task queue is unreachable." in response.content.decode()
+    assert not ReportRun.objects.exclude(pk=rows[ReportRun].pk).exists()
+
+
+def test_a_run_shows_its_heartbeat_and_idempotency_key(admin_client, rows):
+    run = rows[ReportRun]
+    ReportRun.objects.filter(pk=run.pk).update(idempotency_key="client-key-1")
+    page = admin_client.get(reverse("admin:registry_reportrun_change", args=[run.pk]))
+    assert "client-key-1" in page.content.decode()
+    assert "Heartbeat at" in page.content.decode()

@@ -11,11 +11,9 @@ from registry.reports.tasks import generate_report_task
 
 
 @pytest.fixture
-def queued(monkeypatch):
-    """The run ids handed to the generation task's `delay`."""
-    ids = []
-    monkeypatch.setattr(generate_report_task, "delay", ids.append)
-    return ids
+def queued(capture_queued):
+    """The run ids handed to the generation task's `apply_async`."""
+    return capture_queued(generate_report_task)
 
 
 def test_the_api_queues_the_run_once_the_request_commits(

@@ -1,0 +1,61 @@
+"""An import whose worker died whole (no heartbeat for JOB_STALE_AFTER_SECONDS) is put
+back in the queue by the beat sweep and imported once by the next task."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from registry.imports import jobs
+from registry.imports.tasks import import_worksheet_task, requeue_stale_imports_task
+from registry.models import FailureMode, WorksheetImport
+
+
+@pytest.fixture
+def queued(capture_queued):
+    return capture_queued(import_worksheet_task)
+
+
+def test_an_import_whose_worker_died_is_queued_again_and_imported_once(
+    reference, team_a, bob, sample_bytes, settings, queued
+):
+    settings.IMPORT_INLINE_MAX_BYTES = 10
+    settings.JOB_STALE_AFTER_SECONDS = 120
+    job = jobs.start_import(
+        team=team_a,
+        user=bob,
+        upload=SimpleUploadedFile("big.csv", sample_bytes),
+        source_name="big.csv",
+        dry_run=False,
+    )
+    assert (job.status, job.background) == ("queued", True)
+    # A worker claimed it and died whole: its transaction died with it.
+    long_ago = timezone.now() - timedelta(seconds=121)
+    WorksheetImport.objects.filter(pk=job.pk).update(
+        status="running", started_at=long_ago, heartbeat_at=long_ago, progress_done=7
+    )
+    assert requeue_stale_imports_task() == 1
+    assert queued == [job.pk]
+    job.refresh_from_db()
+    assert (job.status, job.progress_done) == ("queued", 0)
+    assert import_worksheet_task(job.pk) == "done"
+    job.refresh_from_db()
+    assert job.status == "done"
+    assert (
+        FailureMode.objects.filter(team=team_a).count()
+        == job.summary["created"]["failure_modes"]
+        == 5
+    )
+
+
+def test_a_running_import_with_a_recent_heartbeat_is_left_alone(
+    reference, team_a, bob, settings, queued
+):
+    settings.JOB_STALE_AFTER_SECONDS = 120
+    job = WorksheetImport.objects.create(
+        team=team_a, requested_by=bob, status="running", heartbeat_at=timezone.now()
+    )
+    assert requeue_stale_imports_task() == 0
+    job.refresh_from_db()
+    assert (job.status, queued) == ("running", [])
