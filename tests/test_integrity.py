@@ -176,3 +176,21 @@ def test_every_rule_constraint_of_the_register_names_where_it_is_shown():
             if isinstance(constraint, UniqueConstraint) or worded:
                 assert worded, constraint.name
                 assert constraint.name.removeprefix(prefix) in model.constraint_fields
+
+
+def test_the_database_refuses_a_second_failure_mode_with_the_same_step_component_and_mode():
+    """Written around validation (a bulk insert, an UPDATE), a duplicate still fails;
+    with no component, the step and mode text (in any case) decide."""
+    component = ComponentFactory()
+    first = FailureModeFactory(component=component, mode="Disk full")
+    alone = FailureModeFactory(step=first.step, component=None, mode="Disk full")
+    for twin in (
+        FailureMode(step=first.step, team=first.team, component=component, mode="DISK FULL"),
+        FailureMode(step=first.step, team=first.team, component=None, mode="disk full"),
+    ):
+        twin.severity = twin.probability = twin.detectability = 5
+        with pytest.raises(IntegrityError), transaction.atomic():
+            FailureMode.objects.bulk_create([twin])
+    other = FailureModeFactory(step=first.step, component=None, mode="Disk slow")
+    assert_refused_by_database(FailureMode.objects.filter(pk=other.pk), mode="Disk Full")
+    assert alone.mode == "Disk full"

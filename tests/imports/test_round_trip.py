@@ -6,8 +6,8 @@ import csv
 import io
 
 import pytest
-from openpyxl import load_workbook
 from django.core.management import call_command
+from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from registry.imports.service import import_worksheet
