@@ -152,6 +152,15 @@ class Change:
         before, after = self.before or {}, self.after or {}
         return [(name, before.get(name), after.get(name)) for name in FIGURES]
 
+    @property
+    def others(self) -> list[str]:
+        """What else changed, in words: "prevention controls", "component", …"""
+        return [
+            name.removesuffix("_name").replace("_", " ")
+            for name in self.fields
+            if name not in FIGURES
+        ]
+
     def as_dict(self) -> dict:
         return {
             "id": self.id,
