@@ -28,22 +28,22 @@ FORMATS = {
 # (header, width in the PDF (relative) and XLSX (characters), value of a snapshot row)
 COLUMNS = [
     ("Step", 14, lambda row: row["step_name"]),
-    ("Component", 14, lambda row: row["component_name"] or ""),
+    ("Component", 17, lambda row: row["component_name"] or ""),
     ("Failure mode", 24, lambda row: row["mode"]),
-    ("Effect", 22, lambda row: row["effect"]),
+    ("Effect", 20, lambda row: row["effect"]),
     ("Cause", 20, lambda row: row["cause"]),
     ("Prevention controls", 20, lambda row: row["prevention_controls"]),
     ("Detection controls", 20, lambda row: row["detection_controls"]),
     ("S", 4, lambda row: row["severity"]),
     ("P", 4, lambda row: row["probability"]),
     ("D", 4, lambda row: row["detectability"]),
-    ("RPN", 6, lambda row: row["rpn"]),
-    ("AP", 4, lambda row: row["action_priority"]),
+    ("RPN", 8, lambda row: row["rpn"]),
+    ("AP", 6, lambda row: row["action_priority"]),
     ("Status", 9, lambda row: FailureModeStatus(row["status"]).label),
     ("Actions", 24, lambda row: "\n".join(action_line(a) for a in row["actions"])),
-    ("Rev. S/P/D", 8, lambda row: revised(row)),
-    ("Rev. RPN", 6, lambda row: row["revised_rpn"]),
-    ("Rev. AP", 5, lambda row: row["revised_action_priority"]),
+    ("Rev. S/P/D", 10, lambda row: revised(row)),
+    ("Rev. RPN", 9, lambda row: row["revised_rpn"]),
+    ("Rev. AP", 8, lambda row: row["revised_action_priority"]),
 ]
 
 
@@ -58,7 +58,8 @@ def revised(row: dict) -> str:
 
 
 def change_line(change) -> str:
-    """ "S 5→9, RPN 125→225, AP M→H" for a change; the figures for a row added or removed."""
+    """ "S 5 → 9, RPN 125 → 225, AP M → H" for a change; every figure for a row added
+    or removed."""
     labels = {"severity": "S", "probability": "P", "detectability": "D", "rpn": "RPN"}
     labels["action_priority"] = "AP"
     parts = []
@@ -66,7 +67,8 @@ def change_line(change) -> str:
         if change.kind == "changed" and before == after:
             continue
         parts.append(
-            f"{labels[name]} {'—' if before is None else before}→{'—' if after is None else after}"
+            f"{labels[name]} {'—' if before is None else before} → "
+            f"{'—' if after is None else after}"
         )
     if change.others:
         parts.append("also " + ", ".join(change.others))

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from registry.models import Baseline, FailureMode, Membership
 from registry.services import baselines
@@ -106,3 +107,17 @@ def test_the_baselines_page_makes_a_fixed_number_of_queries(
             baselines.freeze(application=register.app, user=alice, title=f"Rev {n + 2}")
 
     fixed_queries(as_alice, f"/applications/{register.app.pk}/baselines/", grow)
+
+
+def test_every_page_of_the_pdf_carries_the_revision_and_its_approval(as_victor, register, alice):
+    """Sixty failure modes run over several pages: each names the revision."""
+    for n in range(60):
+        FailureModeFactory(step=register.step, mode=f"Failure {n}", effect="Users wait " * 8)
+    baseline = baselines.approve(
+        baselines.freeze(application=register.app, user=alice, title="Q3 review"), alice
+    )
+    stamp = f"Revision 1, approved by alice on {baseline.approved_at:%Y-%m-%d}"
+    reader = PdfReader(io.BytesIO(as_victor.get(f"/baselines/{baseline.pk}/report.pdf").content))
+    pages = [page.extract_text() for page in reader.pages]
+    assert len(pages) > 1
+    assert all(stamp in text for text in pages)
