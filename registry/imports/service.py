@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from registry.analysis.recompute import request_recompute
 from registry.choices import FailureCategory
+from registry.db.bulk import ChangedSinceRead, update_versioned
 from registry.imports import columns as columns_module
 from registry.imports.reading import Refused, read_table
 from registry.imports.validation import Problem, Row, read_rows
@@ -403,7 +404,8 @@ class Plan:
 
     def _update(self, user, change: dict, progress: Progress | None) -> None:
         """The changed rows, each one version on, in bulk UPDATEs with their history
-        rows; the rows were locked when read, so their versions still hold."""
+        rows. The rows were locked when read (PostgreSQL), and each UPDATE checks the
+        versions again: a row changed meanwhile aborts the import (ChangedSinceRead)."""
         changed = [(row, current, changes) for row, current, changes in self.updates if changes]
         fields = {"version", "updated_by", "updated_at"}
         now = timezone.now()
@@ -422,7 +424,8 @@ class Plan:
             current.updated_at = now
         for start in range(0, len(changed), BATCH):
             batch = [current for _, current, _ in changed[start : start + BATCH]]
-            bulk_update_with_history(batch, FailureMode, sorted(fields), **change)
+            update_versioned(FailureMode, batch, sorted(fields))
+            FailureMode.history.bulk_history_create(batch, update=True, **change)
             if progress is not None:
                 done = len(self.new_rows) + start + len(batch)
                 progress("writing", min(done, len(self.rows)), len(self.rows))
@@ -554,5 +557,12 @@ def import_worksheet(
             return failed(plan.problems, dry_run, len(rows), plan.summary(dry_run))
         summary = plan.summary(dry_run)
         if not dry_run:
-            plan.apply(user, progress)
+            try:
+                with transaction.atomic():
+                    plan.apply(user, progress)
+            except ChangedSinceRead as exc:
+                message = (
+                    f"Rows were changed while the file was imported ({exc}); import it again."
+                )
+                return failed([Problem(None, "version", message)], dry_run, len(rows))
     return ImportResult(ok=True, dry_run=dry_run, row_count=len(rows), summary=summary)
