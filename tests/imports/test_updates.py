@@ -219,3 +219,19 @@ def test_an_action_on_an_updated_row_is_added_once(demo):
     again = import_worksheet(team=demo, user=None, data=csv_bytes([header, row]))
     assert again.summary["failure_modes"]["unchanged"] == 1
     assert Action.objects.filter(failure_mode=target).count() == actions + 1
+
+
+def test_an_edit_landing_between_the_check_and_the_write_aborts_the_update(demo):
+    """The UPDATE itself checks each row's version: a row changed after it was read
+    raises, and the transaction writes nothing."""
+    from django.db import transaction
+
+    from registry.db.bulk import ChangedSinceRead, update_versioned
+
+    read = list(FailureMode.objects.filter(team=demo).order_by("id")[:2])
+    FailureMode.objects.filter(pk=read[1].pk).update(version=5)  # someone else's save
+    for failure_mode in read:
+        failure_mode.severity, failure_mode.version = 1, failure_mode.version + 1
+    with pytest.raises(ChangedSinceRead), transaction.atomic():
+        update_versioned(FailureMode, read, ["severity", "version"])
+    assert FailureMode.objects.get(pk=read[0].pk).severity != 1
