@@ -7,6 +7,7 @@ answers GET and POST only.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -17,6 +18,7 @@ from rest_framework.response import Response
 from registry.api.base import ID_HELP, WRITE_ERRORS, as_api_error
 from registry.filtersets import BaselineFilterSet
 from registry.models import Application, Baseline
+from registry.reports import baselines as reports
 from registry.services import baselines
 
 
@@ -182,3 +184,12 @@ class BaselineViewSet(
                 "changes": [change.as_dict() for change in comparison.changes],
             }
         )
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: WRITE_ERRORS[404]},
+        description="The baseline's report (.pdf or .xlsx): its worksheet and the changes "
+        'since, every page stamped "Revision N, approved by X on D".',
+    )
+    @action(detail=True, methods=["get"], url_path=r"report\.(?P<file_format>pdf|xlsx)")
+    def report(self, request: Request, pk=None, file_format: str = "pdf") -> HttpResponse:
+        return reports.download(self.get_object(), file_format)

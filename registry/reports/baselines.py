@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 
+from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from reportlab.lib.units import mm
@@ -19,7 +20,7 @@ from registry.reports import palette
 from registry.reports.palette import argb
 from registry.reports.writers.pdf.document import footer_canvas
 from registry.reports.writers.pdf.theme import MARGIN, grid_style, page_size, para, styles
-from registry.services.baselines import Comparison
+from registry.services.baselines import Comparison, compare
 
 FORMATS = {
     "pdf": "application/pdf",
@@ -196,3 +197,12 @@ WRITERS = {"pdf": write_pdf, "xlsx": write_xlsx}
 
 def render(baseline: Baseline, format: str, comparison: Comparison) -> bytes:
     return WRITERS[format](baseline, comparison)
+
+
+def download(baseline: Baseline, format: str) -> HttpResponse:
+    """The report as a file to save, against the FMEA now (the page's and the API's)."""
+    content = render(baseline, format, compare(baseline, "current"))
+    response = HttpResponse(content, content_type=FORMATS[format])
+    name = f"{baseline.application.name}-rev-{baseline.number}.{format}".replace(" ", "-")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

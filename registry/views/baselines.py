@@ -114,8 +114,4 @@ class BaselineReportView(TeamView):
         baseline = self.get_visible(
             Baseline.objects.select_related("application", "created_by", "approved_by"), pk=pk
         )
-        content = reports.render(baseline, format, baselines.compare(baseline, "current"))
-        response = HttpResponse(content, content_type=reports.FORMATS[format])
-        name = f"{baseline.application.name}-rev-{baseline.number}.{format}".replace(" ", "-")
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return reports.download(baseline, format)

@@ -122,3 +122,15 @@ def test_the_list_makes_a_fixed_number_of_queries(api, app, alice, team_a):
     for n in range(3):
         baselines.freeze(application=other, user=alice, title=f"S{n}")
     assert queries() == few
+
+
+def test_the_report_downloads_as_pdf_or_xlsx(api, app, alice, victor, charlie):
+    baseline = baselines.freeze(application=app, user=alice, title="Q3")
+    client = api.as_user(victor)
+    pdf = client.get(f"{URL}{baseline.pk}/report.pdf/")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf["Content-Disposition"] == 'attachment; filename="Order-processing-rev-1.pdf"'
+    xlsx = client.get(f"{URL}{baseline.pk}/report.xlsx/")
+    assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")
+    assert client.get(f"{URL}{baseline.pk}/report.doc/").status_code == 404
+    assert api.as_user(charlie).get(f"{URL}{baseline.pk}/report.pdf/").status_code == 404
