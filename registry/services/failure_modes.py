@@ -79,8 +79,12 @@ def failure_modes_from_templates(
         try:
             failure_mode.full_clean()
         except ValidationError as error:
+            # Which template it was: the step may have ticked several.
             raise ValidationError(
-                [f"{template.mode}: {message}" for message in error.messages]
+                {
+                    name: [f"{template.mode}: {message}" for message in messages]
+                    for name, messages in error.message_dict.items()
+                }
             ) from error
         created.append(failure_mode_save(failure_mode, user=user))
     return created
