@@ -182,7 +182,8 @@ class Plan:
                             row,
                             "mode",
                             f"Already in the register as failure mode #{duplicate} of step "
-                            f"{step.name!r}.",
+                            f"{step.name!r} (a step has one failure mode per component and "
+                            "mode): to change it, give its id and version from an export.",
                         )
             if row.id is not None:
                 self._match_update(row, stored.get(row.id))
