@@ -30,10 +30,18 @@ class BaselineSerializer(serializers.ModelSerializer):
         source="application.name", read_only=True, help_text="The application's name."
     )
     created_by = serializers.CharField(
-        source="created_by.username", read_only=True, default=None, help_text="Who froze it."
+        source="created_by.username",
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text="Who froze it (null: an account since deleted).",
     )
     approved_by = serializers.CharField(
-        source="approved_by.username", read_only=True, default=None, help_text="Who approved it."
+        source="approved_by.username",
+        read_only=True,
+        default=None,
+        allow_null=True,
+        help_text="Who approved it (null: not approved, or an account since deleted).",
     )
     stamp = serializers.CharField(
         read_only=True, help_text='"Revision N, approved by X on D", as its reports show.'
