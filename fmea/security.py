@@ -10,7 +10,6 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
 
@@ -95,21 +94,3 @@ def login_locked_out(request: HttpRequest, username: object) -> int:
         cache_unreachable("sign-in lockout", exc)
         return 0
     return settings.LOGIN_FAILURE_WINDOW_SECONDS if failures >= settings.LOGIN_FAILURE_LIMIT else 0
-
-
-class LoginThrottleMiddleware:
-    """After LOGIN_FAILURE_LIMIT failed sign-ins of one user name from one client within
-    the window, further attempts on the sign-in page answer 429 until the window passes
-    (the token endpoint asks `login_locked_out` itself: its body is JSON)."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method == "POST" and request.path == reverse(settings.LOGIN_URL):
-            wait = login_locked_out(request, request.POST.get("username"))
-            if wait:
-                from registry.views.errors import too_many_requests
-
-                return too_many_requests(request, wait)
-        return self.get_response(request)

@@ -63,7 +63,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "fmea.security.LoginThrottleMiddleware",
+    "registry.views.signin.LoginThrottleMiddleware",
 ]
 
 ROOT_URLCONF = "fmea.urls"

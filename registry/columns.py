@@ -39,6 +39,7 @@ COLUMNS = {
     column.key: column
     for column in (
         Column("id", "ID", 8),
+        Column("version", "Version", 8),
         Column(
             "business_function",
             "Business function",
@@ -84,9 +85,11 @@ COLUMNS = {
     )
 }
 
-# The export (API and CSV report): one row per failure mode, its id first.
+# The export (API and CSV report): one row per failure mode, its id and version first
+# (what an import of the edited file updates, and which copy of the row it edited).
 EXPORT = (
     "id",
+    "version",
     "business_function",
     "application",
     "tier",
@@ -142,10 +145,12 @@ WORKSHEET = (
     "revised_rpn",
     "revised_action_priority",
     "id",
+    "version",
 )
 
 # The import: what a worksheet must have, may have, and what it may carry that the
-# register computes (or that summarises several rows), read and ignored.
+# register computes (or that summarises several rows), read and ignored. A row with an
+# `id` updates that failure mode, provided its `version` is still the stored one.
 IMPORT_REQUIRED = (
     "business_function",
     "application",
@@ -157,6 +162,8 @@ IMPORT_REQUIRED = (
     "detectability",
 )
 IMPORT_OPTIONAL = (
+    "id",
+    "version",
     "step_order",
     "component",
     "component_kind",
@@ -174,7 +181,6 @@ IMPORT_OPTIONAL = (
     "action_due",
 )
 IMPORT_INFORMATIVE = (
-    "id",
     "rpn",
     "action_priority",
     "revised_rpn",

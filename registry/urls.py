@@ -5,6 +5,7 @@ from django.urls import path
 from registry.views import (
     actions,
     applications,
+    baselines,
     business_functions,
     components,
     dashboard,
@@ -47,6 +48,23 @@ urlpatterns = [
         "applications/<int:pk>/steps/new/",
         applications.StepCreateView.as_view(),
         name="step_new",
+    ),
+    # baselines of an application
+    path(
+        "applications/<int:pk>/baselines/",
+        baselines.BaselineListView.as_view(),
+        name="baselines",
+    ),
+    path(
+        "baselines/<int:pk>/approve/",
+        baselines.BaselineApproveView.as_view(),
+        name="baseline_approve",
+    ),
+    path("baselines/<int:pk>/diff/", baselines.BaselineDiffView.as_view(), name="baseline_diff"),
+    path(
+        "baselines/<int:pk>/report.<str:format>",
+        baselines.BaselineReportView.as_view(),
+        name="baseline_report",
     ),
     path("steps/<int:pk>/edit/", applications.StepEditView.as_view(), name="step_edit"),
     path("steps/<int:pk>/review/", dependencies.StepReviewView.as_view(), name="step_review"),

@@ -26,6 +26,7 @@ from registry.models import (
     Action,
     Application,
     ApplicationRollup,
+    Baseline,
     BusinessFunction,
     Component,
     Dependency,
@@ -149,7 +150,11 @@ def register(db, admin_user) -> dict:
     schedule = ReportSchedule.objects.create(
         team=team, name="Weekly risks", crontab="0 7 * * 1", recipients="cio@example.com"
     )
+    baseline = Baseline.objects.create(
+        team=team, application=application, number=1, title="Q3 review", snapshot={}
+    )
     return {
+        Baseline: baseline,
         ReportSchedule: schedule,
         ReportRun: ReportRun.objects.create(team=team, format="csv", requested_by=admin_user),
         WorksheetImport: WorksheetImport.objects.create(
@@ -184,7 +189,15 @@ def register(db, admin_user) -> dict:
     }
 
 
-COMPUTED = {Finding, TierRollup, ApplicationRollup, RollupSnapshot, TeamRecompute, TeamRevision}
+COMPUTED = {
+    Finding,
+    TierRollup,
+    ApplicationRollup,
+    RollupSnapshot,
+    TeamRecompute,
+    TeamRevision,
+    Baseline,  # frozen by owners in the app, never edited
+}
 
 
 def test_every_registry_model_is_registered():
@@ -411,3 +424,13 @@ def test_failure_mode_added_inline_on_a_step_gets_the_step_team(admin_client, re
     assert added.rpn == 216
     existing.refresh_from_db()
     assert existing.version == 1  # The unchanged row was not saved again.
+
+
+def test_a_baseline_is_read_only_in_the_admin(admin_client, register):
+    """No add, change or delete: the change page shows the baseline without a form."""
+    baseline = register[Baseline]
+    response = admin_client.post(admin_url(Baseline, "change", baseline.pk), {"title": "x"})
+    assert response.status_code == 403
+    response = admin_client.post(admin_url(Baseline, "delete", baseline.pk), {"post": "yes"})
+    assert response.status_code == 403
+    assert Baseline.objects.get().title == "Q3 review"

@@ -181,3 +181,52 @@ def test_every_rule_constraint_of_the_register_names_where_it_is_shown():
             if isinstance(constraint, UniqueConstraint) or worded:
                 assert worded, constraint.name
                 assert constraint.name.removeprefix(prefix) in model.constraint_fields
+
+
+def test_the_database_refuses_a_second_failure_mode_with_the_same_step_component_and_mode():
+    """Written around validation (a bulk insert, an UPDATE), a duplicate still fails;
+    with no component, the step and mode text (in any case) decide."""
+    component = ComponentFactory()
+    first = FailureModeFactory(component=component, mode="Disk full")
+    alone = FailureModeFactory(step=first.step, component=None, mode="Disk full")
+    for twin in (
+        FailureMode(step=first.step, team=first.team, component=component, mode="DISK FULL"),
+        FailureMode(step=first.step, team=first.team, component=None, mode="disk full"),
+    ):
+        twin.severity = twin.probability = twin.detectability = 5
+        with pytest.raises(IntegrityError), transaction.atomic():
+            FailureMode.objects.bulk_create([twin])
+    other = FailureModeFactory(step=first.step, component=None, mode="Disk slow")
+    assert_refused_by_database(FailureMode.objects.filter(pk=other.pk), mode="Disk Full")
+    assert alone.mode == "Disk full"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_renames_existing_twins_so_that_the_constraint_holds(capsys):
+    """Failure modes written before the unique constraint, twice the same (in any
+    case): the first keeps its mode, the others are renamed with their id and listed;
+    the constraint then goes on."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = import_module("registry.migrations.0014_baselines_unique_failure_modes")
+    unique = [c for c in FailureMode._meta.constraints if isinstance(c, UniqueConstraint)]
+    with connection.schema_editor() as editor:
+        for constraint in unique:
+            editor.remove_constraint(FailureMode, constraint)
+    first = FailureModeFactory(mode="Disk full", component=None)
+    twin = FailureModeFactory(step=first.step, mode="DISK FULL", component=None)
+    other_step = FailureModeFactory(mode="Disk full", component=None)
+    migration.rename_duplicate_failure_modes(apps, None)
+    with connection.schema_editor() as editor:
+        for constraint in unique:
+            editor.add_constraint(FailureMode, constraint)
+    modes = dict(FailureMode.objects.values_list("pk", "mode"))
+    assert modes == {
+        first.pk: "Disk full",
+        twin.pk: f"DISK FULL (duplicate #{twin.pk})",
+        other_step.pk: "Disk full",
+    }
+    assert f"Failure mode #{twin.pk} renamed" in capsys.readouterr().out

@@ -15,6 +15,7 @@ from registry.choices import Role
 from registry.models import (
     Action,
     Application,
+    Baseline,
     BusinessFunction,
     Component,
     Dependency,
@@ -28,6 +29,7 @@ from registry.models import (
     Team,
     Tier,
 )
+from registry.services import baselines
 from registry.services.backup import SCHEMA_VERSION
 from tests.factories import UserFactory
 
@@ -38,6 +40,7 @@ REGISTER = [
     Membership,
     BusinessFunction,
     Application,
+    Baseline,
     Step,
     Component,
     Dependency,
@@ -392,3 +395,35 @@ def test_a_version_2_backup_gets_its_figures_basis_and_residency(demo, tmp_path)
     )
     assert residency == {"Order processing": "", "Clickstream analytics": "Europe"}
     assert Application.objects.get(team=copy, name="Order processing").data_residency == "EU"
+
+
+def test_baselines_survive_a_restore_and_diff_the_same(tmp_path):
+    """A baseline frozen before a deletion and a change, restored beside its team: the
+    same revision, title and approval, and its diff against the restored register
+    lists the same rows as the original's (its ids follow the restored rows)."""
+    call_command("seed_demo", verbosity=0)
+    team = Team.objects.get(slug="demo")
+    owner = User.objects.get(username="demo")
+    order = Application.objects.get(team=team, name="Order processing")
+    frozen = baselines.approve(
+        baselines.freeze(application=order, user=owner, title="Q3 review"), owner
+    )
+    changed = FailureMode.objects.filter(step__application=order).order_by("pk").first()
+    changed.severity = 1 if changed.severity > 1 else 2
+    changed.save()
+    FailureMode.objects.filter(step__application=order).order_by("-pk").first().delete()
+    original = [(c.kind, c.mode) for c in baselines.compare(frozen, "current").changes]
+    assert sorted(kind for kind, _ in original) == ["changed", "removed"]
+
+    backup, document = export(tmp_path)
+    assert [row["title"] for row in document["baselines"]] == ["Q3 review"]
+    restore(str(backup), "--name", "Demo copy", "--slug", "demo-copy")
+    copy = Baseline.objects.get(team__slug="demo-copy")
+    assert (copy.number, copy.title, copy.approved_by, copy.stamp) == (
+        1,
+        "Q3 review",
+        owner,
+        frozen.stamp,
+    )
+    assert copy.application.name == "Order processing" and copy.application != order
+    assert [(c.kind, c.mode) for c in baselines.compare(copy, "current").changes] == original

@@ -8,6 +8,7 @@ services as the API, so a rule refused there is refused here, with the same mess
 
 from registry.admin import (  # noqa: F401  (each module registers its models)
     applications,
+    baselines,
     business_functions,
     components,
     dependencies,

@@ -26,8 +26,9 @@ from registry.api.pagination import CachedCountPagination
 from registry.exports import stream_csv
 from registry.filtersets import ActionFilterSet, FailureModeFilterSet
 from registry.models import Action, Component, FailureMode, Step
+from registry.models.failure_modes import DUPLICATE_MESSAGE
 from registry.ordering import ACTION_SORTS, FAILURE_MODE_SORTS
-from registry.services.failure_modes import failure_modes_bulk_create
+from registry.services.failure_modes import duplicates_within, failure_modes_bulk_create
 
 BULK_LIMIT = 1000
 ETAG_HEADER = OpenApiParameter(
@@ -229,6 +230,11 @@ class FailureModeViewSet(VersionedViewSetMixin, TeamScopedViewSet):
         serializer = self.get_serializer(data=request.data, many=True)
         # Errors name each bad item by its index: {"1": {"severity": [...]}}.
         serializer.is_valid(raise_exception=True)
+        repeated = duplicates_within(serializer.validated_data)
+        if repeated:
+            raise serializers.ValidationError(
+                {str(index): {"mode": [DUPLICATE_MESSAGE]} for index in repeated}
+            )
         for team_id in {item["team"].pk for item in serializer.validated_data}:
             self.check_write(team_id)
         created = failure_modes_bulk_create(user=request.user, rows=serializer.validated_data)

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from registry.api import (
     applications,
+    baselines,
     business_functions,
     components,
     dependencies,
@@ -53,6 +54,7 @@ router.register("rollups/snapshots", rollups.RollupSnapshotViewSet, basename="ro
 router.register("findings", rollups.FindingViewSet, basename="finding")
 router.register("reports", reports.ReportRunViewSet, basename="reportrun")
 router.register("report-schedules", reports.ReportScheduleViewSet, basename="reportschedule")
+router.register("baselines", baselines.BaselineViewSet, basename="baseline")
 router.register("imports", imports.WorksheetImportViewSet, basename="worksheetimport")
 
 urlpatterns = [

@@ -6,6 +6,8 @@ DRF upgrade:
 - `counts`: cached exact page counts keyed on `TeamRevision` (migration 0008's
   triggers); keys the count on the SQL of `Query.sql_with_params()`.
 - `paging`: deep pages find their ids first; relies on Django's `Paginator` hooks.
+- `bulk.update_versioned`: one `UPDATE … FROM (VALUES …) AS v` per batch, with
+  each field's `get_db_prep_save()` and `cast_db_type()`.
 - `expressions.InSubquery`: compiles its own SQL (`= ANY(ARRAY(...))` on PostgreSQL).
 - `representation.FastRepresentationMixin`: reads list pages as tuples and builds DRF's
   representation itself; `tests/api/test_representation.py` compares it with DRF's own

@@ -1,6 +1,7 @@
 """Every FilterSet of the register, one module per area, shared by the browser lists and
 the API (a list's URL and its CSV export select the same rows)."""
 
+from registry.filtersets.baselines import BaselineFilterSet
 from registry.filtersets.reference import (
     DrStrategyFilterSet,
     FailureModeTemplateFilterSet,
@@ -21,6 +22,7 @@ from registry.filtersets.register import (
 __all__ = [
     "ActionFilterSet",
     "ApplicationFilterSet",
+    "BaselineFilterSet",
     "BusinessFunctionFilterSet",
     "ComponentFilterSet",
     "DependencyFilterSet",

@@ -2,8 +2,11 @@
 
 Business functions, applications, steps and components are matched by name within the
 team (ignoring case) and created when missing; an application's tier is given by its
-level. Every row is checked first; with any problem nothing is written and each problem
-is reported. The write is a handful of bulk INSERTs (with their history rows), and the
+level. A row with an `id` (an exported row, edited) updates that failure mode with the
+columns the file has, provided its `version` is still the stored one; a row without
+one creates a failure mode; nothing is deleted. Every row is checked first; with any
+problem (a stale version among them) nothing is written and each problem is reported.
+The write is a handful of bulk INSERTs and UPDATEs (with their history rows), and the
 team is marked for one recompute of its rollups and findings.
 """
 
@@ -13,10 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from registry.analysis.recompute import request_recompute
 from registry.choices import FailureCategory
+from registry.db.bulk import ChangedSinceRead, update_versioned
 from registry.imports import columns as columns_module
 from registry.imports.reading import Refused, read_table
 from registry.imports.validation import Problem, Row, read_rows
@@ -37,6 +42,21 @@ BATCH = 2000
 MAX_PROBLEMS = 1000  # listed; a file with more says how many more
 NAMES_SHOWN = 100  # names listed per kind in a summary; the counts are complete
 Progress = Callable[[str, int, int], None]
+# What a row with an id may change, beside its step and component: the file's column
+# of each name. The three revised ratings go together.
+UPDATABLE = (
+    "mode",
+    "effect",
+    "cause",
+    "failure_category",
+    "prevention_controls",
+    "detection_controls",
+    "severity",
+    "probability",
+    "detectability",
+    "status",
+)
+REVISED = ("revised_severity", "revised_probability", "revised_detectability")
 
 
 @dataclass
@@ -61,17 +81,39 @@ class Plan:
 
     team: Team
     rows: list[Row]
+    present: frozenset[str] = frozenset()  # the file's columns
+    lock: bool = False  # lock the rows to update until the transaction ends
     problems: list[Problem] = field(default_factory=list)
+    conflicts: int = 0
+    # Rows naming a failure mode: (row, the stored failure mode, {field: (before, after)}).
+    updates: list[tuple[Row, FailureMode, dict]] = field(default_factory=list)
+    new_actions: dict[int, Row] = field(default_factory=dict)  # failure mode id → row
     functions: dict[str, BusinessFunction | str] = field(default_factory=dict)
     applications: dict[str, Application | tuple] = field(default_factory=dict)
     steps: dict[tuple[str, str], Step | tuple] = field(default_factory=dict)
     components: dict[str, Component | tuple] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, team: Team, rows: list[Row]) -> Plan:
-        plan = cls(team=team, rows=rows)
+    def build(cls, team: Team, rows: list[Row], present=(), *, lock: bool = False) -> Plan:
+        plan = cls(team=team, rows=rows, present=frozenset(present), lock=lock)
         plan._match()
         return plan
+
+    @property
+    def new_rows(self) -> list[Row]:
+        return [row for row in self.rows if row.id is None]
+
+    def _stored(self) -> dict[int, FailureMode]:
+        """The team's failure modes that rows name, by id (locked when writing: a
+        concurrent edit then waits for the import, or the import sees its version)."""
+        ids = [row.id for row in self.rows if row.id is not None]
+        stored: dict[int, FailureMode] = {}
+        for start in range(0, len(ids), BATCH):
+            rows = FailureMode.objects.filter(team=self.team, id__in=ids[start : start + BATCH])
+            if self.lock:
+                rows = rows.select_for_update()
+            stored.update((fm.pk, fm) for fm in rows.order_by())
+        return stored
 
     def _match(self) -> None:
         team = self.team
@@ -93,6 +135,9 @@ class Plan:
                 team=team
             ).values_list("id", "step_id", "component_id", "mode")
         }
+        stored = self._stored()
+        self._step_names = {step.pk: step.name for step in steps.values()}
+        self._component_names = {c.pk: c.name for c in components.values()}
         for row in self.rows:
             self.functions.setdefault(
                 fold(row.business_function),
@@ -132,13 +177,73 @@ class Plan:
                 component_id = component.pk if component is not None else None
                 if not row.component or component is not None:
                     duplicate = existing.get((step.pk, component_id, fold(row.mode)))
-                    if duplicate is not None:
+                    if duplicate is not None and duplicate != row.id:
                         self.problem(
                             row,
                             "mode",
                             f"Already in the register as failure mode #{duplicate} of step "
-                            f"{step.name!r}.",
+                            f"{step.name!r} (a step has one failure mode per component and "
+                            "mode): to change it, give its id and version from an export.",
                         )
+            if row.id is not None:
+                self._match_update(row, stored.get(row.id))
+        if self.updates:
+            self._match_actions()
+
+    def _match_update(self, row: Row, current: FailureMode | None) -> None:
+        if current is None:
+            self.problem(
+                row,
+                "id",
+                f"No failure mode #{row.id} in team {self.team.name}: the id comes from "
+                "an export of this team; leave it empty to add the row as a new one.",
+            )
+        elif current.version != row.version:
+            self.conflicts += 1
+            self.problem(
+                row,
+                "version",
+                f"Conflict: failure mode #{row.id} was changed since this file was exported "
+                f"(version {row.version} in the file, {current.version} in the register). "
+                "Export it again and redo the edit.",
+            )
+        else:
+            self.updates.append((row, current, self._changes(row, current)))
+
+    def _changes(self, row: Row, current: FailureMode) -> dict[str, tuple]:
+        """{field: (stored, the row's)} for what the row changes."""
+        changes: dict[str, tuple] = {}
+        step = self.steps[(fold(row.application), fold(row.step))]
+        if not isinstance(step, Step) or step.pk != current.step_id:
+            changes["step"] = (self._step_names.get(current.step_id), row.step)
+        if "component" in self.present:
+            component = self.components.get(fold(row.component)) if row.component else None
+            component_id = getattr(component, "pk", component)
+            if component_id != current.component_id:
+                before = self._component_names.get(current.component_id)
+                changes["component"] = (before, row.component or None)
+        for name in UPDATABLE:
+            value = getattr(row, name)
+            if name in self.present and value is not None and value != getattr(current, name):
+                changes[name] = (getattr(current, name), value)
+        if self.present.intersection(REVISED):
+            for name, value in zip(REVISED, row.revised or (None,) * 3, strict=True):
+                if value != getattr(current, name):
+                    changes[name] = (getattr(current, name), value)
+        return changes
+
+    def _match_actions(self) -> None:
+        """An update row's action is added unless the failure mode has it already."""
+        rows = {current.pk: row for row, current, _ in self.updates if row.action}
+        have = {
+            (failure_mode_id, fold(description))
+            for failure_mode_id, description in Action.objects.filter(
+                failure_mode_id__in=list(rows)
+            ).values_list("failure_mode_id", "description")
+        }
+        self.new_actions = {
+            pk: row for pk, row in rows.items() if (pk, fold(row.action)) not in have
+        }
 
     def _check_application(self, row: Row, application: Application) -> None:
         if application.tier.level != row.tier:
@@ -172,7 +277,18 @@ class Plan:
             if not isinstance(value, Step)
         ]
         components = [value[0] for value in new(self.components.values())]
-        verb = "would be created" if dry_run else "created"
+        new_rows = self.new_rows
+        updated = [
+            (row, current, changes)
+            for row, current, changes in self.updates
+            if changes or current.pk in self.new_actions
+        ]
+        counts = {
+            "new": len(new_rows),
+            "updated": len(updated),
+            "unchanged": len(self.updates) - len(updated),
+            "conflict": self.conflicts,
+        }
         return {
             "dry_run": dry_run,
             "rows": len(self.rows),
@@ -181,16 +297,30 @@ class Plan:
                 "applications": len(applications),
                 "steps": len(steps),
                 "components": len(components),
-                "failure_modes": len(self.rows),
-                "actions": sum(1 for row in self.rows if row.action),
+                "failure_modes": len(new_rows),
+                "actions": sum(1 for row in new_rows if row.action) + len(self.new_actions),
             },
+            "failure_modes": counts,
+            "updates": [
+                {
+                    "row": row.number,
+                    "id": current.pk,
+                    "mode": row.mode,
+                    "changes": {
+                        name: [plain(before), plain(after)]
+                        for name, (before, after) in changes.items()
+                    }
+                    | ({"action": [None, row.action]} if current.pk in self.new_actions else {}),
+                }
+                for row, current, changes in updated[:MAX_PROBLEMS]
+            ],
             "names": {
                 "business_functions": functions[:NAMES_SHOWN],
                 "applications": applications[:NAMES_SHOWN],
                 "steps": steps[:NAMES_SHOWN],
                 "components": components[:NAMES_SHOWN],
             },
-            "message": f"{len(self.rows):,} failure modes {verb}.",
+            "message": counts_message(counts, dry_run),
         }
 
     def _application_name(self, key: str) -> str:
@@ -248,9 +378,10 @@ class Plan:
                 "mode", "failure_category"
             )
         }
+        new_rows = self.new_rows
         total = len(self.rows)
-        for start in range(0, total, BATCH):
-            batch = self.rows[start : start + BATCH]
+        for start in range(0, len(new_rows), BATCH):
+            batch = new_rows[start : start + BATCH]
             failure_modes = [self._failure_mode(row, user, library) for row in batch]
             bulk_create_with_history(failure_modes, FailureMode, batch_size=BATCH, **change)
             actions = [
@@ -268,8 +399,49 @@ class Plan:
                 bulk_create_with_history(actions, Action, batch_size=BATCH, **change)
             if progress is not None:
                 progress("writing", start + len(batch), total)
-        # Bulk INSERTs send no signals: mark the team for its recompute ourselves.
+        self._update(user, change, progress)
+        # Bulk writes send no signals: mark the team for its recompute ourselves.
         request_recompute(team.pk)
+
+    def _update(self, user, change: dict, progress: Progress | None) -> None:
+        """The changed rows, each one version on, in bulk UPDATEs with their history
+        rows. The rows were locked when read (PostgreSQL), and each UPDATE checks the
+        versions again: a row changed meanwhile aborts the import (ChangedSinceRead)."""
+        changed = [(row, current, changes) for row, current, changes in self.updates if changes]
+        fields = {"version", "updated_by", "updated_at"}
+        now = timezone.now()
+        for row, current, changes in changed:
+            for name in changes:
+                if name == "step":
+                    current.step = self.steps[(fold(row.application), fold(row.step))]
+                elif name == "component":
+                    component = self.components.get(fold(row.component)) if row.component else None
+                    current.component = component
+                else:
+                    setattr(current, name, changes[name][1])
+            fields.update(changes)
+            current.version += 1
+            current.updated_by = user
+            current.updated_at = now
+        for start in range(0, len(changed), BATCH):
+            batch = [current for _, current, _ in changed[start : start + BATCH]]
+            update_versioned(FailureMode, batch, sorted(fields))
+            FailureMode.history.bulk_history_create(batch, update=True, **change)
+            if progress is not None:
+                done = len(self.new_rows) + start + len(batch)
+                progress("writing", min(done, len(self.rows)), len(self.rows))
+        actions = [
+            Action(
+                failure_mode_id=pk,
+                description=row.action,
+                owner=row.action_owner,
+                due_date=row.action_due,
+                updated_by=user,
+            )
+            for pk, row in self.new_actions.items()
+        ]
+        if actions:
+            bulk_create_with_history(actions, Action, batch_size=BATCH, **change)
 
     def _new_steps(self) -> dict:
         """New steps with orders: the row's step_order when free, else after the last."""
@@ -318,7 +490,25 @@ class Plan:
         )
 
 
-def failed(problems: list[Problem], dry_run: bool, rows: int = 0) -> ImportResult:
+def plain(value):
+    """A value as the summary's JSON holds it."""
+    return value if value is None or isinstance(value, int | str) else str(value)
+
+
+def counts_message(counts: dict, dry_run: bool) -> str:
+    """ "3 failure modes would be created, 1 updated, 5 unchanged." """
+    verb = "would be created" if dry_run else "created"
+    message = f"{counts['new']:,} failure modes {verb}"
+    if counts["updated"] or counts["unchanged"] or counts["conflict"]:
+        message += f", {counts['updated']:,} updated, {counts['unchanged']:,} unchanged"
+    if counts["conflict"]:
+        message += f", {counts['conflict']:,} in conflict"
+    return message + "."
+
+
+def failed(
+    problems: list[Problem], dry_run: bool, rows: int = 0, summary: dict | None = None
+) -> ImportResult:
     ordered = sorted(problems, key=lambda p: (p.row is not None, p.row or 0, p.column or ""))
     if len(ordered) > MAX_PROBLEMS:
         more = len(ordered) - MAX_PROBLEMS
@@ -326,7 +516,9 @@ def failed(problems: list[Problem], dry_run: bool, rows: int = 0) -> ImportResul
             *ordered[:MAX_PROBLEMS],
             Problem(None, None, f"… and {more:,} more problems not listed."),
         ]
-    return ImportResult(ok=False, dry_run=dry_run, row_count=rows, problems=ordered)
+    return ImportResult(
+        ok=False, dry_run=dry_run, row_count=rows, problems=ordered, summary=summary or {}
+    )
 
 
 def import_worksheet(
@@ -360,10 +552,18 @@ def import_worksheet(
             # One import into a team at a time: two imports creating the same new
             # application would otherwise collide on its unique name.
             Team.objects.select_for_update().filter(pk=team.pk).first()
-        plan = Plan.build(team, rows)
+        plan = Plan.build(team, rows, columns, lock=not dry_run)
         if plan.problems:
-            return failed(plan.problems, dry_run, len(rows))
+            # The counts (conflicts among them) say what the file would have done.
+            return failed(plan.problems, dry_run, len(rows), plan.summary(dry_run))
         summary = plan.summary(dry_run)
         if not dry_run:
-            plan.apply(user, progress)
+            try:
+                with transaction.atomic():
+                    plan.apply(user, progress)
+            except ChangedSinceRead as exc:
+                message = (
+                    f"Rows were changed while the file was imported ({exc}); import it again."
+                )
+                return failed([Problem(None, "version", message)], dry_run, len(rows))
     return ImportResult(ok=True, dry_run=dry_run, row_count=len(rows), summary=summary)

@@ -68,6 +68,8 @@ class Row:
     action: str
     action_owner: str
     action_due: datetime.date | None
+    id: int | None = None  # the failure mode the row updates (none: a new one)
+    version: int | None = None  # the version of it that the file was made from
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -266,6 +268,14 @@ def read_row(
         "action_owner": text("action_owner", max_length=NAME_LENGTH),
         "action_due": reader.date("action_due"),
     }
+    values["id"] = reader.integer("id", required=False)
+    values["version"] = reader.integer("version", required=False)
+    if values["id"] is not None and values["version"] is None:
+        reader.problem(
+            "version",
+            "Give the version of the failure mode this row updates (the export's version "
+            "column), so that a change made since the export is not overwritten.",
+        )
     if values["step_order"] is not None and not 1 <= values["step_order"] <= 32767:
         reader.problem("step_order", "The step order runs from 1 to 32767.")
     revised = [
@@ -292,6 +302,7 @@ def read_rows(
     rows: list[Row] = []
     problems: list[Problem] = []
     first_by_key: dict[tuple, int] = {}
+    first_by_id: dict[int, int] = {}
     applications: dict[str, tuple[int, int, str]] = {}  # name → (row, tier, function)
     for index, cells in enumerate(table.rows):
         number = index + 2
@@ -313,7 +324,19 @@ def read_rows(
                 )
             )
             continue
+        if row.id is not None and row.id in first_by_id:
+            problems.append(
+                Problem(
+                    number,
+                    "id",
+                    f"Row {first_by_id[row.id]} updates failure mode #{row.id} too; "
+                    "a failure mode has one row.",
+                )
+            )
+            continue
         first_by_key[row.key] = number
+        if row.id is not None:
+            first_by_id[row.id] = number
         seen = applications.setdefault(
             row.application.casefold(), (number, row.tier, row.business_function)
         )

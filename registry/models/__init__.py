@@ -1,6 +1,7 @@
 from registry.jobs import JobStatus
 from registry.models.applications import Application, BusinessFunction, Step
 from registry.models.base import StaleEditError
+from registry.models.baselines import Baseline, ImmutableBaselineError
 from registry.models.components import Component, Dependency
 from registry.models.failure_modes import Action, FailureMode
 from registry.models.imports import WorksheetImport
@@ -20,6 +21,7 @@ __all__ = [
     "Action",
     "Application",
     "ApplicationRollup",
+    "Baseline",
     "BusinessFunction",
     "Component",
     "Dependency",
@@ -27,6 +29,7 @@ __all__ = [
     "FailureMode",
     "FailureModeTemplate",
     "Finding",
+    "ImmutableBaselineError",
     "Invitation",
     "JobStatus",
     "Membership",

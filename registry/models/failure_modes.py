@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -25,6 +25,10 @@ from registry.querysets import TeamScopedQuerySet
 
 RATINGS = ("severity", "probability", "detectability")
 REVISED_RATINGS = tuple(f"revised_{name}" for name in RATINGS)
+DUPLICATE_MESSAGE = (
+    "This step already has this failure mode for the same component (ignoring case): "
+    "edit that row instead, or describe what differs."
+)
 
 
 def rating_field(verbose_name: str, help_text: str, **kwargs) -> models.PositiveSmallIntegerField:
@@ -258,6 +262,23 @@ class FailureMode(VersionedModel, TimeStampedModel):
                 condition=models.Q(failure_category__in=FailureCategory.values),
                 name="%(app_label)s_%(class)s_category_valid",
             ),
+            # One failure mode per step, component and mode text; two partial indexes,
+            # as a NULL component would make every row distinct in one.
+            models.UniqueConstraint(
+                "step",
+                "component",
+                Lower("mode"),
+                condition=models.Q(component__isnull=False),
+                name="%(app_label)s_%(class)s_unique_mode_per_component",
+                violation_error_message=DUPLICATE_MESSAGE,
+            ),
+            models.UniqueConstraint(
+                "step",
+                Lower("mode"),
+                condition=models.Q(component__isnull=True),
+                name="%(app_label)s_%(class)s_unique_mode_per_step",
+                violation_error_message=DUPLICATE_MESSAGE,
+            ),
         ]
         indexes = [
             # The API's default list: a team's failure modes by descending RPN.
@@ -288,8 +309,14 @@ class FailureMode(VersionedModel, TimeStampedModel):
 
     def validate_constraints(self, exclude=None) -> None:
         # Each CHECK above is also a field validator (ranges, choices) or a rule in
-        # clean() (revised ratings); Django would check each again with a query.
-        return
+        # clean() (revised ratings); Django would check each again with a query. The
+        # unique constraints need the query, and answer on the mode a user would edit.
+        for constraint in self._meta.constraints:
+            if isinstance(constraint, models.UniqueConstraint):
+                try:
+                    constraint.validate(type(self), self, exclude=exclude)
+                except ValidationError as error:
+                    raise ValidationError({"mode": error.messages}) from error
 
     def save(self, *args, **kwargs) -> None:
         if self.team_id is None and self.step_id is not None:
@@ -391,12 +418,16 @@ class Action(VersionedModel, TimeStampedModel):
             self.completed_at = None
         self.clean_due_date()
 
+    # Set by a restore: a backed-up action keeps the due date it had, past or not.
+    keeps_due_date = False
+
     def clean_due_date(self) -> None:
         """An open action is not given a due date already past: it would be overdue the
         moment it is saved. A past date kept unchanged (an action now overdue) stays."""
         today = timezone.localdate()
         if (
-            self.due_date is None
+            self.keeps_due_date
+            or self.due_date is None
             or self.due_date >= today
             or self.status not in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
         ):

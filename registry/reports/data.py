@@ -96,6 +96,7 @@ def priority_counts(queryset: QuerySet) -> dict[str, dict[str, int]]:
 
 WORKSHEET_VALUES = (
     "id",
+    "version",
     "mode",
     "effect",
     "cause",

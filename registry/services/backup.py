@@ -8,11 +8,14 @@ username, and a user this database does not have is left out (reported).
 
 A backup holds the register (business functions to actions), the change history of
 the historied rows, deleted rows included, the team's memberships, its report
-schedules and the daily rollup snapshots behind the trend charts. Findings and
+schedules, the daily rollup snapshots behind the trend charts, and its baselines
+(their snapshots' ids mapped to the restored rows, so that a diff against the
+restored register shows what changed, not every row). Findings and
 rollups are computed again after a restore. Report runs and worksheet imports (jobs
 and their files) are not backed up.
 """
 
+import copy
 import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +33,7 @@ from registry.jurisdictions import jurisdiction_of
 from registry.models import (
     Action,
     Application,
+    Baseline,
     BusinessFunction,
     Component,
     Dependency,
@@ -48,7 +52,8 @@ from registry.models import (
 # 2: memberships, report schedules, rollup snapshots, the history of deleted rows and
 #    row versions; history rows name users and reference data like the other rows do.
 # 3: components' availability basis; applications' residency a jurisdiction code.
-SCHEMA_VERSION = 3
+# 4: baselines.
+SCHEMA_VERSION = 4
 User = get_user_model()
 # Models in dependency order, each with its foreign keys to other exported models.
 SECTIONS: list[tuple[str, type[models.Model], dict[str, str]]] = [
@@ -66,6 +71,7 @@ SECTIONS: list[tuple[str, type[models.Model], dict[str, str]]] = [
     ("actions", Action, {"failure_mode": "failure_modes"}),
     ("report_schedules", ReportSchedule, {}),
     ("rollup_snapshots", RollupSnapshot, {}),
+    ("baselines", Baseline, {"application": "applications"}),
 ]
 # Historied models whose history rows do not carry the team: the parent that owns them.
 HISTORY_PARENTS: dict[type[models.Model], tuple[str, type[models.Model]]] = {
@@ -354,7 +360,11 @@ class _Restore:
             return None
         if model is ReportSchedule:
             self.schedule(values)
+        if model is Baseline:
+            values["snapshot"] = self.baseline_snapshot(values.get("snapshot"), where)
         instance = model(**values)
+        if model is Action:
+            instance.keeps_due_date = True
         instance.full_clean()
         instance.save()
         if stamps:
@@ -407,6 +417,27 @@ class _Restore:
         if reason:
             values["enabled"] = False
             self.result.disabled_schedules.append(f"{values.get('name')!r} ({reason})")
+
+    def baseline_snapshot(self, snapshot, where: str) -> dict:
+        """The snapshot with the restored rows' ids. A row deleted since (its history
+        restored with it) keeps its history's id; one the backup does not know at all
+        gets its old id negated, which no row has."""
+        if not isinstance(snapshot, dict) or not isinstance(snapshot.get("failure_modes"), list):
+            raise RestoreError(f"{where}: the snapshot is not a baseline's.")
+        snapshot = copy.deepcopy(snapshot)
+
+        def mapped(section: str, pk):
+            return self.history_ids.get(section, {}).get(pk, -pk if isinstance(pk, int) else pk)
+
+        application = snapshot.get("application") or {}
+        application["id"] = self.ids["applications"].get(application.get("id"))
+        for step in snapshot.get("steps", []):
+            step["id"] = mapped("steps", step.get("id"))
+        for row in snapshot["failure_modes"]:
+            row["id"] = mapped("failure_modes", row.get("id"))
+            for action in row.get("actions", []):
+                action["id"] = mapped("actions", action.get("id"))
+        return snapshot
 
     def history(self, section: str, model, references: dict[str, str], rows: list[dict]) -> None:
         """Replace the history the restore's own saves made with the backed-up one."""

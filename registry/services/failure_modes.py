@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from registry.models import Component, FailureMode, FailureModeTemplate, Step
@@ -43,6 +44,20 @@ def failure_modes_bulk_create(*, user, rows: Sequence[Mapping[str, Any]]) -> lis
     return [failure_mode_save(FailureMode(**row), user=user) for row in rows]
 
 
+def duplicates_within(rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Indexes of rows repeating an earlier row's step, component and mode text (the
+    database's unique constraint, checked before a batch whose rows cannot see each
+    other in validation)."""
+    seen: set[tuple] = set()
+    repeated = []
+    for index, row in enumerate(rows):
+        key = (row.get("step"), row.get("component"), str(row.get("mode", "")).casefold())
+        if key in seen:
+            repeated.append(index)
+        seen.add(key)
+    return repeated
+
+
 @transaction.atomic
 def failure_modes_from_templates(
     *,
@@ -61,6 +76,15 @@ def failure_modes_from_templates(
             component=component,
             **{name: getattr(template, name) for name in TEMPLATE_FIELDS},
         )
-        failure_mode.full_clean()
+        try:
+            failure_mode.full_clean()
+        except ValidationError as error:
+            # Which template it was: the step may have ticked several.
+            raise ValidationError(
+                {
+                    name: [f"{template.mode}: {message}" for message in messages]
+                    for name, messages in error.message_dict.items()
+                }
+            ) from error
         created.append(failure_mode_save(failure_mode, user=user))
     return created

@@ -4,6 +4,7 @@ with their suggested ratings."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -48,7 +49,11 @@ class LibraryView(WriteView):
         form = LibraryForm(request.POST, step=step)
         if not form.is_valid():
             return self.page(step, form, errors=form, status=422)
-        created = form.save_by(request.user)
+        try:
+            created = form.save_by(request.user)
+        except ValidationError as error:  # a ticked failure mode the step already has
+            form.add_error("templates", error.messages)
+            return self.page(step, form, errors=form, status=422)
         noun = "failure mode" if len(created) == 1 else "failure modes"
         messages.success(request, f"Added {len(created)} {noun} from the library.")
         return redirect(worksheet_url(step.pk))

@@ -307,3 +307,22 @@ def test_only_columns_that_can_be_empty_are_sorted_with_nulls_last():
     field = FailureMode._meta.get_field
     assert not may_be_empty(field("rpn")) and not may_be_empty(field("severity"))
     assert may_be_empty(field("revised_rpn")) and may_be_empty(field("revised_severity"))
+
+
+def test_a_second_failure_mode_with_the_same_step_component_and_mode_is_400(
+    api, bob, failure_mode_a
+):
+    """Creating or renaming into a duplicate answers 400 on `mode`, in the model's words."""
+    message = "This step already has this failure mode for the same component (ignoring case)"
+    client = api.as_user(bob)
+    response = client.post(URL, payload(failure_mode_a.step, mode="cart TABLE throttles"))
+    assert response.status_code == 400
+    assert response.json()["mode"][0].startswith(message)
+    other = FailureModeFactory(step=failure_mode_a.step, mode="Cart table slow")
+    response = client.patch(f"{URL}{other.pk}/", {"mode": "Cart table throttles"})
+    assert response.status_code == 400
+    assert response.json()["mode"][0].startswith(message)
+    items = [payload(failure_mode_a.step, mode="x"), payload(failure_mode_a.step, mode="X")]
+    response = client.post(URL, items)
+    assert response.status_code == 400
+    assert FailureMode.objects.filter(step=failure_mode_a.step).count() == 2

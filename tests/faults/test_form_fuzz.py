@@ -54,6 +54,7 @@ from registry.choices import (
 from registry.models import (
     Action,
     Application,
+    Baseline,
     BusinessFunction,
     Component,
     Dependency,
@@ -72,6 +73,7 @@ from registry.models import (
     WorksheetImport,
 )
 from registry.models.reports import parse_crontab
+from registry.services import baselines
 from registry.services.reference_data import load_reference_data
 from registry.views.base import SESSION_KEY
 from tests.factories import (
@@ -263,7 +265,9 @@ def world(alice, bob, charlie, team_a, team_b, settings, tmp_path) -> SimpleName
             recipients="risk@example.com",
             created_by=owner,
         )
+        baseline = baselines.freeze(application=app, user=owner, title="Rev one")
         ids |= {
+            f"{prefix}_baseline": baseline.pk,
             f"{prefix}_bf": function.pk,
             f"{prefix}_app": app.pk,
             f"{prefix}_step": step.pk,
@@ -318,6 +322,7 @@ WATCHED: dict[type[models.Model], str] = {
     Action: "failure_mode__team",
     ReportSchedule: "team",
     ReportRun: "team",
+    Baseline: "team",
     WorksheetImport: "team",
     Membership: "team",
     Team: "pk",
@@ -835,6 +840,42 @@ def test_management_sign_off(world, version, target, owner):
         assert posted_number(resolve(world, version)) == world.ids["a_fm_version"]
 
 
+# --- baselines -------------------------------------------------------------------------
+
+BASELINE = form_data(
+    st.fixed_dictionaries({"title": NAME, "notes": PROSE}),
+    {"title": st.one_of(TEXT, st.just(""), st.text(min_size=201, max_size=210))},
+)
+
+
+@fuzzes("registry:baselines")
+@FUZZ
+@given(data=BASELINE, target=TARGET, owner=st.booleans())
+def test_freezing_a_baseline(world, data, target, owner):
+    """Only an owner freezes, only of team A's applications, numbered after the last."""
+    user = world.alice if owner else world.bob
+    url = reverse("registry:baselines", args=[target_pk(world, "app", target)])
+
+    def then(outcome) -> None:  # while the example's rows exist
+        for pk in outcome.saved(Baseline):
+            assert owner and target == "own"
+            assert Baseline.objects.get(pk=pk).number == 2
+
+    submit(user, url, resolve(world, data), then=then)
+
+
+@fuzzes("registry:baseline_approve")
+@FUZZ
+@given(target=TARGET, owner=st.booleans())
+def test_approving_a_baseline(world, target, owner):
+    """Only an owner approves, only team A's baseline; the creator only as sole owner."""
+    user = world.alice if owner else world.bob
+    url = reverse("registry:baseline_approve", args=[target_pk(world, "baseline", target)])
+    outcome = submit(user, url, {})
+    if outcome.saved(Baseline):
+        assert owner and target == "own"
+
+
 # --- actions ---------------------------------------------------------------------------
 
 DATE = st.one_of(st.just(""), st.dates().map(lambda day: day.isoformat()))
@@ -1310,6 +1351,8 @@ ROUTE_ARGS = {
     "registry:business_function_edit": "a_bf",
     "registry:report_schedule_edit": "a_schedule",
     "registry:report_schedule_delete": "a_schedule",
+    "registry:baselines": "a_app",
+    "registry:baseline_approve": "a_baseline",
 }
 CONTENT_TYPES = [
     "application/x-www-form-urlencoded",

@@ -74,3 +74,40 @@ def test_a_finished_import_is_no_longer_polled(reference, team_a, bob, sample_by
         assert job.status == status
         fragment = client.get(f"/imports/{job.pk}/?fragment=1").content.decode()
         assert "hx-get" not in fragment and "<progress" not in fragment
+
+
+def test_a_dry_run_of_an_edited_export_lists_the_changes(reference, team_a, bob, sample_bytes):
+    """The page counts new, updated, unchanged and conflicting rows, and shows each
+    update's fields before → after; a conflict refuses the file."""
+    import csv
+    import io
+
+    from registry.exports import stream_csv
+
+    client = logged_in(bob)
+    client.post("/imports/", {"file": SimpleUploadedFile("fmea.csv", sample_bytes)})
+    exported = b"".join(stream_csv(FailureMode.objects.filter(team=team_a).order_by("id")))
+    rows = list(csv.reader(io.StringIO(exported.decode())))
+    target = FailureMode.objects.get(pk=int(rows[1][0]))
+    rows[1][rows[0].index("severity")] = str(target.severity % 10 + 1)
+    edited = csv_bytes(rows)
+
+    response = client.post(
+        "/imports/", {"file": SimpleUploadedFile("edited.csv", edited), "dry_run": "on"}
+    )
+    detail = client.get(response["Location"]).content.decode()
+    assert "0 failure modes would be created, 1 updated, 4 unchanged." in detail
+    assert f"severity: {target.severity} → {target.severity % 10 + 1}" in detail
+    assert f"#{target.pk} {target.mode}" in detail
+
+    target.cause = "Changed in the browser"
+    target.save()
+    response = client.post("/imports/", {"file": SimpleUploadedFile("edited.csv", edited)})
+    detail = client.get(response["Location"]).content.decode()
+    assert "Nothing was imported." in detail
+    assert "1 in conflict." in detail
+    assert f"Conflict: failure mode #{target.pk} was changed since this file was exported" in (
+        detail
+    )
+    target.refresh_from_db()
+    assert target.version == 2

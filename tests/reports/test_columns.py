@@ -16,13 +16,13 @@ def test_each_xlsx_header_imports_as_its_column(key):
 
 
 def test_the_export_header_is_the_export_layout_and_every_column_imports():
-    assert EXPORT_HEADER[:3] == ["id", "business_function", "application"]
+    assert EXPORT_HEADER[:4] == ["id", "version", "business_function", "application"]
     assert [name for name in EXPORT_HEADER if name not in KNOWN] == []
 
 
 def test_the_xlsx_worksheet_is_the_fmea_layout():
     """Each rating stands right after what it rates: effect → severity, cause →
-    probability, detection controls → detectability; the id comes last."""
+    probability, detection controls → detectability; the id and version come last."""
     headers = [header for header, _, _ in xlsx.WORKSHEET_COLUMNS]
     for before, rating in (
         ("Effect", "Severity"),
@@ -30,7 +30,7 @@ def test_the_xlsx_worksheet_is_the_fmea_layout():
         ("Detection controls", "Detectability"),
     ):
         assert headers.index(rating) == headers.index(before) + 1
-    assert headers[-1] == "ID"
+    assert headers[-2:] == ["ID", "Version"]
 
 
 def test_the_import_reads_every_name_it_lists():

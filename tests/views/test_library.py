@@ -73,3 +73,18 @@ def test_the_library_page_makes_a_fixed_number_of_queries(as_bob, register, fixe
             ComponentFactory(team=register.app.team)
 
     assert fixed_queries(as_bob, f"/steps/{register.step.pk}/library/", grow) <= 10
+
+
+def test_adding_a_template_the_step_already_has_is_refused(as_bob, register):
+    """Twice the same template for the same component: the second time is a form error
+    naming it, and nothing is added."""
+    template = FailureModeTemplate.objects.get(mode="Primary database instance fails")
+    data = {"component": register.component.pk, "templates": [template.pk]}
+    assert as_bob.post(f"/steps/{register.step.pk}/library/", data).status_code == 302
+    response = as_bob.post(f"/steps/{register.step.pk}/library/", data)
+    assert response.status_code == 422
+    assert (
+        "Primary database instance fails: This step already has this failure mode"
+        in response.content.decode()
+    )
+    assert FailureMode.objects.filter(step=register.step).count() == 2

@@ -360,3 +360,21 @@ def test_the_component_picker_lists_the_steps_dependencies_first(as_bob, registe
         ("Other components of the team", ["Audit log (Storage)", "Billing API (Service)"]),
     ]
     assert "Secret B" not in picker
+
+
+@pytest.mark.parametrize("mode", ["Primary database fails", "PRIMARY DATABASE FAILS"])
+def test_a_second_row_with_the_same_component_and_mode_is_refused(as_bob, register, mode):
+    """The step already has "Primary database fails" for the orders table: a new row
+    saying the same (in any case) is refused beside the mode; nothing is saved."""
+    data = {**row_data(), "row": "new-0123abcd", "component": register.component.pk, "mode": mode}
+    response = as_bob.post(f"/steps/{register.step.pk}/rows/new/", data, **HTMX)
+    assert response.status_code == 422
+    assert "This step already has this failure mode for the same component" in (
+        response.content.decode()
+    )
+    assert FailureMode.objects.filter(step=register.step).count() == 1
+    # Without the component it is another failure mode, and is added.
+    data["component"] = ""
+    response = as_bob.post(f"/steps/{register.step.pk}/rows/new/", data, **HTMX)
+    assert response.status_code == 200
+    assert FailureMode.objects.filter(step=register.step).count() == 2
