@@ -226,6 +226,10 @@ class Step(ConstraintFieldsMixin, TimeStampedModel):
     def team_id(self) -> int:
         return self.application.team_id
 
+    # Set by a restore: a backed-up step keeps the objectives it had, as a tier changed
+    # since may have left them looser without a reason (a finding says so, not a refusal).
+    restored = False
+
     def clean(self) -> None:
         if self.application_id is None:
             return
@@ -235,7 +239,7 @@ class Step(ConstraintFieldsMixin, TimeStampedModel):
             (self.rto_seconds, self.rpo_seconds, self.availability_target),
             (tier.rto_seconds, tier.rpo_seconds, tier.availability_target),
         )
-        if looser and not self.objective_reason.strip():
+        if looser and not self.objective_reason.strip() and not self.restored:
             names = {"rto": "RTO", "rpo": "RPO", "availability": "availability target"}
             errors["objective_reason"] = (
                 f"The step's {' and '.join(names[name] for name in looser)} is looser than "

@@ -419,14 +419,14 @@ class Action(VersionedModel, TimeStampedModel):
         self.clean_due_date()
 
     # Set by a restore: a backed-up action keeps the due date it had, past or not.
-    keeps_due_date = False
+    restored = False
 
     def clean_due_date(self) -> None:
         """An open action is not given a due date already past: it would be overdue the
         moment it is saved. A past date kept unchanged (an action now overdue) stays."""
         today = timezone.localdate()
         if (
-            self.keeps_due_date
+            self.restored
             or self.due_date is None
             or self.due_date >= today
             or self.status not in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)

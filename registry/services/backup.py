@@ -363,8 +363,10 @@ class _Restore:
         if model is Baseline:
             values["snapshot"] = self.baseline_snapshot(values.get("snapshot"), where)
         instance = model(**values)
-        if model is Action:
-            instance.keeps_due_date = True
+        if model in (Action, Step):
+            # What the register held comes back, even where a person entering it now
+            # would be asked for more (a past due date, a looser objective's reason).
+            instance.restored = True
         instance.full_clean()
         instance.save()
         if stamps:

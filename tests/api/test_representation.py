@@ -10,6 +10,7 @@ from registry.api.urls import router
 from registry.db.representation import FastRepresentationMixin, row_plan
 from registry.models import FailureMode, ReportRun, ReportSchedule
 from registry.services.demo import seed_demo
+from registry.services.teams import invitation_create
 from tests.factories import UserFactory
 
 FAST = [
@@ -35,6 +36,7 @@ def demo_list_view(viewset):
         team=team, name="Weekly risks", crontab="0 7 * * 1", recipients="cio@example.com"
     )
     ReportRun.objects.create(team=team, format="csv", tiers=["1"])
+    invitation_create(team=team, username="newcomer", role="viewer", invited_by=None)
     request = Request(RequestFactory().get("/"))
     request.user = UserFactory(is_superuser=True)
     return viewset(request=request, format_kwarg=None, kwargs={}, action="list")
