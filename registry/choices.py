@@ -53,7 +53,15 @@ class ActionStatus(models.TextChoices):
     OPEN = "open", "Open"
     IN_PROGRESS = "in_progress", "In progress"
     DONE = "done", "Done"
+    VERIFIED = "verified", "Verified"
     CANCELLED = "cancelled", "Cancelled"
+
+
+class ActionKind(models.TextChoices):
+    """What an action improves: the probability (prevention) or the detectability."""
+
+    PREVENTION = "prevention", "Prevention"
+    DETECTION = "detection", "Detection"
 
 
 class ActionPriority(models.TextChoices):
@@ -94,6 +102,24 @@ class FindingKind(models.TextChoices):
     MANAGEMENT_REVIEW_MISSING = "management_review_missing", "Management review missing"
     OVERDUE_ACTION = "overdue_action", "Overdue action"
     REVIEW_OVERDUE = "review_overdue", "Worksheet review overdue"
+    RERATING_MISSING = "rerating_missing", "Actions done, not re-rated"
+    ACCEPTANCE_EXPIRED = "acceptance_expired", "Risk acceptance expired"
+
+
+class SuppressionStatus(models.TextChoices):
+    """Why a finding is set aside: a decided exception, or not relevant here."""
+
+    ACCEPTED = "accepted", "Accepted"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+class SuppressionEnd(models.TextChoices):
+    """Why a suppression ended and its finding came back."""
+
+    LIFTED = "lifted", "Lifted by hand"
+    EXPIRED = "expired", "Expired"
+    FIGURES_CHANGED = "figures_changed", "The finding's figures changed"
+    RESOLVED = "resolved", "The finding was resolved"
 
 
 class FindingSeverity(models.TextChoices):
@@ -107,3 +133,8 @@ class FindingSeverity(models.TextChoices):
 OPEN_FAILURE_MODE_STATUSES = (FailureModeStatus.OPEN, FailureModeStatus.MITIGATING)
 #: Actions not yet finished: an overdue action is one of these past its due date.
 OPEN_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+#: Actions carried out (verified ones too): a failure mode whose actions are all done
+#: is due a re-rating.
+DONE_ACTION_STATUSES = (ActionStatus.DONE, ActionStatus.VERIFIED)
+#: The longest a risk acceptance or a finding's suppression may run, in days.
+DECISION_MAX_DAYS = 366

@@ -33,6 +33,7 @@ from registry.models import (
     FailureMode,
     FailureModeTemplate,
     Finding,
+    FindingSuppression,
     Membership,
     RatingScale,
     Region,
@@ -155,6 +156,17 @@ def register(db, admin_user) -> dict:
             team=team, requested_by=admin_user, source_name="worksheet.csv"
         ),
         Finding: finding,
+        FindingSuppression: FindingSuppression.objects.create(
+            team=team,
+            finding=finding,
+            key=finding.key,
+            kind=finding.kind,
+            message=finding.message,
+            status="accepted",
+            reason="A known, budgeted exception.",
+            expires_on=date.today() + timedelta(days=90),
+            created_by=admin_user,
+        ),
         TierRollup: TierRollup.objects.create(**computed, tier=tier, failure_mode_count=1),
         ApplicationRollup: ApplicationRollup.objects.create(**computed, application=application),
         RollupSnapshot: RollupSnapshot.objects.create(**computed, tier=tier, date=date.today()),
@@ -180,7 +192,15 @@ def register(db, admin_user) -> dict:
     }
 
 
-COMPUTED = {Finding, TierRollup, ApplicationRollup, RollupSnapshot, TeamRecompute, TeamRevision}
+COMPUTED = {
+    Finding,
+    FindingSuppression,
+    TierRollup,
+    ApplicationRollup,
+    RollupSnapshot,
+    TeamRecompute,
+    TeamRevision,
+}
 
 
 def test_every_registry_model_is_registered():
@@ -262,6 +282,8 @@ def test_failure_mode_filters(admin_client, register):
         mode="Slow receipt e-mail",
         failure_category=FailureCategory.EXCESSIVE_LATENCY,
         status=FailureModeStatus.ACCEPTED,
+        acceptance_rationale="Costs more to fix than it loses.",
+        acceptance_expires_on=date(2099, 1, 1),
         severity=2,
         probability=2,
         detectability=2,

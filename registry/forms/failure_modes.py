@@ -8,7 +8,7 @@ from django import forms
 from registry.choices import RatingScaleName, TemplateComponentKind
 from registry.forms.base import IdsField, VersionedForm, component_choices
 from registry.models import Component, FailureMode, FailureModeTemplate, RatingScale, Step
-from registry.models.failure_modes import WORKSHEET_FIELDS
+from registry.models.failure_modes import DECISION_FIELDS, WORKSHEET_FIELDS
 from registry.services.failure_modes import failure_modes_from_templates
 
 RATING_ERROR = "Choose a rating from 1 to 10."
@@ -54,12 +54,24 @@ class FailureModeForm(VersionedForm):
         model = FailureMode
         fields = WORKSHEET_FIELDS
         widgets = {
-            name: forms.Textarea(attrs={"rows": 2})
-            for name in ("effect", "cause", "prevention_controls", "detection_controls")
+            **{
+                name: forms.Textarea(attrs={"rows": 2})
+                for name in (
+                    "effect",
+                    "cause",
+                    "prevention_controls",
+                    "detection_controls",
+                    "acceptance_rationale",
+                    "closed_reason",
+                )
+            },
+            "acceptance_expires_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
-    def __init__(self, *args, scales: dict, compact: bool = False, **kwargs) -> None:
+    def __init__(self, *args, scales: dict, compact: bool = False, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # Who accepts the risk if this save accepts it (the model checks it is an owner).
+        self.instance.decided_by = user
         step = self.instance.step
         component_choices(
             self.fields["component"],
@@ -79,6 +91,9 @@ class FailureModeForm(VersionedForm):
         if compact:
             for name in ("effect", "cause", "prevention_controls", "detection_controls"):
                 self.fields[name].widget = forms.TextInput()
+            # A decision is made on the failure mode's page, where there is room for it.
+            for name in DECISION_FIELDS:
+                del self.fields[name]
         self.keep_posted_ratings()
 
     def keep_posted_ratings(self) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from registry.analysis.recompute import request_recompute
@@ -32,6 +33,7 @@ from registry.models import (
     Team,
     Tier,
 )
+from registry.models.failure_modes import undecided
 
 BATCH = 2000
 MAX_PROBLEMS = 1000  # listed; a file with more says how many more
@@ -315,6 +317,7 @@ class Plan:
             revised_detectability=revised[2],
             created_by=user,
             updated_by=user,
+            **undecided(row.status, timezone.localdate()),
         )
 
 

@@ -9,6 +9,7 @@ from registry.models.reports import ReportFormat, ReportRun, ReportSchedule
 from registry.models.rollups import (
     ApplicationRollup,
     Finding,
+    FindingSuppression,
     RollupSnapshot,
     TeamRecompute,
     TeamRevision,
@@ -27,6 +28,7 @@ __all__ = [
     "FailureMode",
     "FailureModeTemplate",
     "Finding",
+    "FindingSuppression",
     "JobStatus",
     "Membership",
     "RatingScale",

@@ -31,8 +31,10 @@ def findings(scope: Scope) -> QuerySet:
     A finding about a failure mode counts when the failure mode is in scope; the others
     (about applications, steps, components, tiers) when their application or tier is.
     """
-    rows = Finding.objects.filter(team_id=scope.team_id).select_related(
-        "application", "step", "tier"
+    rows = (
+        Finding.objects.filter(team_id=scope.team_id)
+        .unsuppressed()
+        .select_related("application", "step", "tier")
     )
     if scope.is_whole_team:
         return rows
