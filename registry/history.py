@@ -10,7 +10,7 @@ from registry.models import Component, FailureMode, Step
 from registry.models.failure_modes import WORKSHEET_FIELDS
 
 #: Fields of a failure mode whose changes the history shows, in worksheet order.
-HISTORY_FIELDS = ("step", *WORKSHEET_FIELDS, "review_signed_off_at")
+HISTORY_FIELDS = ("step", *WORKSHEET_FIELDS, "accepted_by", "review_signed_off_at")
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class HistoryEntry:
     kind: str  # created, changed or deleted
     version: int
     changes: tuple[tuple[str, str, str], ...]  # (field label, before, after)
+    note: str = ""  # why the save changed more than was asked (a lapsed sign-off)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,16 @@ def failure_mode_history(failure_mode: FailureMode, limit: int = 200) -> Failure
         )
         who = record.history_user.get_username() if record.history_user else "system"
         kind = {"+": "created", "-": "deleted"}.get(record.history_type, "changed")
-        entries.append(HistoryEntry(record.history_date, who, kind, record.version, changes))
+        entries.append(
+            HistoryEntry(
+                record.history_date,
+                who,
+                kind,
+                record.version,
+                changes,
+                record.history_change_reason or "",
+            )
+        )
         ratings = (record.severity, record.probability, record.detectability)
         revised = (
             record.revised_severity,
