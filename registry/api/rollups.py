@@ -241,6 +241,11 @@ class FindingViewSet(ScopedReadOnlyViewSet):
     filterset_class = FindingFilterSet
     ordering_fields = ["severity_rank", "kind", "first_seen_at", "id"]
 
+    def filter_queryset(self, queryset):
+        # The list's filters (which leave suppressed findings out) choose what is
+        # listed; one finding is found by its id whatever its state.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
     def writable_finding(self) -> Finding:
         finding = self.get_object()
         if not user_can_write(self.request.user, finding.team_id):
