@@ -24,6 +24,8 @@ class SuppressionForm(forms.ModelForm):
     def __init__(self, *args, finding: Finding, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.finding = finding
+        # The service says what is missing, in the model's words, with the other rules.
+        self.fields["reason"].required = False
 
     def _post_clean(self) -> None:
         # The service validates (and saves) the suppression; its rules are the model's.
