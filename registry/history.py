@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
+
 from registry import scoring
 from registry.models import Component, FailureMode, Step
 from registry.models.failure_modes import WORKSHEET_FIELDS
@@ -32,7 +34,8 @@ class FailureModeHistory:
 
 
 def failure_mode_history(failure_mode: FailureMode, limit: int = 200) -> FailureModeHistory:
-    """The latest `limit` versions of a failure mode with their changes (two queries).
+    """The latest `limit` versions of a failure mode with their changes (two queries, and
+    one more where someone accepted the risk).
 
     History rows hold the ratings but not the generated columns, so the RPN of each
     version is computed here with registry.scoring.
@@ -51,6 +54,14 @@ def failure_mode_history(failure_mode: FailureMode, limit: int = 200) -> Failure
         ("step", pk): name
         for pk, name in Step.objects.filter(pk__in=step_ids).values_list("pk", "name")
     }
+    accepter_ids = {record.accepted_by_id for record in records} - {None}
+    if accepter_ids:
+        names |= {
+            ("accepted_by", pk): name
+            for pk, name in get_user_model()
+            .objects.filter(pk__in=accepter_ids)
+            .values_list("pk", "username")
+        }
     entries, points, previous = [], [], None
     for record in records:
         changes = tuple(

@@ -52,6 +52,7 @@ def test_an_owner_accepts_a_risk_on_its_page(as_alice, alice, severe):
     page = as_alice.get(f"/failure-modes/{severe.pk}/").content.decode()
     assert "Risk accepted</strong> by alice" in page
     assert f"until {IN_90_DAYS}" in page and "Budgeted for the Q3 migration." in page
+    assert "Accepted by: <del>—</del> → <ins>alice</ins>" in page  # in the history
 
 
 def test_an_editor_accepting_gets_a_form_error(as_bob, severe):
