@@ -342,6 +342,9 @@ class FailureMode(VersionedModel, TimeStampedModel):
     #: Who is making the change, set by the page or the API (not stored): the one who
     #: accepts the risk when the change accepts it.
     decided_by = None
+    #: True for a row restored from a backup: its acceptance was decided when it was
+    #: recorded, not now (not stored).
+    recorded = False
 
     class Meta:
         ordering = ["-rpn", "id"]
@@ -427,7 +430,11 @@ class FailureMode(VersionedModel, TimeStampedModel):
 
     def acceptance_changed(self) -> bool:
         """Whether this save accepts the risk anew (or changes what was accepted)."""
-        return self.status == FailureModeStatus.ACCEPTED and bool(self.changed(ACCEPTANCE_FIELDS))
+        return (
+            self.status == FailureModeStatus.ACCEPTED
+            and not self.recorded
+            and bool(self.changed(ACCEPTANCE_FIELDS))
+        )
 
     def decision_errors(self) -> dict[str, str]:
         """The rules of an accepted or closed failure mode."""

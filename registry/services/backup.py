@@ -23,6 +23,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, models, transaction
+from django.utils import timezone
 
 from registry.analysis.recompute import request_recompute
 from registry.models import (
@@ -41,6 +42,7 @@ from registry.models import (
     Team,
     Tier,
 )
+from registry.models.failure_modes import undecided
 
 # 1: the register and the history of its live rows.
 # 2: memberships, report schedules, rollup snapshots, the history of deleted rows and
@@ -324,6 +326,12 @@ class _Restore:
         if model is ReportSchedule:
             self.schedule(values)
         instance = model(**values)
+        if model is FailureMode:
+            instance.recorded = True  # its decisions are the document's, not new ones
+            # A document from before decisions needed their reasons states none.
+            for name, value in undecided(instance.status, timezone.localdate()).items():
+                if not getattr(instance, name):
+                    setattr(instance, name, value)
         instance.full_clean()
         instance.save()
         if stamps:
