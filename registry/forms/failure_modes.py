@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from registry.choices import RatingScaleName, TemplateComponentKind
+from registry.choices import FailureModeStatus, RatingScaleName, TemplateComponentKind
 from registry.forms.base import IdsField, VersionedForm, component_choices
 from registry.models import Component, FailureMode, FailureModeTemplate, RatingScale, Step
 from registry.models.failure_modes import DECISION_FIELDS, WORKSHEET_FIELDS
@@ -88,6 +88,7 @@ class FailureModeForm(VersionedForm):
                     label=model_field.verbose_name.capitalize(),
                     help_text=model_field.help_text,
                 )
+        self.compact = compact
         if compact:
             for name in ("effect", "cause", "prevention_controls", "detection_controls"):
                 self.fields[name].widget = forms.TextInput()
@@ -116,6 +117,14 @@ class FailureModeForm(VersionedForm):
             for name in revised:
                 if name not in given and name not in self.errors:
                     self.add_error(name, "Give all three revised ratings, or none.")
+        status = cleaned.get("status")
+        decided = (FailureModeStatus.ACCEPTED, FailureModeStatus.CLOSED)
+        if self.compact and status in decided and status != self.instance.status:
+            self.add_error(
+                "status",
+                "Accept or close a failure mode on its page (Edit), where the reason "
+                "and, for an acceptance, the expiry are given.",
+            )
         return cleaned
 
     def save_by(self, user) -> FailureMode:

@@ -80,7 +80,7 @@ def test_the_worksheet_row_refuses_an_acceptance_without_its_decision(as_alice, 
         **HTMX,
     )
     assert response.status_code == 422
-    assert "Say why the risk is accepted." in response.content.decode()
+    assert "Accept or close a failure mode on its page (Edit)" in response.content.decode()
 
 
 def test_the_preview_warns_of_worse_revised_ratings_before_saving(as_bob, register):
