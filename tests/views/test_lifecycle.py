@@ -252,3 +252,29 @@ def test_the_admin_applies_the_same_acceptance_rules(admin_client, alice, bob, s
     assert response.status_code == 302
     severe.refresh_from_db()
     assert (severe.status, severe.accepted_by) == ("accepted", alice)
+
+
+def test_an_editor_verifies_a_done_action_with_its_evidence(as_bob, bob, register):
+    action = ActionFactory(
+        failure_mode=register.fm,
+        status="done",
+        completed_at=datetime.datetime(2026, 5, 1, tzinfo=datetime.UTC),
+    )
+    data = {
+        "version": action.version,
+        "description": action.description,
+        "kind": "detection",
+        "owner": "alice",
+        "due_date": "",
+        "status": "verified",
+        "notes": "",
+        "verification_evidence": "",
+    }
+    refused = as_bob.post(f"/actions/{action.pk}/edit/", data)
+    assert refused.status_code == 422
+    assert "Say how the action was shown to work." in refused.content.decode()
+    data["verification_evidence"] = "Alarm fired in the 3 May drill within 40 s."
+    assert as_bob.post(f"/actions/{action.pk}/edit/", data).status_code == 302
+    action.refresh_from_db()
+    assert (action.status, action.kind, action.verified_by) == ("verified", "detection", bob)
+    assert action.verified_at is not None and action.completed_at is not None
