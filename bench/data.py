@@ -178,7 +178,8 @@ def ensure_register(
             INSERT INTO registry_failuremode
                 (team_id, step_id, mode, effect, cause, failure_category,
                  prevention_controls, detection_controls, severity, probability, detectability,
-                 status, version, created_at, updated_at)
+                 status, acceptance_rationale, acceptance_expires_on, closed_reason,
+                 version, created_at, updated_at)
             SELECT numbered.team_id, numbered.step_id, 'Failure mode ' || f,
                    'Users cannot complete the step', 'Dependency fails',
                    (ARRAY['single_point_of_failure','excessive_load','excessive_latency',
@@ -186,6 +187,9 @@ def ensure_register(
                    'Redundancy', 'Alarm',
                    1 + f %% 10, 1 + (f / 10) %% 10, 1 + (f / 100) %% 10,
                    (ARRAY['open','mitigating','accepted','closed'])[1 + f %% 4],
+                   CASE WHEN f %% 4 = 2 THEN 'Benchmark acceptance' ELSE '' END,
+                   CASE WHEN f %% 4 = 2 THEN current_date + 180 END,
+                   CASE WHEN f %% 4 = 3 THEN 'Benchmark closure' ELSE '' END,
                    1, now(), now()
             FROM generate_series(0, %s - 1) f
             JOIN numbered ON numbered.n = 1 + f %% %s

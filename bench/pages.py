@@ -77,11 +77,16 @@ def ensure_pages_team():
             """
             INSERT INTO registry_failuremode (team_id, step_id, mode, effect, cause,
                 failure_category, prevention_controls, detection_controls, severity,
-                probability, detectability, status, version, created_at, updated_at)
+                probability, detectability, status, acceptance_rationale,
+                acceptance_expires_on, closed_reason, version, created_at, updated_at)
             SELECT %s, step.id, 'Failure mode ' || f, 'Effect', 'Cause',
                 'single_point_of_failure', 'Prevention', 'Detection',
                 1 + f %% 10, 1 + (f / 10) %% 10, 1 + (f / 100) %% 10,
-                (ARRAY['open','mitigating','accepted','closed'])[1 + f %% 4], 1, now(), now()
+                (ARRAY['open','mitigating','accepted','closed'])[1 + f %% 4],
+                CASE WHEN f %% 4 = 2 THEN 'Benchmark acceptance' ELSE '' END,
+                CASE WHEN f %% 4 = 2 THEN current_date + 180 END,
+                CASE WHEN f %% 4 = 3 THEN 'Benchmark closure' ELSE '' END,
+                1, now(), now()
             FROM registry_step step
             JOIN registry_application app ON app.id = step.application_id
             CROSS JOIN generate_series(1, 100) f

@@ -335,6 +335,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ComponentKindEnum": "registry.choices.ComponentKind",
         "TemplateComponentKindEnum": "registry.choices.TemplateComponentKind",
+        "FailureModeStatusEnum": "registry.choices.FailureModeStatus",
+        "SuppressionStatusEnum": "registry.choices.SuppressionStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

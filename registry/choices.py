@@ -75,7 +75,15 @@ class ActionStatus(models.TextChoices):
     OPEN = "open", "Open"
     IN_PROGRESS = "in_progress", "In progress"
     DONE = "done", "Done"
+    VERIFIED = "verified", "Verified"
     CANCELLED = "cancelled", "Cancelled"
+
+
+class ActionKind(models.TextChoices):
+    """What an action improves: the probability (prevention) or the detectability."""
+
+    PREVENTION = "prevention", "Prevention"
+    DETECTION = "detection", "Detection"
 
 
 class ActionPriority(models.TextChoices):
@@ -124,6 +132,24 @@ class FindingKind(models.TextChoices):
     MANAGEMENT_REVIEW_MISSING = "management_review_missing", "Management review missing"
     OVERDUE_ACTION = "overdue_action", "Overdue action"
     REVIEW_OVERDUE = "review_overdue", "Worksheet review overdue"
+    RERATING_MISSING = "rerating_missing", "Actions done, not re-rated"
+    ACCEPTANCE_EXPIRED = "acceptance_expired", "Risk acceptance expired"
+
+
+class SuppressionStatus(models.TextChoices):
+    """Why a finding is set aside: a decided exception, or not relevant here."""
+
+    ACCEPTED = "accepted", "Accepted"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+class SuppressionEnd(models.TextChoices):
+    """Why a suppression ended and its finding came back."""
+
+    LIFTED = "lifted", "Lifted by hand"
+    EXPIRED = "expired", "Expired"
+    FIGURES_CHANGED = "figures_changed", "The finding's figures changed"
+    RESOLVED = "resolved", "The finding was resolved"
 
 
 class FindingSeverity(models.TextChoices):
@@ -139,3 +165,8 @@ OPEN_FAILURE_MODE_STATUSES = (FailureModeStatus.OPEN, FailureModeStatus.MITIGATI
 OPEN_ACTION_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
 #: Finding kinds renamed, still accepted as filter values for one release.
 FINDING_KIND_ALIASES = {"shared_fate": FindingKind.COMMON_DEPENDENCY}
+#: Actions carried out (verified ones too): a failure mode whose actions are all done
+#: is due a re-rating.
+DONE_ACTION_STATUSES = (ActionStatus.DONE, ActionStatus.VERIFIED)
+#: The longest a risk acceptance or a finding's suppression may run, in days.
+DECISION_MAX_DAYS = 366

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
+
 from registry import scoring
 from registry.models import Component, FailureMode, Step
 from registry.models.failure_modes import WORKSHEET_FIELDS
 
 #: Fields of a failure mode whose changes the history shows, in worksheet order.
-HISTORY_FIELDS = ("step", *WORKSHEET_FIELDS, "review_signed_off_at")
+HISTORY_FIELDS = ("step", *WORKSHEET_FIELDS, "accepted_by", "review_signed_off_at")
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class HistoryEntry:
     kind: str  # created, changed or deleted
     version: int
     changes: tuple[tuple[str, str, str], ...]  # (field label, before, after)
+    note: str = ""  # why the save changed more than was asked (a lapsed sign-off)
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,8 @@ class FailureModeHistory:
 
 
 def failure_mode_history(failure_mode: FailureMode, limit: int = 200) -> FailureModeHistory:
-    """The latest `limit` versions of a failure mode with their changes (two queries).
+    """The latest `limit` versions of a failure mode with their changes (two queries, and
+    one more where someone accepted the risk).
 
     History rows hold the ratings but not the generated columns, so the RPN of each
     version is computed here with registry.scoring.
@@ -50,6 +54,14 @@ def failure_mode_history(failure_mode: FailureMode, limit: int = 200) -> Failure
         ("step", pk): name
         for pk, name in Step.objects.filter(pk__in=step_ids).values_list("pk", "name")
     }
+    accepter_ids = {record.accepted_by_id for record in records} - {None}
+    if accepter_ids:
+        names |= {
+            ("accepted_by", pk): name
+            for pk, name in get_user_model()
+            .objects.filter(pk__in=accepter_ids)
+            .values_list("pk", "username")
+        }
     entries, points, previous = [], [], None
     for record in records:
         changes = tuple(
@@ -59,7 +71,16 @@ def failure_mode_history(failure_mode: FailureMode, limit: int = 200) -> Failure
         )
         who = record.history_user.get_username() if record.history_user else "system"
         kind = {"+": "created", "-": "deleted"}.get(record.history_type, "changed")
-        entries.append(HistoryEntry(record.history_date, who, kind, record.version, changes))
+        entries.append(
+            HistoryEntry(
+                record.history_date,
+                who,
+                kind,
+                record.version,
+                changes,
+                record.history_change_reason or "",
+            )
+        )
         ratings = (record.severity, record.probability, record.detectability)
         revised = (
             record.revised_severity,

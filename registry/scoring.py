@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from django.db.models import Case, CharField, F, Q, Value, When
+from django.db.models import BooleanField, Case, CharField, F, Q, Value, When
 from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Coalesce
 
 from registry.choices import ActionPriority
 
@@ -97,3 +98,42 @@ def action_priority_expression(prefix: str = "") -> Case:
 def needs_management_review(severity: int, priority: str) -> bool:
     """Severity 9–10 with AP High or Medium needs a management sign-off."""
     return severity >= 9 and priority in (ActionPriority.HIGH, ActionPriority.MEDIUM)
+
+
+def current_rpn_expression() -> Coalesce:
+    """SQL for the current RPN: the revised one where re-rated, else the initial one."""
+    return Coalesce(rpn_expression("revised_"), rpn_expression())
+
+
+def current_action_priority_expression() -> Case:
+    """SQL for the current action priority: revised where re-rated, else initial.
+
+    The revised ratings are all given or all NULL (a CHECK), so one of them decides.
+    """
+    return Case(
+        When(revised_severity__isnull=True, then=action_priority_expression()),
+        default=action_priority_expression("revised_"),
+        output_field=CharField(max_length=1),
+    )
+
+
+def revised_worse_expression() -> Case:
+    """SQL: true when any revised rating is above its initial one (the row mark of
+    `worse_revised_ratings`, whose messages say which)."""
+    worse = Q()
+    for name in ("severity", "probability", "detectability"):
+        worse |= Q(**{f"revised_{name}__gt": F(name)})
+    return Case(When(worse, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def worse_revised_ratings(
+    initial: tuple[int, int, int], revised: tuple[int | None, int | None, int | None]
+) -> list[str]:
+    """Warnings for each revised rating above its initial one (after actions a risk
+    should not get worse; when it does, someone should look)."""
+    names = ("severity", "probability", "detectability")
+    return [
+        f"Revised {name} {after} is worse than the initial {before}."
+        for name, before, after in zip(names, initial, revised, strict=True)
+        if after is not None and before is not None and after > before
+    ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from registry.choices import ActionStatus
 from registry.models import Action, Application, Component, FailureMode, RatingScale, Step
 from registry.models.failure_modes import open_failure_modes, over_threshold
 
@@ -28,14 +29,16 @@ def open_action_count() -> Coalesce:
 
 
 def with_action_counts(queryset: QuerySet) -> QuerySet:
-    """Failure modes with `open_action_count` and `action_count`.
+    """Failure modes with `open_action_count`, `verified_action_count` and `action_count`.
 
     Correlated subqueries rather than a join: the database counts the actions of the
     rows of the page only, where a join and GROUP BY would count them for every
     failure mode of the team before the page is cut.
     """
     return queryset.annotate(
-        open_action_count=open_action_count(), action_count=action_count(Action.objects.all())
+        open_action_count=open_action_count(),
+        verified_action_count=action_count(Action.objects.filter(status=ActionStatus.VERIFIED)),
+        action_count=action_count(Action.objects.all()),
     )
 
 

@@ -11,6 +11,7 @@ from registry.views import (
     dashboard,
     dependencies,
     failure_modes,
+    findings,
     imports,
     invitations,
     library,
@@ -166,6 +167,13 @@ urlpatterns = [
         name="business_function_edit",
     ),
     # reports, report schedules and worksheet imports
+    path("findings/", findings.FindingsView.as_view(), name="findings"),
+    path("findings/<int:pk>/suppress/", findings.SuppressView.as_view(), name="finding_suppress"),
+    path(
+        "findings/<int:pk>/unsuppress/",
+        findings.UnsuppressView.as_view(),
+        name="finding_unsuppress",
+    ),
     path("reports/", reports.ReportsView.as_view(), name="reports"),
     path("reports/<int:pk>/row/", reports.RunRowView.as_view(), name="report_run_row"),
     path("reports/<int:pk>/download/", reports.DownloadView.as_view(), name="report_download"),

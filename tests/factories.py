@@ -1,5 +1,6 @@
 """Factories for register objects; reference rows come from the shipped data."""
 
+import datetime
 from decimal import Decimal
 
 import factory
@@ -143,6 +144,21 @@ class FailureModeFactory(factory.django.DjangoModelFactory):
     severity = 5
     probability = 5
     detectability = 5
+    status = "open"
+    # An accepted or closed row carries its decision, as the database requires.
+    acceptance_rationale = factory.LazyAttribute(
+        lambda row: "A known, budgeted exception." if row.status == "accepted" else ""
+    )
+    acceptance_expires_on = factory.LazyAttribute(
+        lambda row: (
+            datetime.date.today() + datetime.timedelta(days=180)
+            if row.status == "accepted"
+            else None
+        )
+    )
+    closed_reason = factory.LazyAttribute(
+        lambda row: "The component was retired." if row.status == "closed" else ""
+    )
 
 
 class ActionFactory(factory.django.DjangoModelFactory):

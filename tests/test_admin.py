@@ -34,6 +34,7 @@ from registry.models import (
     FailureMode,
     FailureModeTemplate,
     Finding,
+    FindingSuppression,
     Invitation,
     Membership,
     RatingScale,
@@ -161,6 +162,17 @@ def register(db, admin_user) -> dict:
             team=team, requested_by=admin_user, source_name="worksheet.csv"
         ),
         Finding: finding,
+        FindingSuppression: FindingSuppression.objects.create(
+            team=team,
+            finding=finding,
+            key=finding.key,
+            kind=finding.kind,
+            message=finding.message,
+            status="accepted",
+            reason="A known, budgeted exception.",
+            expires_on=date.today() + timedelta(days=90),
+            created_by=admin_user,
+        ),
         TierRollup: TierRollup.objects.create(**computed, tier=tier, failure_mode_count=1),
         ApplicationRollup: ApplicationRollup.objects.create(**computed, application=application),
         RollupSnapshot: RollupSnapshot.objects.create(**computed, tier=tier, date=date.today()),
@@ -191,6 +203,7 @@ def register(db, admin_user) -> dict:
 
 COMPUTED = {
     Finding,
+    FindingSuppression,
     TierRollup,
     ApplicationRollup,
     RollupSnapshot,
@@ -279,6 +292,8 @@ def test_failure_mode_filters(admin_client, register):
         mode="Slow receipt e-mail",
         failure_category=FailureCategory.EXCESSIVE_LATENCY,
         status=FailureModeStatus.ACCEPTED,
+        acceptance_rationale="Costs more to fix than it loses.",
+        acceptance_expires_on=date(2099, 1, 1),
         severity=2,
         probability=2,
         detectability=2,

@@ -61,7 +61,7 @@ def test_saving_with_update_fields_still_bumps_the_version():
     """A partial save is a change like any other."""
     step = StepFactory()
     failure_mode = FailureModeFactory(step=step)
-    failure_mode.status = "accepted"
+    failure_mode.status = "mitigating"
     failure_mode.save(update_fields=["status"])
     failure_mode.refresh_from_db()
-    assert (failure_mode.status, failure_mode.version) == ("accepted", 2)
+    assert (failure_mode.status, failure_mode.version) == ("mitigating", 2)

@@ -31,7 +31,7 @@ class ActionPriorityFilter(admin.SimpleListFilter):
 class ActionInline(admin.TabularInline):
     model = Action
     extra = 0
-    fields = ("description", "owner", "due_date", "status", "completed_at", "version")
+    fields = ("description", "kind", "owner", "due_date", "status", "completed_at", "version")
     readonly_fields = ("completed_at", "version")
     show_change_link = True
 
@@ -68,13 +68,17 @@ class FailureModeAdmin(StampUserMixin, SimpleHistoryAdmin):
     )
     list_select_related = ("step__application", "team")
     autocomplete_fields = ("step", "component")
-    raw_id_fields = ("review_signed_off_by",)
+    raw_id_fields = ("review_signed_off_by", "accepted_by")
     readonly_fields = (
         "team",
         "rpn",
         "ap",
         "revised_rpn",
         "revised_ap",
+        "current_rpn",
+        "current_ap",
+        "rating_warnings",
+        "accepted_at",
         "created_by",
         "updated_by",
         *RECORD_FIELDS,
@@ -89,7 +93,21 @@ class FailureModeAdmin(StampUserMixin, SimpleHistoryAdmin):
                 "fields": (
                     ("revised_severity", "revised_probability", "revised_detectability"),
                     ("revised_rpn", "revised_ap"),
+                    ("current_rpn", "current_ap"),
+                    "rating_warnings",
                 )
+            },
+        ),
+        (
+            "Decision",
+            {
+                "fields": (
+                    "acceptance_rationale",
+                    ("acceptance_expires_on", "accepted_by", "accepted_at"),
+                    "closed_reason",
+                ),
+                "description": "An accepted risk needs a rationale, an expiry at most a "
+                "year ahead and a team owner who accepts it; a closed one, a reason.",
             },
         ),
         ("Management review", {"fields": ("review_signed_off_by", "review_signed_off_at")}),
@@ -105,6 +123,14 @@ class FailureModeAdmin(StampUserMixin, SimpleHistoryAdmin):
     def revised_ap(self, obj: FailureMode) -> str | None:
         return priority_label(obj.revised_action_priority)
 
+    @admin.display(description="current AP")
+    def current_ap(self, obj: FailureMode) -> str | None:
+        return priority_label(obj.current_action_priority)
+
+    @admin.display(description="warnings")
+    def rating_warnings(self, obj: FailureMode) -> str:
+        return " ".join(obj.rating_warnings) or "—"
+
     @admin.display(description="status", ordering=FAILURE_MODE_SORTS["status"])
     def status_in_order(self, obj: FailureMode) -> str:
         return obj.get_status_display()
@@ -113,11 +139,12 @@ class FailureModeAdmin(StampUserMixin, SimpleHistoryAdmin):
 @admin.register(Action)
 class ActionAdmin(StampUserMixin, SimpleHistoryAdmin):
     list_display = ("__str__", "failure_mode", "owner", "due_date", "status_in_order", "version")
-    list_filter = ("status", "failure_mode__team", "due_date")
+    list_filter = ("status", "kind", "failure_mode__team", "due_date")
     search_fields = ("description", "owner", "notes", "failure_mode__mode")
     list_select_related = ("failure_mode",)
     autocomplete_fields = ("failure_mode",)
-    readonly_fields = ("completed_at", "updated_by", *RECORD_FIELDS)
+    raw_id_fields = ("verified_by",)
+    readonly_fields = ("completed_at", "verified_at", "updated_by", *RECORD_FIELDS)
 
     @admin.display(description="status", ordering=ACTION_SORTS["status"])
     def status_in_order(self, obj: Action) -> str:

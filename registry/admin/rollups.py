@@ -6,6 +6,7 @@ from registry.admin.base import ComputedAdmin
 from registry.models import (
     ApplicationRollup,
     Finding,
+    FindingSuppression,
     RollupSnapshot,
     TeamRecompute,
     TeamRevision,
@@ -18,6 +19,25 @@ class FindingAdmin(ComputedAdmin):
     list_display = ("message", "team", "kind", "severity", "first_seen_at", "computed_at")
     list_filter = ("team", "kind", "severity")
     search_fields = ("message", "key")
+
+
+@admin.register(FindingSuppression)
+class FindingSuppressionAdmin(ComputedAdmin):
+    """Suppressions are decided on the findings page and the API; here, their history."""
+
+    list_display = (
+        "message",
+        "team",
+        "status",
+        "expires_on",
+        "created_by",
+        "created_at",
+        "ended_at",
+        "end_reason",
+    )
+    list_select_related = ("team", "created_by")
+    list_filter = ("team", "status", "end_reason")
+    search_fields = ("message", "reason", "key")
 
 
 @admin.register(TierRollup)

@@ -22,6 +22,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FilteredRelation,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -37,6 +38,7 @@ from registry.models import (
     Application,
     FailureMode,
     Finding,
+    FindingSuppression,
     Step,
     TeamRecompute,
     Tier,
@@ -143,7 +145,7 @@ def team_figures(team_id: int, today: datetime.date) -> dict[Group, dict]:
     return figures_by_group(
         failure_modes=FailureMode.objects.for_team(team_id),
         actions=Action.objects.for_team(team_id),
-        findings=Finding.objects.for_team(team_id),
+        findings=Finding.objects.for_team(team_id).unsuppressed(today),
         applications=Application.objects.for_team(team_id),
         today=today,
     )
@@ -403,7 +405,25 @@ def findings(team_id: int, application_id: int | None = None, limit: int = 50) -
 
     The findings engine stores them (registry.analysis.findings) when the register changes.
     """
-    rows = Finding.objects.for_team(team_id).select_related("application", "step")
+    rows = Finding.objects.for_team(team_id).unsuppressed().select_related("application", "step")
     if application_id is not None:
         rows = rows.filter(application_id=application_id)
     return list(rows.order_by(SEVERITY_RANK, "kind", "key")[:limit])
+
+
+def suppressed_findings(team_id: int, application_id: int | None = None) -> list[Finding]:
+    """The team's findings set aside by a suppression in force, with it (few rows: each
+    is a decision someone made)."""
+    rows = Finding.objects.for_team(team_id).suppressed().select_related("application", "step")
+    if application_id is not None:
+        rows = rows.filter(application_id=application_id)
+    rows = rows.prefetch_related(
+        Prefetch(
+            "suppressions",
+            queryset=FindingSuppression.objects.filter(ended_at__isnull=True).select_related(
+                "created_by"
+            ),
+            to_attr="active_suppressions",
+        )
+    )
+    return list(rows.order_by(SEVERITY_RANK, "kind", "key"))

@@ -27,11 +27,13 @@ from django.utils import timezone
 from registry.analysis import resilience
 from registry.analysis.resilience import FindingData
 from registry.choices import (
+    DONE_ACTION_STATUSES,
     ActionPriority,
-    ActionStatus,
     AvailabilityBasis,
+    FailureModeStatus,
     FindingKind,
     FindingSeverity,
+    SuppressionEnd,
 )
 from registry.models import (
     Action,
@@ -41,11 +43,12 @@ from registry.models import (
     DrStrategy,
     FailureMode,
     Finding,
+    FindingSuppression,
     Step,
     Tier,
 )
 from registry.models.components import availability_figure
-from registry.models.failure_modes import over_threshold
+from registry.models.failure_modes import in_force, open_actions, over_threshold
 
 UPDATED_FIELDS = [
     "kind",
@@ -197,6 +200,8 @@ ROW_KINDS = {
     FindingKind.UNMITIGATED_HIGH_RISK,
     FindingKind.MANAGEMENT_REVIEW_MISSING,
     FindingKind.OVERDUE_ACTION,
+    FindingKind.RERATING_MISSING,
+    FindingKind.ACCEPTANCE_EXPIRED,
 }
 STRUCTURAL_KINDS = [kind for kind in FindingKind if kind not in ROW_KINDS]
 
@@ -272,8 +277,13 @@ def upsert(select: QuerySet, team_id: int, kind: FindingKind) -> None:
 
 
 def store_failure_mode_findings(team_id: int, now) -> None:
-    """High risks without an action, and severe risks without a management review."""
-    live = FailureMode.objects.for_team(team_id).open()
+    """Rules on the residual risk of failure modes in force (not closed, not accepted
+    until a date to come): high current risk without an open action, done actions
+    without a re-rating, severe risks without a management review, and expired
+    acceptances."""
+    today = timezone.localdate(now)
+    team_rows = FailureMode.objects.for_team(team_id)
+    live = team_rows.filter(in_force(today))
     subject = {
         "application_id": F("step__application_id"),
         "step_id": F("step_id"),
@@ -281,13 +291,14 @@ def store_failure_mode_findings(team_id: int, now) -> None:
         "tier_id": F("step__application__tier_id"),
     }
     where = ("“", "$mode", "” in ", "$step__application__name", " / ", "$step__name")
-    acted = Action.objects.filter(
-        failure_mode=OuterRef("pk"),
-        status__in=(ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.DONE),
+    any_open = Action.objects.filter(open_actions(), failure_mode=OuterRef("pk"))
+    any_done = Action.objects.filter(failure_mode=OuterRef("pk"), status__in=DONE_ACTION_STATUSES)
+    current_severity_9 = Q(revised_severity__gte=9) | Q(
+        revised_severity__isnull=True, severity__gte=9
     )
-    unmitigated = live.filter(over_threshold() | Q(action_priority=ActionPriority.HIGH)).filter(
-        ~Exists(acted)
-    )
+    unmitigated = live.filter(
+        over_threshold(rpn="current_rpn") | Q(current_action_priority=ActionPriority.HIGH)
+    ).filter(~Exists(any_open))
     select = finding_select(
         unmitigated,
         team_id,
@@ -296,31 +307,56 @@ def store_failure_mode_findings(team_id: int, now) -> None:
         kind=Value(FindingKind.UNMITIGATED_HIGH_RISK.value),
         severity=Case(
             When(
-                action_priority=ActionPriority.HIGH,
-                severity__gte=9,
+                Q(current_action_priority=ActionPriority.HIGH) & current_severity_9,
                 then=Value(FindingSeverity.CRITICAL.value),
             ),
             default=Value(FindingSeverity.HIGH.value),
         ),
         message=text(
             *where,
-            " has RPN ",
-            "$rpn",
+            " has current RPN ",
+            "$current_rpn",
             " (threshold ",
             "$step__application__tier__rpn_threshold",
-            ") and action priority ",
-            "$action_priority",
-            ", but no action.",
+            ") and current action priority ",
+            "$current_action_priority",
+            ", but no open action.",
         ),
         details=JSONObject(
-            rpn=F("rpn"),
+            current_rpn=F("current_rpn"),
             rpn_threshold=F("step__application__tier__rpn_threshold"),
-            action_priority=F("action_priority"),
+            current_action_priority=F("current_action_priority"),
         ),
         **subject,
     )
     upsert(select, team_id, FindingKind.UNMITIGATED_HIGH_RISK)
-    unreviewed = live.filter(
+    not_rerated = live.filter(revised_severity__isnull=True).filter(
+        Exists(any_done), ~Exists(any_open)
+    )
+    select = finding_select(
+        not_rerated,
+        team_id,
+        now,
+        key=text("rerating_missing:failure_mode:", "$id"),
+        kind=Value(FindingKind.RERATING_MISSING.value),
+        severity=Case(
+            When(action_priority=ActionPriority.HIGH, then=Value(FindingSeverity.HIGH.value)),
+            default=Value(FindingSeverity.MEDIUM.value),
+        ),
+        message=text(
+            *where,
+            ": every action is done, but it has not been re-rated (still RPN ",
+            "$rpn",
+            ", action priority ",
+            "$action_priority",
+            ").",
+        ),
+        details=JSONObject(rpn=F("rpn"), action_priority=F("action_priority")),
+        **subject,
+    )
+    upsert(select, team_id, FindingKind.RERATING_MISSING)
+    # A severe risk needs its review whatever is decided about it, unless it is closed.
+    unreviewed = team_rows.exclude(status=FailureModeStatus.CLOSED).filter(
         severity__gte=9,
         action_priority__in=(ActionPriority.HIGH, ActionPriority.MEDIUM),
         review_signed_off_at__isnull=True,
@@ -344,6 +380,37 @@ def store_failure_mode_findings(team_id: int, now) -> None:
         **subject,
     )
     upsert(select, team_id, FindingKind.MANAGEMENT_REVIEW_MISSING)
+    expired = team_rows.filter(status=FailureModeStatus.ACCEPTED, acceptance_expires_on__lt=today)
+    select = finding_select(
+        expired,
+        team_id,
+        now,
+        key=text("acceptance_expired:failure_mode:", "$id"),
+        kind=Value(FindingKind.ACCEPTANCE_EXPIRED.value),
+        severity=Case(
+            When(
+                current_action_priority=ActionPriority.HIGH, then=Value(FindingSeverity.HIGH.value)
+            ),
+            default=Value(FindingSeverity.MEDIUM.value),
+        ),
+        message=text(
+            *where,
+            ": its acceptance expired on ",
+            "$acceptance_expires_on",
+            " (current RPN ",
+            "$current_rpn",
+            ", action priority ",
+            "$current_action_priority",
+            "); accept it again or act on it.",
+        ),
+        details=JSONObject(
+            acceptance_expires_on=F("acceptance_expires_on"),
+            current_rpn=F("current_rpn"),
+            current_action_priority=F("current_action_priority"),
+        ),
+        **subject,
+    )
+    upsert(select, team_id, FindingKind.ACCEPTANCE_EXPIRED)
 
 
 def store_overdue_action_findings(team_id: int, now) -> None:
@@ -423,4 +490,24 @@ def refresh_findings(team_id: int, now=None) -> int:
     ).delete()
     store_failure_mode_findings(team_id, now)
     store_overdue_action_findings(team_id, now)
+    settle_suppressions(team_id, now)
     return Finding.objects.filter(team_id=team_id).count()
+
+
+def settle_suppressions(team_id: int, now) -> None:
+    """End the suppressions whose finding is back: expired, its figures changed (the
+    details it was suppressed with are its fingerprint), or resolved.
+
+    Suppressions are decisions people make one at a time, so a team has few; they are
+    compared here one by one.
+    """
+    today = timezone.localdate(now)
+    active = FindingSuppression.objects.filter(team_id=team_id, ended_at__isnull=True)
+    active.filter(expires_on__lt=today).update(ended_at=now, end_reason=SuppressionEnd.EXPIRED)
+    active.filter(finding__isnull=True).update(ended_at=now, end_reason=SuppressionEnd.RESOLVED)
+    changed = [
+        suppression.pk
+        for suppression in active.select_related("finding").only("details", "finding__details")
+        if suppression.details != suppression.finding.details
+    ]
+    active.filter(pk__in=changed).update(ended_at=now, end_reason=SuppressionEnd.FIGURES_CHANGED)

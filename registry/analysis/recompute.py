@@ -24,6 +24,7 @@ from registry.models import (
     Component,
     Dependency,
     FailureMode,
+    FindingSuppression,
     Step,
     TeamRecompute,
     Tier,
@@ -116,7 +117,13 @@ def team_of(instance) -> list[int]:
     """The teams whose figures a changed row affects."""
     try:
         match instance:
-            case FailureMode() | Application() | Component() | BusinessFunction():
+            case (
+                FailureMode()
+                | Application()
+                | Component()
+                | BusinessFunction()
+                | FindingSuppression()
+            ):
                 return [instance.team_id]
             case Action():
                 return [instance.failure_mode.team_id]

@@ -18,6 +18,7 @@ from registry.models import (
     Component,
     Dependency,
     FailureMode,
+    FindingSuppression,
     Step,
     Team,
     Tier,
@@ -26,7 +27,17 @@ from registry.models import (
 logger = logging.getLogger(__name__)
 
 #: Rows whose changes alter a team's findings or rollups.
-WATCHED = (FailureMode, Action, Step, Application, Component, BusinessFunction, Dependency, Tier)
+WATCHED = (
+    FailureMode,
+    Action,
+    Step,
+    Application,
+    Component,
+    BusinessFunction,
+    Dependency,
+    Tier,
+    FindingSuppression,
+)
 
 
 def queue_recomputes(sender, team_ids: list[int], **kwargs) -> None:

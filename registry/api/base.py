@@ -69,6 +69,7 @@ class ValidatedModelSerializer(FastRepresentationMixin, serializers.ModelSeriali
             instance = copy.copy(self.instance)
             for name, value in plain.items():
                 setattr(instance, name, value)
+        self.before_clean(instance)
         try:
             instance.full_clean(exclude=self.full_clean_exclude(instance))
         except DjangoValidationError as exc:
@@ -77,6 +78,9 @@ class ValidatedModelSerializer(FastRepresentationMixin, serializers.ModelSeriali
         for name in self.derived_fields():
             attrs[name] = getattr(instance, name)
         return attrs
+
+    def before_clean(self, instance: models.Model) -> None:
+        """Fill in what the request implies (who decided) before the model's rules run."""
 
     def full_clean_exclude(self, instance: models.Model) -> list[str]:
         return []

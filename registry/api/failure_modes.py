@@ -27,6 +27,7 @@ from registry.exports import stream_csv
 from registry.filtersets import ActionFilterSet, FailureModeFilterSet
 from registry.models import Action, Component, FailureMode, Step
 from registry.models.failure_modes import DUPLICATE_MESSAGE
+from registry.models.teams import is_team_owner
 from registry.ordering import ACTION_SORTS, FAILURE_MODE_SORTS
 from registry.services.failure_modes import duplicates_within, failure_modes_bulk_create
 
@@ -107,6 +108,16 @@ class FailureModeSerializer(ValidatedModelSerializer):
     revised_action_priority = serializers.CharField(
         read_only=True, allow_null=True, help_text="Action priority of the revised ratings."
     )
+    current_rpn = serializers.IntegerField(
+        read_only=True, help_text="The revised RPN where re-rated, else the initial one."
+    )
+    current_action_priority = serializers.CharField(
+        read_only=True,
+        help_text="The revised action priority where re-rated, else the initial one.",
+    )
+    revised_worse = serializers.BooleanField(
+        read_only=True, help_text="A revised rating is above its initial one."
+    )
 
     class Meta:
         model = FailureMode
@@ -137,28 +148,67 @@ class FailureModeSerializer(ValidatedModelSerializer):
             "revised_detectability",
             "revised_rpn",
             "revised_action_priority",
+            "current_rpn",
+            "current_action_priority",
+            "revised_worse",
+            "acceptance_rationale",
+            "acceptance_expires_on",
+            "accepted_by",
+            "accepted_at",
+            "closed_reason",
             "review_signed_off_by",
             "review_signed_off_at",
             "version",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["review_signed_off_by", "review_signed_off_at", "version"]
+        read_only_fields = [
+            "accepted_by",
+            "accepted_at",
+            "review_signed_off_by",
+            "review_signed_off_at",
+            "version",
+        ]
+
+    def before_clean(self, instance: FailureMode) -> None:
+        # Accepting a risk is an owner's decision: the caller is who accepts it.
+        if not instance.acceptance_changed():
+            return
+        user = self.context["request"].user
+        team_id = instance.step.application.team_id if instance.step_id else None
+        if not is_team_owner(user, team_id):
+            raise exceptions.PermissionDenied("Only a team owner can accept a risk.")
+        instance.decided_by = user
 
     def derived_fields(self) -> tuple[str, ...]:
-        return ("team",)
+        return ("team", "accepted_by")
+
+
+class FailureModeDetailSerializer(FailureModeSerializer):
+    """A failure mode as one write or read answers it: with its warnings."""
+
+    warnings = serializers.SerializerMethodField(
+        help_text="What was saved but deserves a look (a revised rating worse than the "
+        "initial one)."
+    )
+
+    class Meta(FailureModeSerializer.Meta):
+        fields = [*FailureModeSerializer.Meta.fields, "warnings"]
+
+    def get_warnings(self, failure_mode: FailureMode) -> list[str]:
+        return failure_mode.rating_warnings
 
 
 # POST takes (and answers with) one failure mode, or a list of them.
 ONE_OR_MANY_FAILURE_MODES = PolymorphicProxySerializer(
     component_name="FailureModeOrList",
-    serializers=[FailureModeSerializer, FailureModeSerializer(many=True)],
+    serializers=[FailureModeDetailSerializer, FailureModeDetailSerializer(many=True)],
     resource_type_field_name=None,
     many=False,
 )
 
 
-@versioned_schema(FailureModeSerializer)
+@versioned_schema(FailureModeDetailSerializer)
 class FailureModeViewSet(VersionedViewSetMixin, TeamScopedViewSet):
     """Failure modes of the caller's teams. POST a list to create many at once."""
 
@@ -181,9 +231,14 @@ class FailureModeViewSet(VersionedViewSetMixin, TeamScopedViewSet):
     pagination_class = CachedCountPagination
     ordering_fields = FAILURE_MODE_SORTS
 
+    def get_serializer_class(self):
+        # A list page reads plain columns only (fetched as tuples); one row's answer
+        # adds its warnings.
+        return FailureModeSerializer if self.action == "list" else FailureModeDetailSerializer
+
     @extend_schema(
         request=None,
-        responses={200: FailureModeSerializer},
+        responses={200: FailureModeDetailSerializer},
         description=(
             "Record the management review of a severity 9–10 risk with AP High or Medium: "
             "who signed it off and when. Team owners only."
@@ -262,20 +317,27 @@ class ActionSerializer(ValidatedModelSerializer):
             "failure_mode",
             "failure_mode_name",
             "description",
+            "kind",
             "owner",
             "due_date",
             "status",
             "completed_at",
             "notes",
+            "verified_by",
+            "verified_at",
+            "verification_evidence",
             "is_overdue",
             "version",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["version"]
+        read_only_fields = ["verified_by", "verified_at", "version"]
+
+    def before_clean(self, instance: Action) -> None:
+        instance.stamp(self.context["request"].user)
 
     def derived_fields(self) -> tuple[str, ...]:
-        return ("completed_at",)
+        return ("completed_at", "verified_by", "verified_at")
 
 
 @versioned_schema(ActionSerializer)

@@ -1,17 +1,31 @@
 """Read-only views of what the register computes: rollups, snapshots and findings."""
 
-from rest_framework import serializers, viewsets
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
-from registry.choices import FindingSeverity
+from registry.api.base import as_api_error, user_can_write
+from registry.choices import FindingSeverity, SuppressionStatus
 from registry.filtersets.analysis import (
     ApplicationRollupFilterSet,
     FindingFilterSet,
     RollupFilterSet,
     SnapshotFilterSet,
 )
-from registry.models import ApplicationRollup, Finding, RollupSnapshot, TierRollup
+from registry.models import (
+    ApplicationRollup,
+    Finding,
+    FindingSuppression,
+    RollupSnapshot,
+    TierRollup,
+)
 from registry.models.rollups import FIGURE_NAMES
 from registry.ordering import ranked
+from registry.services.findings import suppress_finding, unsuppress_finding
 
 FIGURE_FIELDS = [*FIGURE_NAMES, "computed_at"]
 FIGURE_HELP = {
@@ -29,11 +43,18 @@ FIGURE_HELP = {
     "revised_ap_high_count": "Failure modes whose revised action priority is High.",
     "revised_ap_medium_count": "Failure modes whose revised action priority is Medium.",
     "revised_ap_low_count": "Failure modes whose revised action priority is Low.",
+    "current_ap_high_count": "Failure modes whose current action priority (revised where "
+    "re-rated, else initial) is High.",
+    "current_ap_medium_count": "Failure modes whose current action priority is Medium.",
+    "current_ap_low_count": "Failure modes whose current action priority is Low.",
+    "accepted_ap_high_count": "Accepted risks whose current action priority is High.",
+    "accepted_ap_medium_count": "Accepted risks whose current action priority is Medium.",
+    "accepted_ap_low_count": "Accepted risks whose current action priority is Low.",
     "open_action_count": "Actions open or in progress.",
     "overdue_action_count": "Open actions past their due date.",
-    "finding_count": "Resilience findings.",
+    "finding_count": "Resilience findings, suppressed ones left out.",
     "assumed_finding_count": "Findings that rest on at least one assumed availability figure.",
-    "findings_by_kind": "Resilience findings counted by kind.",
+    "findings_by_kind": "Resilience findings counted by kind, suppressed ones left out.",
     "computed_at": "When the figures were computed.",
 }
 
@@ -94,8 +115,34 @@ class RollupSnapshotSerializer(serializers.ModelSerializer):
         }
 
 
+class SuppressionSerializer(serializers.ModelSerializer):
+    """A decision to set a finding aside, with its reason and expiry."""
+
+    status = serializers.ChoiceField(
+        choices=SuppressionStatus.choices, help_text="accepted or not_applicable."
+    )
+    reason = serializers.CharField(help_text="Why the finding is set aside.")
+    expires_on = serializers.DateField(help_text="The finding comes back after this day.")
+    created_by = serializers.CharField(
+        source="created_by.username", read_only=True, default=None, help_text="Who decided."
+    )
+
+    class Meta:
+        model = FindingSuppression
+        fields = ["id", "status", "reason", "expires_on", "created_by", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
 class FindingSerializer(serializers.ModelSerializer):
     """A resilience finding and the numbers behind it."""
+
+    suppression = serializers.SerializerMethodField(help_text="The suppression in force, or null.")
+
+    def get_suppression(self, finding: Finding) -> dict | None:
+        active = getattr(finding, "active_suppressions", None)
+        if active is None:
+            active = list(finding.suppressions.filter(ended_at__isnull=True))
+        return SuppressionSerializer(active[0]).data if active else None
 
     application_name = serializers.CharField(
         source="application.name",
@@ -124,6 +171,7 @@ class FindingSerializer(serializers.ModelSerializer):
             "rests_on_assumption",
             "first_seen_at",
             "computed_at",
+            "suppression",
         ]
         extra_kwargs = {
             "team": {"help_text": "Team id."},
@@ -179,9 +227,65 @@ class FindingViewSet(ScopedReadOnlyViewSet):
     # Most severe first: critical, high, medium, low.
     queryset = (
         Finding.objects.select_related("application")
+        .prefetch_related(
+            Prefetch(
+                "suppressions",
+                queryset=FindingSuppression.objects.filter(ended_at__isnull=True).select_related(
+                    "created_by"
+                ),
+                to_attr="active_suppressions",
+            )
+        )
         .annotate(severity_rank=ranked("severity", FindingSeverity.values))
         .order_by("severity_rank", "kind", "key")
     )
     serializer_class = FindingSerializer
     filterset_class = FindingFilterSet
     ordering_fields = ["severity_rank", "kind", "first_seen_at", "id"]
+
+    def filter_queryset(self, queryset):
+        # The list's filters (which leave suppressed findings out) choose what is
+        # listed; one finding is found by its id whatever its state.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    def writable_finding(self) -> Finding:
+        finding = self.get_object()
+        if not user_can_write(self.request.user, finding.team_id):
+            raise exceptions.PermissionDenied("Your role in this team is read-only.")
+        return finding
+
+    def answer(self, finding: Finding, code: int) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=finding.pk)).data, code)
+
+    @extend_schema(
+        request=SuppressionSerializer,
+        responses={201: FindingSerializer},
+        description="Set the finding aside (accepted or not applicable) with a reason, "
+        "until an expiry at most a year ahead. It leaves counts and default lists, and "
+        "comes back when the suppression expires or its figures change. Editors and "
+        "owners.",
+    )
+    @action(detail=True, methods=["post"])
+    def suppress(self, request: Request, pk=None) -> Response:
+        finding = self.writable_finding()
+        data = SuppressionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            suppress_finding(finding, user=request.user, **data.validated_data)
+        except DjangoValidationError as exc:
+            raise as_api_error(exc) from exc
+        return self.answer(finding, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={200: FindingSerializer},
+        description="Lift the finding's suppression: it counts again. Editors and owners.",
+    )
+    @action(detail=True, methods=["post"])
+    def unsuppress(self, request: Request, pk=None) -> Response:
+        finding = self.writable_finding()
+        if not unsuppress_finding(finding, user=request.user):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["This finding is not suppressed."]}
+            )
+        return self.answer(finding, status.HTTP_200_OK)

@@ -4,7 +4,12 @@ snapshots, and resilience findings."""
 import django_filters
 
 from registry.choices import FINDING_KIND_ALIASES, FindingKind, FindingSeverity
-from registry.filtersets.filters import IntegerFilter, MultipleChoiceFilter, StrictDateFilter
+from registry.filtersets.filters import (
+    IntegerFilter,
+    MultipleChoiceFilter,
+    StrictBooleanFilter,
+    StrictDateFilter,
+)
 from registry.models import ApplicationRollup, Finding, RollupSnapshot, TierRollup
 
 
@@ -65,7 +70,22 @@ class FindingFilterSet(django_filters.FilterSet):
     severity = MultipleChoiceFilter(
         choices=FindingSeverity.choices, help_text="One or more severities."
     )
+    suppressed = StrictBooleanFilter(
+        method="filter_suppressed",
+        help_text="true: only the suppressed findings. Without it, or false, the list "
+        "leaves them out.",
+    )
 
     class Meta:
         model = Finding
         fields = []
+
+    def filter_suppressed(self, queryset, name, value):
+        return queryset.suppressed() if value else queryset.unsuppressed()
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        # Suppressed findings leave the default list.
+        if self.form.cleaned_data.get("suppressed") is None:
+            queryset = queryset.unsuppressed()
+        return queryset

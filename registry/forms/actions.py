@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from registry.choices import ActionStatus
+from registry.choices import ActionKind, ActionStatus
 from registry.forms.base import VersionedForm
 from registry.models import Action
 
@@ -14,15 +14,32 @@ class ActionForm(VersionedForm):
 
     class Meta:
         model = Action
-        fields = ["description", "owner", "due_date", "status", "notes"]
+        fields = [
+            "description",
+            "kind",
+            "owner",
+            "due_date",
+            "status",
+            "notes",
+            "verification_evidence",
+        ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 2}),
+            "verification_evidence": forms.Textarea(attrs={"rows": 2}),
             "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Left out of a post (an older page), the kind keeps its default.
+        self.fields["kind"].required = False
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data["kind"] or self.instance.kind or ActionKind.PREVENTION
+
     def save_by(self, user) -> Action:
-        self.instance.updated_by = user
+        self.instance.stamp(user)
         return self.save()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import Exists, OuterRef
 
-from registry.choices import RatingScaleName, TemplateComponentKind
+from registry.choices import FailureModeStatus, RatingScaleName, TemplateComponentKind
 from registry.forms.base import IdsField, VersionedForm, component_choices
 from registry.models import (
     Component,
@@ -16,7 +16,7 @@ from registry.models import (
     RatingScale,
     Step,
 )
-from registry.models.failure_modes import WORKSHEET_FIELDS
+from registry.models.failure_modes import DECISION_FIELDS, WORKSHEET_FIELDS
 from registry.services.failure_modes import failure_modes_from_templates
 
 RATING_ERROR = "Choose a rating from 1 to 10."
@@ -80,12 +80,24 @@ class FailureModeForm(VersionedForm):
         model = FailureMode
         fields = WORKSHEET_FIELDS
         widgets = {
-            name: forms.Textarea(attrs={"rows": 2})
-            for name in ("effect", "cause", "prevention_controls", "detection_controls")
+            **{
+                name: forms.Textarea(attrs={"rows": 2})
+                for name in (
+                    "effect",
+                    "cause",
+                    "prevention_controls",
+                    "detection_controls",
+                    "acceptance_rationale",
+                    "closed_reason",
+                )
+            },
+            "acceptance_expires_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
-    def __init__(self, *args, scales: dict, compact: bool = False, **kwargs) -> None:
+    def __init__(self, *args, scales: dict, compact: bool = False, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # Who accepts the risk if this save accepts it (the model checks it is an owner).
+        self.instance.decided_by = user
         step_component_choices(self.fields["component"], self.instance.step, "— none —")
         for prefix, required in (("", True), ("revised_", False)):
             for name, scale in RATING_FIELDS.items():
@@ -97,9 +109,13 @@ class FailureModeForm(VersionedForm):
                     label=model_field.verbose_name.capitalize(),
                     help_text=model_field.help_text,
                 )
+        self.compact = compact
         if compact:
             for name in ("effect", "cause", "prevention_controls", "detection_controls"):
                 self.fields[name].widget = forms.TextInput()
+            # A decision is made on the failure mode's page, where there is room for it.
+            for name in DECISION_FIELDS:
+                del self.fields[name]
         self.keep_posted_ratings()
 
     def keep_posted_ratings(self) -> None:
@@ -122,6 +138,14 @@ class FailureModeForm(VersionedForm):
             for name in revised:
                 if name not in given and name not in self.errors:
                     self.add_error(name, "Give all three revised ratings, or none.")
+        status = cleaned.get("status")
+        decided = (FailureModeStatus.ACCEPTED, FailureModeStatus.CLOSED)
+        if self.compact and status in decided and status != self.instance.status:
+            self.add_error(
+                "status",
+                "Accept or close a failure mode on its page (Edit), where the reason "
+                "and, for an acceptance, the expiry are given.",
+            )
         return cleaned
 
     def save_by(self, user) -> FailureMode:

@@ -37,6 +37,7 @@ from registry.models import (
     Team,
     Tier,
 )
+from registry.models.failure_modes import undecided
 
 BATCH = 2000
 MAX_PROBLEMS = 1000  # listed; a file with more says how many more
@@ -487,6 +488,7 @@ class Plan:
             revised_detectability=revised[2],
             created_by=user,
             updated_by=user,
+            **undecided(row.status, timezone.localdate()),
         )
 
 

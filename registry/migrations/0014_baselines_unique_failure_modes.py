@@ -36,7 +36,7 @@ def rename_duplicate_failure_modes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0012_resilience_basis_residency"),
+        ("registry", "0013_lifecycle_acceptance_suppression"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

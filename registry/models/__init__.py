@@ -10,6 +10,7 @@ from registry.models.reports import ReportFormat, ReportRun, ReportSchedule
 from registry.models.rollups import (
     ApplicationRollup,
     Finding,
+    FindingSuppression,
     RollupSnapshot,
     TeamRecompute,
     TeamRevision,
@@ -29,6 +30,7 @@ __all__ = [
     "FailureMode",
     "FailureModeTemplate",
     "Finding",
+    "FindingSuppression",
     "ImmutableBaselineError",
     "Invitation",
     "JobStatus",

@@ -1,5 +1,7 @@
 """Failure modes of a step, with their ratings, and the actions that mitigate them."""
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
@@ -9,8 +11,11 @@ from simple_history.models import HistoricalRecords
 
 from registry import scoring
 from registry.choices import (
+    DECISION_MAX_DAYS,
+    DONE_ACTION_STATUSES,
     OPEN_ACTION_STATUSES,
     OPEN_FAILURE_MODE_STATUSES,
+    ActionKind,
     ActionPriority,
     ActionStatus,
     FailureCategory,
@@ -20,7 +25,7 @@ from registry.models.applications import Step
 from registry.models.base import TimeStampedModel, VersionedModel
 from registry.models.components import Component
 from registry.models.reference import rating_range, rating_validators
-from registry.models.teams import Team
+from registry.models.teams import Team, is_team_owner
 from registry.querysets import TeamScopedQuerySet
 
 RATINGS = ("severity", "probability", "detectability")
@@ -29,6 +34,10 @@ DUPLICATE_MESSAGE = (
     "This step already has this failure mode for the same component (ignoring case): "
     "edit that row instead, or describe what differs."
 )
+#: What a management sign-off approves: a change to any of these lets it lapse.
+SIGNED_RATINGS = (*RATINGS, *REVISED_RATINGS)
+#: What an acceptance decides: a change to any of these is a new decision (by an owner).
+ACCEPTANCE_FIELDS = ("status", "acceptance_rationale", "acceptance_expires_on")
 
 
 def rating_field(verbose_name: str, help_text: str, **kwargs) -> models.PositiveSmallIntegerField:
@@ -65,6 +74,11 @@ class FailureModeQuerySet(TeamScopedQuerySet):
         """Failure modes still being worked on (open or being mitigated)."""
         return self.filter(open_failure_modes())
 
+    def in_force(self) -> "FailureModeQuerySet":
+        """Failure modes the risk rules apply to: not closed, and not accepted until a
+        date still to come (an expired acceptance is back in force)."""
+        return self.filter(in_force(timezone.localdate()))
+
     def with_figures(self, **group) -> models.QuerySet:
         """The failure modes' risk figures per group, in one GROUP BY query of dicts.
 
@@ -80,15 +94,45 @@ def open_failure_modes(prefix: str = "") -> models.Q:
     return models.Q(**{f"{prefix}status__in": OPEN_FAILURE_MODE_STATUSES})
 
 
+def undecided(status: str, today: datetime.date) -> dict:
+    """The decision fields of a row that arrives accepted or closed without them (an
+    imported worksheet): stated as such, and an acceptance that expires at once, so
+    that an owner decides it again (`acceptance_expired`)."""
+    if status == FailureModeStatus.ACCEPTED:
+        return {
+            "acceptance_rationale": "Arrived accepted without a rationale: decide again.",
+            "acceptance_expires_on": today,
+        }
+    if status == FailureModeStatus.CLOSED:
+        return {"closed_reason": "Arrived closed without a reason."}
+    return {}
+
+
+def valid_acceptance(today: datetime.date, prefix: str = "") -> models.Q:
+    """The condition "accepted, and the acceptance has not expired"."""
+    return models.Q(
+        **{
+            f"{prefix}status": FailureModeStatus.ACCEPTED,
+            f"{prefix}acceptance_expires_on__gte": today,
+        }
+    )
+
+
+def in_force(today: datetime.date) -> models.Q:
+    """Failure modes the risk rules apply to (see FailureModeQuerySet.in_force)."""
+    return ~models.Q(status=FailureModeStatus.CLOSED) & ~valid_acceptance(today)
+
+
 def open_actions(prefix: str = "") -> models.Q:
     """The condition "open" on actions: open or in progress."""
     return models.Q(**{f"{prefix}status__in": OPEN_ACTION_STATUSES})
 
 
-def over_threshold(prefix: str = "") -> models.Q:
-    """The condition "RPN above the tier's action threshold" on failure modes."""
+def over_threshold(prefix: str = "", rpn: str = "rpn") -> models.Q:
+    """The condition "RPN above the tier's action threshold" on failure modes (`rpn`:
+    which RPN, the initial one or `current_rpn`)."""
     return models.Q(
-        **{f"{prefix}rpn__gt": models.F(f"{prefix}step__application__tier__rpn_threshold")}
+        **{f"{prefix}{rpn}__gt": models.F(f"{prefix}step__application__tier__rpn_threshold")}
     )
 
 
@@ -99,7 +143,8 @@ def overdue_actions(today) -> models.Q:
 
 def failure_mode_figures() -> dict[str, models.Aggregate]:
     """The definition of each failure-mode figure: counts, RPN max/mean/sum, over the
-    tier's threshold, and counts per current and revised action priority."""
+    tier's threshold, and counts per initial, revised and current action priority,
+    and of the accepted risks per current priority."""
 
     def count(condition: models.Q) -> models.Count:
         return models.Count("id", filter=condition)
@@ -115,7 +160,13 @@ def failure_mode_figures() -> dict[str, models.Aggregate]:
             f"{prefix}ap_{priority.name.lower()}_count": count(
                 models.Q(**{f"{prefix}action_priority": priority})
             )
-            for prefix in ("", "revised_")
+            for prefix in ("", "revised_", "current_")
+            for priority in ActionPriority
+        },
+        **{
+            f"accepted_ap_{priority.name.lower()}_count": count(
+                models.Q(status=FailureModeStatus.ACCEPTED, current_action_priority=priority)
+            )
             for priority in ActionPriority
         },
     }
@@ -138,7 +189,13 @@ WORKSHEET_FIELDS = (
     "revised_severity",
     "revised_probability",
     "revised_detectability",
+    "acceptance_rationale",
+    "acceptance_expires_on",
+    "closed_reason",
 )
+#: The decisions among them, left out of a worksheet's one-line row (the failure
+#: mode's page edits them).
+DECISION_FIELDS = ("acceptance_rationale", "acceptance_expires_on", "closed_reason")
 
 
 class FailureMode(VersionedModel, TimeStampedModel):
@@ -198,6 +255,55 @@ class FailureMode(VersionedModel, TimeStampedModel):
     revised_action_priority = action_priority_field(
         "revised_", "revised AP", "Action priority of the revised ratings."
     )
+    current_rpn = models.GeneratedField(
+        expression=scoring.current_rpn_expression(),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+        verbose_name="current RPN",
+        help_text="The revised RPN where re-rated, else the initial one.",
+    )
+    current_action_priority = models.GeneratedField(
+        expression=scoring.current_action_priority_expression(),
+        output_field=models.CharField(max_length=1, choices=ActionPriority.choices),
+        db_persist=True,
+        verbose_name="current AP",
+        help_text="The revised action priority where re-rated, else the initial one: "
+        "what findings and rollups follow.",
+    )
+    revised_worse = models.GeneratedField(
+        expression=scoring.revised_worse_expression(),
+        output_field=models.BooleanField(),
+        db_persist=True,
+        verbose_name="revised worse",
+        help_text="A revised rating is above its initial one: saved, but flagged.",
+    )
+    acceptance_rationale = models.TextField(
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Why the risk is accepted as it is (required when accepted).",
+    )
+    acceptance_expires_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Until when the acceptance holds, at most a year ahead; then the risk "
+        "is back in the findings.",
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The team owner who accepted the risk.",
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True, help_text="When it was accepted.")
+    closed_reason = models.TextField(
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Why the failure mode no longer applies (required when closed).",
+    )
     review_signed_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -224,10 +330,25 @@ class FailureMode(VersionedModel, TimeStampedModel):
         related_name="+",
     )
     history = HistoricalRecords(
-        excluded_fields=["rpn", "action_priority", "revised_rpn", "revised_action_priority"]
+        excluded_fields=[
+            "rpn",
+            "action_priority",
+            "revised_rpn",
+            "revised_action_priority",
+            "current_rpn",
+            "current_action_priority",
+            "revised_worse",
+        ]
     )
 
     objects = FailureModeQuerySet.as_manager()
+
+    #: Who is making the change, set by the page or the API (not stored): the one who
+    #: accepts the risk when the change accepts it.
+    decided_by = None
+    #: True for a row restored from a backup: its acceptance was decided when it was
+    #: recorded, not now (not stored).
+    restored = False
 
     class Meta:
         ordering = ["-rpn", "id"]
@@ -279,6 +400,20 @@ class FailureMode(VersionedModel, TimeStampedModel):
                 name="%(app_label)s_%(class)s_unique_mode_per_step",
                 violation_error_message=DUPLICATE_MESSAGE,
             ),
+            models.CheckConstraint(
+                condition=~models.Q(status=FailureModeStatus.ACCEPTED)
+                | (
+                    ~models.Q(acceptance_rationale="")
+                    & models.Q(acceptance_expires_on__isnull=False)
+                ),
+                name="%(app_label)s_%(class)s_accepted_has_rationale",
+                violation_error_message="An accepted risk needs a rationale and an expiry date.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=FailureModeStatus.CLOSED) | ~models.Q(closed_reason=""),
+                name="%(app_label)s_%(class)s_closed_has_reason",
+                violation_error_message="Say why the failure mode is closed.",
+            ),
         ]
         indexes = [
             # The API's default list: a team's failure modes by descending RPN.
@@ -286,10 +421,83 @@ class FailureMode(VersionedModel, TimeStampedModel):
             models.Index(fields=["team", "action_priority"], name="registry_fm_team_ap"),
             models.Index(fields=["team", "status"], name="registry_fm_team_status"),
             models.Index(fields=["step", "-rpn"], name="registry_fm_step_rpn"),
+            # The residual-risk findings select a team's current-AP High rows.
+            models.Index(
+                fields=["team", "current_action_priority"], name="registry_fm_team_cur_ap"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.mode
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # The stored values a save compares with: a sign-off lapses when a rating
+        # changes, and a changed acceptance is a new decision.
+        instance._loaded = {
+            name: value
+            for name, value in zip(field_names, values, strict=True)
+            if name in (*SIGNED_RATINGS, *ACCEPTANCE_FIELDS)
+        }
+        return instance
+
+    def changed(self, names) -> list[str]:
+        """Which of `names` differ from the stored row (all of them for a new one)."""
+        loaded = getattr(self, "_loaded", None)
+        if self.pk is None or loaded is None:
+            return list(names)
+        return [name for name in names if name in loaded and loaded[name] != getattr(self, name)]
+
+    def acceptance_changed(self) -> bool:
+        """Whether this save accepts the risk anew (or changes what was accepted)."""
+        return (
+            self.status == FailureModeStatus.ACCEPTED
+            and not self.restored
+            and bool(self.changed(ACCEPTANCE_FIELDS))
+        )
+
+    def decision_errors(self) -> dict[str, str]:
+        """The rules of an accepted or closed failure mode."""
+        errors: dict[str, str] = {}
+        if self.status == FailureModeStatus.CLOSED and not self.closed_reason.strip():
+            errors["closed_reason"] = "Say why the failure mode is closed (no longer applies)."
+        if self.status != FailureModeStatus.ACCEPTED:
+            return errors
+        if not self.acceptance_rationale.strip():
+            errors["acceptance_rationale"] = "Say why the risk is accepted."
+        if self.acceptance_expires_on is None:
+            errors["acceptance_expires_on"] = "Give the date the acceptance expires."
+        elif self.acceptance_changed():
+            today = timezone.localdate()
+            if self.acceptance_expires_on <= today:
+                errors["acceptance_expires_on"] = "The expiry date must be in the future."
+            elif self.acceptance_expires_on > today + datetime.timedelta(DECISION_MAX_DAYS):
+                errors["acceptance_expires_on"] = "An acceptance runs at most a year."
+        if self.acceptance_changed() and self.decided_by is not None:
+            self.accepted_by = self.decided_by
+        if self.acceptance_changed() and not (
+            self.accepted_by_id and is_team_owner(self.accepted_by, self.team_id)
+        ):
+            errors["status"] = "Only a team owner can accept a risk."
+        return errors
+
+    @property
+    def acceptance_expired(self) -> bool:
+        """Accepted until a day now past: the rules apply to it again."""
+        return (
+            self.status == FailureModeStatus.ACCEPTED
+            and self.acceptance_expires_on is not None
+            and self.acceptance_expires_on < timezone.localdate()
+        )
+
+    @property
+    def rating_warnings(self) -> list[str]:
+        """Revised ratings worse than the initial ones: saved, but flagged."""
+        return scoring.worse_revised_ratings(
+            (self.severity, self.probability, self.detectability),
+            (self.revised_severity, self.revised_probability, self.revised_detectability),
+        )
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
@@ -304,6 +512,7 @@ class FailureMode(VersionedModel, TimeStampedModel):
                 errors["step"] = "Choose one of your team's own steps."
             if self.component_id is not None and self.component.team_id != step_team_id:
                 errors["component"] = "Choose one of your team's own components."
+        errors = self.decision_errors() | errors
         if errors:
             raise ValidationError(errors)
 
@@ -321,7 +530,35 @@ class FailureMode(VersionedModel, TimeStampedModel):
     def save(self, *args, **kwargs) -> None:
         if self.team_id is None and self.step_id is not None:
             self.team_id = self.step.application.team_id
+        if self.lapse_sign_off() and kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                "review_signed_off_by",
+                "review_signed_off_at",
+            }
+        if self.acceptance_changed():
+            self.accepted_at = timezone.now()
         super().save(*args, **kwargs)
+        self._loaded = {
+            name: getattr(self, name) for name in (*SIGNED_RATINGS, *ACCEPTANCE_FIELDS)
+        }
+
+    def lapse_sign_off(self) -> bool:
+        """A management sign-off approves the ratings it saw: a change to any of the six
+        clears it, and the history's entry for this save says so."""
+        if self.review_signed_off_at is None or self.pk is None:
+            return False
+        changed = self.changed(SIGNED_RATINGS)
+        if not changed:
+            return False
+        self.review_signed_off_by = None
+        self.review_signed_off_at = None
+        self._change_reason = (
+            "Management sign-off lapsed: "
+            + ", ".join(name.replace("_", " ") for name in changed)
+            + " changed."
+        )
+        return True
 
     @property
     def needs_management_review(self) -> bool:
@@ -371,6 +608,13 @@ class Action(VersionedModel, TimeStampedModel):
 
     failure_mode = models.ForeignKey(FailureMode, on_delete=models.CASCADE, related_name="actions")
     description = models.TextField(help_text="The recommended action.")
+    kind = models.CharField(
+        max_length=12,
+        choices=ActionKind.choices,
+        default=ActionKind.PREVENTION,
+        db_default=ActionKind.PREVENTION,
+        help_text="Prevention lowers the probability; detection improves detectability.",
+    )
     owner = models.CharField(max_length=200, blank=True, help_text="Who carries it out.")
     due_date = models.DateField(null=True, blank=True, help_text="When it should be done.")
     status = models.CharField(
@@ -380,6 +624,24 @@ class Action(VersionedModel, TimeStampedModel):
         null=True, blank=True, help_text="When it was done; set when the status becomes done."
     )
     notes = models.TextField(blank=True, help_text="What was done.")
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who checked that the action worked.",
+    )
+    verified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its effectiveness was checked."
+    )
+    verification_evidence = models.TextField(
+        blank=True,
+        default="",
+        db_default="",
+        help_text="How the action was shown to work (a test, a drill, a measurement); "
+        "required when verified.",
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -399,10 +661,20 @@ class Action(VersionedModel, TimeStampedModel):
                 name="%(app_label)s_%(class)s_status_valid",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status=ActionStatus.DONE)
+                condition=~models.Q(status__in=DONE_ACTION_STATUSES)
                 | models.Q(completed_at__isnull=False),
                 name="%(app_label)s_%(class)s_done_has_completed_at",
                 violation_error_message="A done action needs its completion time.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=ActionStatus.VERIFIED)
+                | (models.Q(verified_at__isnull=False) & ~models.Q(verification_evidence="")),
+                name="%(app_label)s_%(class)s_verified_has_evidence",
+                violation_error_message="A verified action needs its evidence.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ActionKind.values),
+                name="%(app_label)s_%(class)s_kind_valid",
             ),
         ]
         indexes = [models.Index(fields=["status", "due_date"], name="registry_action_due")]
@@ -412,11 +684,20 @@ class Action(VersionedModel, TimeStampedModel):
 
     def clean(self) -> None:
         # Completing an action stamps it; reopening clears the stamp.
-        if self.status == ActionStatus.DONE and self.completed_at is None:
+        if self.status in DONE_ACTION_STATUSES and self.completed_at is None:
             self.completed_at = timezone.now()
-        elif self.status != ActionStatus.DONE:
+        elif self.status not in DONE_ACTION_STATUSES:
             self.completed_at = None
         self.clean_due_date()
+        if self.status == ActionStatus.VERIFIED:
+            if not self.verification_evidence.strip():
+                raise ValidationError(
+                    {"verification_evidence": "Say how the action was shown to work."}
+                )
+            self.verified_at = self.verified_at or timezone.now()
+        else:
+            self.verified_at = None
+            self.verified_by = None
 
     # Set by a restore: a backed-up action keeps the due date it had, past or not.
     restored = False
@@ -445,6 +726,24 @@ class Action(VersionedModel, TimeStampedModel):
                 )
             }
         )
+
+    def stamp(self, user) -> None:
+        """Who wrote this change: the editor, and the verifier of a newly verified action."""
+        self.updated_by = user
+        if self.status == ActionStatus.VERIFIED and self.verified_by_id is None:
+            self.verified_by = user
+
+    def verify(self, *, user, evidence: str) -> None:
+        """Record the effectiveness check of a done action: who, when and the evidence."""
+        if self.status not in DONE_ACTION_STATUSES:
+            raise ValidationError({"status": "Only a done action can be verified."})
+        self.status = ActionStatus.VERIFIED
+        self.verification_evidence = evidence
+        self.verified_by = user
+        self.verified_at = timezone.now()
+        self.updated_by = user
+        self.full_clean()
+        self.save()
 
     @property
     def is_overdue(self) -> bool:

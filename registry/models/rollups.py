@@ -1,15 +1,45 @@
 """What the register computes from a team's data: resilience findings, rollups per
 tier and per application, dated snapshots for trends, and the recompute flag."""
 
-from django.db import models
+import datetime
 
-from registry.choices import FindingKind, FindingSeverity
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from registry.choices import (
+    DECISION_MAX_DAYS,
+    FindingKind,
+    FindingSeverity,
+    SuppressionEnd,
+    SuppressionStatus,
+)
 from registry.models.applications import Application, Step
 from registry.models.components import Component
 from registry.models.failure_modes import FailureMode
 from registry.models.reference import Tier
 from registry.models.teams import Team
 from registry.querysets import TeamScopedQuerySet
+
+
+class FindingQuerySet(TeamScopedQuerySet):
+    def suppressed(self, today: datetime.date | None = None) -> "FindingQuerySet":
+        """Findings set aside by a suppression in force today."""
+        return self.filter(models.Exists(active_suppressions(today)))
+
+    def unsuppressed(self, today: datetime.date | None = None) -> "FindingQuerySet":
+        """The findings that count: those no suppression sets aside today."""
+        return self.filter(~models.Exists(active_suppressions(today)))
+
+
+def active_suppressions(today: datetime.date | None = None) -> models.QuerySet:
+    """The suppressions in force today of the finding OuterRef("pk")."""
+    return FindingSuppression.objects.filter(
+        finding=models.OuterRef("pk"),
+        ended_at__isnull=True,
+        expires_on__gte=today or timezone.localdate(),
+    )
 
 
 class Finding(models.Model):
@@ -53,7 +83,7 @@ class Finding(models.Model):
         "for findings about single failure modes and actions."
     )
 
-    objects = TeamScopedQuerySet.as_manager()
+    objects = FindingQuerySet.as_manager()
 
     class Meta:
         ordering = ["team", "severity", "kind", "key"]
@@ -74,6 +104,92 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class FindingSuppression(models.Model):
+    """A decision to set a finding aside: accepted as a known exception, or not
+    applicable, with a reason and an expiry.
+
+    The rows are the suppressions' history: one ends (`ended_at`, `end_reason`) when it
+    is lifted, expires, when its finding's figures (`details`, as they were when it
+    was suppressed) change, or when the finding is resolved.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="suppressions")
+    finding = models.ForeignKey(
+        Finding,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="suppressions",
+        help_text="The finding, while it exists.",
+    )
+    key = models.CharField(max_length=200, help_text="The finding's stable identity.")
+    kind = models.CharField(max_length=40, choices=FindingKind.choices)
+    message = models.TextField(help_text="The finding as it read when suppressed.")
+    details = models.JSONField(
+        default=dict, blank=True, help_text="The finding's figures when suppressed."
+    )
+    status = models.CharField(max_length=20, choices=SuppressionStatus.choices)
+    reason = models.TextField(help_text="Why the finding is set aside.")
+    expires_on = models.DateField(help_text="The finding comes back after this day.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    end_reason = models.CharField(
+        max_length=20, choices=SuppressionEnd.choices, blank=True, help_text="Why it ended."
+    )
+
+    objects = TeamScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["team", "-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["finding"],
+                condition=models.Q(ended_at__isnull=True),
+                name="%(app_label)s_%(class)s_one_active_per_finding",
+                violation_error_message="This finding is already suppressed.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=SuppressionStatus.values),
+                name="%(app_label)s_%(class)s_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reason=""),
+                name="%(app_label)s_%(class)s_has_reason",
+                violation_error_message="Say why the finding is set aside.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()}: {self.message[:80]}"
+
+    def clean(self) -> None:
+        errors = {}
+        if not self.reason.strip():
+            errors["reason"] = "Say why the finding is set aside."
+        if self.pk is None and self.expires_on is not None:
+            today = timezone.localdate()
+            if self.expires_on <= today:
+                errors["expires_on"] = "The expiry date must be in the future."
+            elif self.expires_on > today + datetime.timedelta(DECISION_MAX_DAYS):
+                errors["expires_on"] = "A suppression runs at most a year."
+        if errors:
+            raise ValidationError(errors)
 
 
 class RiskFigures(models.Model):
@@ -97,9 +213,19 @@ class RiskFigures(models.Model):
     revised_ap_high_count = models.PositiveIntegerField(default=0)
     revised_ap_medium_count = models.PositiveIntegerField(default=0)
     revised_ap_low_count = models.PositiveIntegerField(default=0)
+    current_ap_high_count = models.PositiveIntegerField(
+        default=0, help_text="By current priority: revised where re-rated, else initial."
+    )
+    current_ap_medium_count = models.PositiveIntegerField(default=0)
+    current_ap_low_count = models.PositiveIntegerField(default=0)
+    accepted_ap_high_count = models.PositiveIntegerField(
+        default=0, help_text="Accepted risks by current priority."
+    )
+    accepted_ap_medium_count = models.PositiveIntegerField(default=0)
+    accepted_ap_low_count = models.PositiveIntegerField(default=0)
     open_action_count = models.PositiveIntegerField(default=0)
     overdue_action_count = models.PositiveIntegerField(default=0)
-    finding_count = models.PositiveIntegerField(default=0)
+    finding_count = models.PositiveIntegerField(default=0, help_text="Findings not suppressed.")
     assumed_finding_count = models.PositiveIntegerField(
         default=0,
         db_default=0,

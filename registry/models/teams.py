@@ -126,3 +126,12 @@ class Invitation(ConstraintFieldsMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} invited to {self.team} ({self.get_role_display()})"
+
+
+def is_team_owner(user, team_id: int | None) -> bool:
+    """Whether `user` owns the team: owners accept risks and sign off reviews."""
+    if user is None or team_id is None:
+        return False
+    if user.is_superuser:
+        return True
+    return Membership.objects.filter(team_id=team_id, user=user, role=Role.OWNER).exists()

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from registry.analysis import figures
 from registry.choices import ActionPriority, ActionStatus
-from registry.models import Action, Finding, Tier
+from registry.models import Action, Finding, FindingSuppression, Tier
 from registry.models.failure_modes import failure_mode_figures
 from registry.reports.scope import Scope
 
@@ -25,13 +25,15 @@ heat_counts = figures.heat_map_counts
 pareto_rows = figures.pareto
 
 
-def findings(scope: Scope) -> QuerySet:
-    """The team's findings about what the scope covers.
+def findings(scope: Scope, *, suppressed: bool = False) -> QuerySet:
+    """The team's findings about what the scope covers: those that count, or with
+    `suppressed` those set aside.
 
     A finding about a failure mode counts when the failure mode is in scope; the others
     (about applications, steps, components, tiers) when their application or tier is.
     """
-    rows = Finding.objects.filter(team_id=scope.team_id).select_related(
+    rows = Finding.objects.filter(team_id=scope.team_id)
+    rows = (rows.suppressed() if suppressed else rows.unsuppressed()).select_related(
         "application", "step", "tier"
     )
     if scope.is_whole_team:
@@ -52,6 +54,20 @@ def ranked_findings(scope: Scope) -> QuerySet:
         findings(scope)
         .annotate(severity_rank=figures.SEVERITY_RANK)
         .order_by("severity_rank", "kind", "key")
+    )
+
+
+def suppressions(scope: Scope) -> list[FindingSuppression]:
+    """The suppressions in force over the scope's findings, soonest expiry first (a
+    team has few: each is a decision someone made)."""
+    return list(
+        FindingSuppression.objects.filter(
+            finding__in=findings(scope, suppressed=True).values("id"),
+            ended_at__isnull=True,
+            expires_on__gte=timezone.localdate(),
+        )
+        .select_related("created_by")
+        .order_by("expires_on", "id")
     )
 
 
@@ -114,6 +130,7 @@ WORKSHEET_VALUES = (
     "revised_detectability",
     "revised_rpn",
     "revised_action_priority",
+    "revised_worse",
     "step_id",
 )
 WORKSHEET_RELATED = {

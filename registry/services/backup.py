@@ -26,6 +26,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, models, transaction
+from django.utils import timezone
 
 from registry.analysis.recompute import request_recompute
 from registry.choices import legacy_availability
@@ -47,6 +48,7 @@ from registry.models import (
     Team,
     Tier,
 )
+from registry.models.failure_modes import undecided
 
 # 1: the register and the history of its live rows.
 # 2: memberships, report schedules, rollup snapshots, the history of deleted rows and
@@ -363,10 +365,16 @@ class _Restore:
         if model is Baseline:
             values["snapshot"] = self.baseline_snapshot(values.get("snapshot"), where)
         instance = model(**values)
-        if model in (Action, Step):
+        if model in (Action, Step, FailureMode):
             # What the register held comes back, even where a person entering it now
-            # would be asked for more (a past due date, a looser objective's reason).
+            # would be asked for more (a past due date, a looser objective's reason, an
+            # owner's acceptance): its decisions are the document's, not new ones.
             instance.restored = True
+        if model is FailureMode:
+            # A document from before decisions needed their reasons states none.
+            for name, value in undecided(instance.status, timezone.localdate()).items():
+                if not getattr(instance, name):
+                    setattr(instance, name, value)
         instance.full_clean()
         instance.save()
         if stamps:

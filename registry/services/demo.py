@@ -8,12 +8,14 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from registry.choices import (
     ActionStatus,
     AvailabilityBasis,
     ComponentKind,
     FailureCategory,
+    FailureModeStatus,
     Role,
 )
 from registry.models import (
@@ -296,6 +298,20 @@ def _components(team: Team, applications: dict[str, Application]) -> dict[str, C
     return components
 
 
+def demo_decision(status: str, user) -> dict:
+    """The demo's accepted risks are decided by its owner, for half a year."""
+    if status == FailureModeStatus.ACCEPTED:
+        return {
+            "acceptance_rationale": "Low severity for a tier-4 analytics feed; the "
+            "dead-letter queue bounds the stall to one partition.",
+            "acceptance_expires_on": timezone.localdate() + datetime.timedelta(days=180),
+            "accepted_by": user,
+        }
+    if status == FailureModeStatus.CLOSED:
+        return {"closed_reason": "The component was retired."}
+    return {}
+
+
 def _worksheet_failure_modes(team, steps, components, user) -> None:
     categories = dict(FailureModeTemplate.objects.values_list("mode", "failure_category"))
     with (DATA_DIR / "sample_worksheet.csv").open(newline="", encoding="utf-8") as handle:
@@ -319,6 +335,7 @@ def _worksheet_failure_modes(team, steps, components, user) -> None:
                     "status": row["status"],
                     "created_by": user,
                     "updated_by": user,
+                    **demo_decision(row["status"], user),
                 },
             )
             if row["action"]:

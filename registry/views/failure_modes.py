@@ -106,13 +106,13 @@ class FailureModeDetailView(TeamView):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         failure_mode = self.get_visible(
             selectors.failure_mode_rows(self.team.pk).select_related(
-                "created_by", "updated_by", "review_signed_off_by"
+                "created_by", "updated_by", "review_signed_off_by", "accepted_by"
             ),
             pk=pk,
         )
         # Open actions first (status in lifecycle order), then the soonest due.
         actions = ordering.ACTION_SORTS.order(
-            failure_mode.actions.select_related("updated_by"), "status", "due_date"
+            failure_mode.actions.select_related("updated_by", "verified_by"), "status", "due_date"
         )
         history = failure_mode_history(failure_mode)
         needs_review = scoring.needs_management_review(
@@ -152,13 +152,16 @@ class FailureModeEditView(ModelFormPage):
         )
 
     def form_kwargs(self, instance: FailureMode) -> dict:
-        return {"scales": selectors.rating_scales()}
+        return {"scales": selectors.rating_scales(), "user": self.request.user}
 
     def page_context(self, instance: FailureMode) -> dict:
         return {"step": instance.step}
 
     def save(self, form) -> FailureMode:
-        return form.save_by(self.request.user)
+        saved = form.save_by(self.request.user)
+        if saved.rating_warnings:
+            messages.warning(self.request, "Saved, flagged: " + " ".join(saved.rating_warnings))
+        return saved
 
     def success_url(self, saved: FailureMode) -> str:
         return detail_url(saved.pk)

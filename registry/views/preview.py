@@ -36,10 +36,21 @@ def scores(params, prefix: str = "") -> tuple[int | None, str | None]:
 
 
 def score_cells(params) -> dict:
-    """The row's four score cells (RPN and AP, current and revised) for a template."""
+    """The row's four score cells (RPN and AP, current and revised) for a template, and
+    the warnings about revised ratings worse than the initial ones."""
     rpn, ap = scores(params)
     revised_rpn, revised_ap = scores(params, "revised_")
-    return {"rpn": rpn, "ap": ap, "revised_rpn": revised_rpn, "revised_ap": revised_ap}
+    warnings = scoring.worse_revised_ratings(
+        tuple(rating(params.get(name)) for name in RATINGS),
+        tuple(rating(params.get(f"revised_{name}")) for name in RATINGS),
+    )
+    return {
+        "rpn": rpn,
+        "ap": ap,
+        "revised_rpn": revised_rpn,
+        "revised_ap": revised_ap,
+        "rating_warnings": warnings,
+    }
 
 
 class PreviewView(TeamView):

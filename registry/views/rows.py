@@ -150,6 +150,7 @@ def row_form(request: HttpRequest, instance: FailureMode, row_id: str) -> Failur
         scales=selectors.rating_scales(),
         compact=True,
         auto_id=f"{row_id}-%s",
+        user=request.user,
     )
 
 

@@ -80,7 +80,8 @@ def test_writes_through_the_api_show_at_once(api, alice, register):
     assert count(api, alice) == 4
     api.post(URL, [body, body], format="json")
     assert count(api, alice) == 6
-    api.patch(f"{URL}{created['id']}/", {"status": "closed"}, format="json")
+    closed = {"status": "closed", "closed_reason": "The provider was replaced."}
+    api.patch(f"{URL}{created['id']}/", closed, format="json")
     assert count(api, alice, "&status=open") == 5
     api.delete(f"{URL}{created['id']}/")
     assert count(api, alice) == 5
@@ -89,7 +90,7 @@ def test_writes_through_the_api_show_at_once(api, alice, register):
 def test_bulk_and_raw_sql_writes_show_at_once(api, alice, team_a, register):
     """Writes that send no signals: queryset update and delete, bulk_create, raw SQL."""
     assert count(api, alice, "&status=open") == 3
-    FailureMode.objects.filter(team=team_a).update(status="closed")
+    FailureMode.objects.filter(team=team_a).update(status="closed", closed_reason="Retired.")
     assert count(api, alice, "&status=open") == 0
     template = FailureMode.objects.filter(team=team_a).first()
     template.pk = None
@@ -139,7 +140,7 @@ def last_revision() -> int:
 def test_a_revision_changes_once_per_statement_and_never_repeats(team_a, register):
     """A statement that changes three failure modes draws one new revision for their
     team from the sequence (a row-level trigger would draw three)."""
-    for change in ({"status": "accepted"}, {"severity": 7}):
+    for change in ({"status": "mitigating"}, {"severity": 7}):
         drawn = last_revision()
         assert FailureMode.objects.filter(team=team_a).update(**change) == 3
         assert TeamRevision.objects.get(team_id=team_a.pk).revision == drawn + 1

@@ -14,6 +14,7 @@ function-scoped-fixture health check).
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,6 +35,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_celery_beat.models import CrontabSchedule
@@ -49,6 +51,7 @@ from registry.choices import (
     FailureCategory,
     FailureModeStatus,
     Role,
+    SuppressionStatus,
     TemplateComponentKind,
 )
 from registry.models import (
@@ -61,6 +64,8 @@ from registry.models import (
     DrStrategy,
     FailureMode,
     FailureModeTemplate,
+    Finding,
+    FindingSuppression,
     Invitation,
     Membership,
     Region,
@@ -258,6 +263,16 @@ def world(alice, bob, charlie, team_a, team_b, settings, tmp_path) -> SimpleName
             step=step, component=database, severity=9, probability=7, detectability=6
         )
         action = ActionFactory(failure_mode=failure_mode)
+        finding = Finding.objects.create(
+            team=team,
+            key=f"management_review_missing:failure_mode:{failure_mode.pk}",
+            kind="management_review_missing",
+            severity="high",
+            message="It needs a management review sign-off.",
+            failure_mode=failure_mode,
+            first_seen_at=timezone.now(),
+            computed_at=timezone.now(),
+        )
         schedule = ReportSchedule.objects.create(
             team=team,
             name="Weekly",
@@ -279,6 +294,7 @@ def world(alice, bob, charlie, team_a, team_b, settings, tmp_path) -> SimpleName
             f"{prefix}_fm_version": failure_mode.version,
             f"{prefix}_action": action.pk,
             f"{prefix}_action_version": action.version,
+            f"{prefix}_finding": finding.pk,
             f"{prefix}_schedule": schedule.pk,
         }
     ids |= {f"tier{tier.level}": tier.pk for tier in Tier.objects.all()}
@@ -320,6 +336,7 @@ WATCHED: dict[type[models.Model], str] = {
     Dependency: "component__team",
     FailureMode: "team",
     Action: "failure_mode__team",
+    FindingSuppression: "team",
     ReportSchedule: "team",
     ReportRun: "team",
     Baseline: "team",
@@ -411,7 +428,8 @@ def check_rules(row: models.Model, team_id: int) -> None:
             assert row.revised_rpn == math.prod(revised)
             assert row.revised_action_priority == scoring.action_priority(*revised)
     if isinstance(row, Action):
-        assert (row.status == ActionStatus.DONE) == (row.completed_at is not None)
+        done = row.status in (ActionStatus.DONE, ActionStatus.VERIFIED)
+        assert done == (row.completed_at is not None)
     if isinstance(row, ReportSchedule):
         # The beat entry fires the stored crontab.
         task = row.periodic_task
@@ -950,6 +968,42 @@ def test_completing_an_action(world, version, target):
         assert posted_number(resolve(world, version)) == world.ids["a_action_version"]
 
 
+# --- findings set aside -----------------------------------------------------------------
+
+
+@fuzzes("registry:finding_suppress", "registry:finding_unsuppress")
+@FUZZ
+@given(
+    data=form_data(
+        st.fixed_dictionaries(
+            {
+                "status": choice(SuppressionStatus.values),
+                "reason": PROSE,
+                "expires_on": DATE,
+            }
+        ),
+        {"status": TEXT, "expires_on": BAD_DATE},
+    ),
+    target=TARGET,
+    lift=st.booleans(),
+)
+def test_setting_a_finding_aside(world, data, target, lift):
+    """Only team A's finding, with a reason and an expiry within a year; lifting one
+    that is not set aside stores nothing."""
+    pk = target_pk(world, "finding", target)
+    route = "registry:finding_unsuppress" if lift else "registry:finding_suppress"
+    outcome = submit(world.bob, reverse(route, args=[pk]), resolve(world, data))
+    for saved in outcome.saved(FindingSuppression):
+        assert target == "own" and not lift
+        suppression = FindingSuppression.objects.get(pk=saved)
+        assert suppression.reason.strip()
+        assert (
+            timezone.localdate()
+            < suppression.expires_on
+            <= timezone.localdate() + datetime.timedelta(366)
+        )
+
+
 # --- reports, schedules, imports --------------------------------------------------------
 
 
@@ -1347,6 +1401,8 @@ ROUTE_ARGS = {
     "registry:action_new": "a_fm",
     "registry:action_edit": "a_action",
     "registry:action_complete": "a_action",
+    "registry:finding_suppress": "a_finding",
+    "registry:finding_unsuppress": "a_finding",
     "registry:component_edit": "a_db",
     "registry:business_function_edit": "a_bf",
     "registry:report_schedule_edit": "a_schedule",

@@ -23,6 +23,8 @@ CARD = {
     "Mean RPN": "rpn_mean",
     "Over threshold": "over_threshold_count",
     "AP High": "ap_high_count",
+    "Current AP High": "current_ap_high_count",
+    "Accepted AP High": "accepted_ap_high_count",
     "Overdue actions": "overdue_action_count",
 }
 
@@ -62,6 +64,8 @@ def test_the_tier_cards_show_the_stored_rollups(as_victor, register):
         "Mean RPN": "159",  # 476 / 3
         "Over threshold": "2",
         "AP High": "2",
+        "Current AP High": "2",  # none re-rated: the initial AP
+        "Accepted AP High": "0",
         "Overdue actions": "2",
     }
     assert cards(page)[3] == {
@@ -71,6 +75,8 @@ def test_the_tier_cards_show_the_stored_rollups(as_victor, register):
         "Mean RPN": "126",  # 125.5, rounded half up
         "Over threshold": "0",
         "AP High": "0",
+        "Current AP High": "0",
+        "Accepted AP High": "0",  # "Export late" (3/6/7) is accepted at AP Low
         "Overdue actions": "0",
     }
     assert cards(page)[2]["Failure modes"] == "0" and cards(page)[2]["Max RPN"] == "—"

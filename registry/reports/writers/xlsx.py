@@ -92,6 +92,7 @@ def write(context: ReportContext, out: BinaryIO, progress: Progress) -> int:
         rows = _worksheet_sheet(workbook, context, progress)
         _summary_sheet(workbook, context)
         _findings_sheet(workbook, context)
+        _suppressions_sheet(workbook, context)
     except BaseException:
         # Close the half-written sheets' temporary files; the error itself goes on up.
         for sheet in workbook.worksheets:
@@ -160,6 +161,9 @@ def _worksheet_sheet(workbook, context: ReportContext, progress: Progress) -> in
             value = row[key]
             if key in ("action_priority", "revised_action_priority"):
                 values.append(_priority_cell(sheet, value))
+            elif key == "revised_rpn" and row["revised_worse"]:
+                # Worse than the initial ratings: flagged like a medium priority.
+                values.append(styled(sheet, value, *AP_FILLS["M"], bold=True))
             elif key in LABELS:
                 values.append(LABELS[key].get(value, value))
             elif key == "actions":
@@ -226,6 +230,27 @@ def _findings_sheet(workbook, context: ReportContext) -> None:
                 text(sheet, finding.step.name if finding.step else None),
                 "assumed" if finding.rests_on_assumption else None,
                 finding.first_seen_at.replace(tzinfo=None),
+            ]
+        )
+
+
+def _suppressions_sheet(workbook, context: ReportContext) -> None:
+    """The findings set aside, each with its decision (left out of the Findings sheet)."""
+    sheet = workbook.create_sheet("Set aside")
+    set_widths(sheet, [60, 16, 50, 12, 14, 12])
+    sheet.append(header_row(sheet, ["Finding", "Decision", "Why", "Until", "By", "On"]))
+    for suppression in data.suppressions(context.scope):
+        sheet.append(
+            [
+                text(sheet, suppression.message),
+                suppression.get_status_display(),
+                text(sheet, suppression.reason),
+                suppression.expires_on,
+                text(
+                    sheet,
+                    suppression.created_by.get_username() if suppression.created_by else None,
+                ),
+                suppression.created_at.replace(tzinfo=None),
             ]
         )
 

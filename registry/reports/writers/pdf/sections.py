@@ -312,5 +312,42 @@ def findings_section(context: ReportContext, width: float) -> list:
                 s["muted"],
             )
         )
+    story += suppressions_section(context, width)
     story.append(PageBreak())
     return story
+
+
+def suppressions_section(context: ReportContext, width: float) -> list:
+    """The findings set aside (not counted above), with each decision."""
+    suppressions = data.suppressions(context.scope)
+    if not suppressions:
+        return []
+    s = styles()
+    rows = [[para(h, "head") for h in ("Finding", "Decision", "Why", "Until", "By")]]
+    for suppression in suppressions:
+        by = suppression.created_by.get_username() if suppression.created_by else "—"
+        rows.append(
+            [
+                para(suppression.message),
+                para(suppression.get_status_display()),
+                para(suppression.reason),
+                para(f"{suppression.expires_on:%Y-%m-%d}"),
+                para(f"{by}, {suppression.created_at:%Y-%m-%d}"),
+            ]
+        )
+    table = Table(
+        rows,
+        colWidths=[width - 165 * mm, 25 * mm, 80 * mm, 22 * mm, 38 * mm],
+        repeatRows=1,
+    )
+    table.setStyle(TableStyle(grid_style()))
+    return [
+        Spacer(1, 6 * mm),
+        heading("Findings set aside", "h2", "Findings set aside"),
+        Paragraph(
+            f"{len(suppressions)} finding{'s' if len(suppressions) != 1 else ''} accepted or "
+            "not applicable until a date, left out of the counts above.",
+            s["muted"],
+        ),
+        table,
+    ]

@@ -171,6 +171,8 @@ def tables(context: ReportContext, width: float) -> tuple[list, int]:
             part for part in (row["prevention_controls"], row["detection_controls"]) if part
         )
         revised = f"\n{arrow()} {row['revised_rpn']}" if row["revised_rpn"] is not None else ""
+        if row["revised_worse"]:
+            revised += " worse"
         actions = "\n".join(f"• {data.action_text(action)}" for action in row["actions"])
         cells.append(
             [
