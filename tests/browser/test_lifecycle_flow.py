@@ -77,6 +77,8 @@ def test_accept_a_risk_and_suppress_a_finding(new_page, risks):
         ("Revised detectability", "5"),
     ):
         editing.get_by_label(name, exact=True).select_option(value)
+    # Each choice asks for a preview that replaces the warning: wait for the last one.
+    owner.wait_for_load_state("networkidle")
     expect(editing.locator(".rating-warnings")).to_contain_text(
         "Revised severity 9 is worse than the initial 8."
     )

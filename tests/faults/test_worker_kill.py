@@ -232,8 +232,8 @@ def assert_done_once(run: ReportRun, task_id: str, total: int, media: Path) -> N
     files = [path.relative_to(media).as_posix() for path in media.rglob("*") if path.is_file()]
     assert files == [run.file.name]
     workbook = load_workbook(media / run.file.name, read_only=True)
-    rows = workbook["Worksheet"].iter_rows(min_row=2, values_only=True)
-    ids = [row[-1] for row in rows]
+    header, *rows = workbook["Worksheet"].iter_rows(values_only=True)
+    ids = [row[header.index("ID")] for row in rows]
     workbook.close()
     assert len(ids) == total
     assert set(ids) == set(run.team.failure_modes.values_list("id", flat=True))
