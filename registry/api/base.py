@@ -16,7 +16,6 @@ from rest_framework.settings import api_settings
 
 from fmea import observability
 from registry.api.fields import StrictBooleanField, StrictCharField, StrictSlugField
-from registry.choices import Role
 from registry.db.representation import FastRepresentationMixin, row_plan
 from registry.models import Membership, StaleEditError, Team
 from registry.querysets import WRITE_ROLES
@@ -87,12 +86,6 @@ class ValidatedModelSerializer(FastRepresentationMixin, serializers.ModelSeriali
 
     def derived_fields(self) -> tuple[str, ...]:
         return ()
-
-
-def user_is_owner(user, team_id: int) -> bool:
-    if user.is_superuser:
-        return True
-    return Membership.objects.filter(team_id=team_id, user=user, role=Role.OWNER).exists()
 
 
 def user_can_write(user, team_id: int) -> bool:

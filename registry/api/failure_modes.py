@@ -19,7 +19,6 @@ from registry.api.base import (
     TeamScopedViewSet,
     ValidatedModelSerializer,
     VersionedViewSetMixin,
-    user_is_owner,
 )
 from registry.api.fields import TeamScopedRelatedField
 from registry.api.pagination import CachedCountPagination
@@ -247,7 +246,7 @@ class FailureModeViewSet(VersionedViewSetMixin, TeamScopedViewSet):
     @action(detail=True, methods=["post"], url_path="sign-off")
     def sign_off(self, request: Request, pk=None) -> Response:
         failure_mode = self.get_object()
-        if not user_is_owner(request.user, failure_mode.team_id):
+        if not is_team_owner(request.user, failure_mode.team_id):
             raise exceptions.PermissionDenied("Only the team's owners sign off reviews.")
         if not failure_mode.needs_management_review:
             raise serializers.ValidationError(

@@ -14,11 +14,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from registry.api.base import ValidatedModelSerializer, as_api_error, user_is_owner
+from registry.api.base import ValidatedModelSerializer, as_api_error
 from registry.api.fields import MemberTeamField
 from registry.api.teams import MembershipSerializer
 from registry.choices import Role
 from registry.models import Invitation
+from registry.models.teams import is_team_owner
 from registry.services.teams import invitation_accept, invitation_create, invitation_decline
 
 
@@ -106,7 +107,7 @@ class InvitationViewSet(
 
     def perform_create(self, serializer) -> None:
         team = serializer.validated_data["team"]
-        if not user_is_owner(self.request.user, team.pk):
+        if not is_team_owner(self.request.user, team.pk):
             raise exceptions.PermissionDenied("Only the team's owners invite members.")
         try:
             serializer.instance = invitation_create(
@@ -120,7 +121,7 @@ class InvitationViewSet(
 
     def perform_destroy(self, instance: Invitation) -> None:
         user = self.request.user
-        if instance.username != user.get_username() and not user_is_owner(user, instance.team_id):
+        if instance.username != user.get_username() and not is_team_owner(user, instance.team_id):
             raise exceptions.PermissionDenied("Only the team's owners withdraw an invitation.")
         invitation_decline(invitation=instance)
 

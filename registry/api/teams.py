@@ -16,12 +16,12 @@ from registry.api.base import (
     TeamScopedViewSet,
     ValidatedModelSerializer,
     as_api_error,
-    user_is_owner,
 )
 from registry.api.fields import MemberTeamField, StrictSlugRelatedField
 from registry.choices import Role
 from registry.filtersets.teams import MembershipFilterSet
 from registry.models import Membership, Team
+from registry.models.teams import is_team_owner
 from registry.ordering import MEMBERSHIP_SORTS
 from registry.services.teams import (
     check_slug_change,
@@ -139,7 +139,7 @@ class TeamViewSet(viewsets.ModelViewSet):
 
     def get_object(self) -> Team:
         team = super().get_object()
-        if self.request.method not in ("GET", "HEAD", "OPTIONS") and not user_is_owner(
+        if self.request.method not in ("GET", "HEAD", "OPTIONS") and not is_team_owner(
             self.request.user, team.pk
         ):
             raise exceptions.PermissionDenied("Only the team's owners may change it.")
@@ -229,7 +229,7 @@ class MembershipViewSet(TeamScopedViewSet):
         return self.queryset.filter(team_id__in=member_team_ids(user))
 
     def check_write(self, team_id: int | None) -> None:
-        if team_id is None or not user_is_owner(self.request.user, team_id):
+        if team_id is None or not is_team_owner(self.request.user, team_id):
             raise exceptions.PermissionDenied("Only the team's owners manage its members.")
 
     def create(self, request: Request, *args, **kwargs) -> Response:

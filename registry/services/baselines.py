@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from registry.choices import Role
 from registry.models import Action, Application, Baseline, FailureMode, Membership, Step
+from registry.models.teams import is_team_owner
 
 #: A failure mode's columns in a snapshot; a change to any of them is a change.
 SNAPSHOT_FIELDS = (
@@ -78,16 +79,9 @@ def snapshot(application: Application) -> dict:
     }
 
 
-def is_owner(user, team_id: int) -> bool:
-    return (
-        user.is_superuser
-        or Membership.objects.filter(team_id=team_id, user=user, role=Role.OWNER).exists()
-    )
-
-
 def freeze(*, application: Application, user, title: str, notes: str = "") -> Baseline:
     """Freeze the next revision of `application`'s FMEA (team owners only)."""
-    if not is_owner(user, application.team_id):
+    if not is_team_owner(user, application.team_id):
         raise PermissionDenied("Only a team owner may freeze a baseline.")
     baseline = Baseline(
         team_id=application.team_id,
@@ -111,7 +105,7 @@ def freeze(*, application: Application, user, title: str, notes: str = "") -> Ba
 
 def approve(baseline: Baseline, user) -> Baseline:
     """Record a team owner's approval; the creator may approve only as the sole owner."""
-    if not is_owner(user, baseline.team_id):
+    if not is_team_owner(user, baseline.team_id):
         raise PermissionDenied("Only a team owner may approve a baseline.")
     if baseline.is_approved:
         raise ValidationError("This baseline is approved already.")

@@ -5,6 +5,7 @@ RPN, AP, status) in view and uncovered, scrolled or not, while a cell is edited.
 Screenshots of every page at every width are saved under test-artifacts/ for CI."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from registry.models import (
@@ -15,6 +16,7 @@ from registry.models import (
     ReportSchedule,
     Step,
 )
+from registry.services import baselines
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_pages import demo, demo_pages, log_in_demo  # noqa: F401
 
@@ -64,6 +66,9 @@ KEY_CELLS_JS = """
 """
 
 
+User = get_user_model()
+
+
 def every_page() -> dict[str, str]:
     """Every page reachable from the navigation, with the demo's worksheet, detail and
     form pages."""
@@ -87,7 +92,14 @@ def every_page() -> dict[str, str]:
         "reports": "/reports/",
         "report-schedule-new": "/reports/schedules/new/",
         "imports": "/imports/",
+        "findings": "/findings/",
+        "invitations": "/invitations/",
+        "baselines": f"/applications/{app.pk}/baselines/",
     }
+    # A frozen baseline: its diff against the register as it is now.
+    owner = User.objects.get(username="demo")
+    baseline = baselines.freeze(application=app, user=owner, title="Layout check")
+    pages["baseline-diff"] = f"/baselines/{baseline.pk}/diff/?against=current"
     # A High failure mode still mitigating, with open actions: the widest status card.
     busy = FailureMode.objects.filter(status="mitigating", action_priority="H").first()
     if busy is not None:
