@@ -89,6 +89,13 @@ def map_free_text_and_defaults(apps, schema_editor):
                 write(f"    {line}\n")
 
 
+def check_constraints_now(apps, schema_editor):
+    # The data step leaves deferred foreign-key checks pending, and PostgreSQL alters no
+    # table with pending trigger events: run the checks before the schema changes go on.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("registry", "0011_job_heartbeats"),
@@ -358,6 +365,7 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(map_free_text_and_defaults, migrations.RunPython.noop),
+        migrations.RunPython(check_constraints_now, check_constraints_now),
         migrations.RemoveField(
             model_name="region",
             name="jurisdiction",

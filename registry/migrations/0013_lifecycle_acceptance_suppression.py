@@ -27,6 +27,13 @@ def record_legacy_decisions(apps, schema_editor):
     )
 
 
+def check_constraints_now(apps, schema_editor):
+    # The data step leaves deferred foreign-key checks pending, and PostgreSQL alters no
+    # table with pending trigger events: run the checks before the schema changes go on.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -277,6 +284,7 @@ class Migration(migrations.Migration):
             field=models.PositiveIntegerField(default=0, help_text='Findings not suppressed.'),
         ),
         migrations.RunPython(record_legacy_decisions, migrations.RunPython.noop),
+        migrations.RunPython(check_constraints_now, check_constraints_now),
         migrations.AddConstraint(
             model_name='action',
             constraint=models.CheckConstraint(condition=models.Q(('status__in', ['open', 'in_progress', 'done', 'verified', 'cancelled'])), name='registry_action_status_valid'),

@@ -34,6 +34,13 @@ def rename_duplicate_failure_modes(apps, schema_editor):
             FailureMode.objects.filter(pk=failure_mode.pk).update(mode=renamed)
 
 
+def check_constraints_now(apps, schema_editor):
+    # The data step leaves deferred foreign-key checks pending, and PostgreSQL alters no
+    # table with pending trigger events: run the checks before the schema changes go on.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("registry", "0013_lifecycle_acceptance_suppression"),
@@ -88,6 +95,7 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(rename_duplicate_failure_modes, migrations.RunPython.noop),
+        migrations.RunPython(check_constraints_now, check_constraints_now),
         migrations.AddConstraint(
             model_name="failuremode",
             constraint=models.UniqueConstraint(

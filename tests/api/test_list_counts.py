@@ -78,7 +78,12 @@ def test_writes_through_the_api_show_at_once(api, alice, register):
     }
     created = api.post(URL, body, format="json").json()
     assert count(api, alice) == 4
-    api.post(URL, [body, body], format="json")
+    # One failure mode per step, component and mode: the bulk rows say what differs.
+    api.post(
+        URL,
+        [{**body, "mode": "Card processor slow"}, {**body, "mode": "Card processor refuses"}],
+        format="json",
+    )
     assert count(api, alice) == 6
     closed = {"status": "closed", "closed_reason": "The provider was replaced."}
     api.patch(f"{URL}{created['id']}/", closed, format="json")
@@ -94,6 +99,7 @@ def test_bulk_and_raw_sql_writes_show_at_once(api, alice, team_a, register):
     assert count(api, alice, "&status=open") == 0
     template = FailureMode.objects.filter(team=team_a).first()
     template.pk = None
+    template.mode = f"{template.mode} (copy)"
     FailureMode.objects.bulk_create([template])
     assert count(api, alice) == 4
     with connection.cursor() as cursor:
