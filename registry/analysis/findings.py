@@ -8,6 +8,7 @@ the flagged rows in SQL, so their cost does not grow with the rows that are fine
 
 from django.db import connection, transaction
 from django.db.models import (
+    BigIntegerField,
     Case,
     CharField,
     DateTimeField,
@@ -246,9 +247,11 @@ def finding_select(queryset: QuerySet, team_id: int, now, **columns) -> QuerySet
         "computed_at": Value(now, output_field=DateTimeField()),
     }
     for name in ("application_id", "step_id", "component_id", "failure_mode_id", "tier_id"):
-        values.setdefault(name, Value(None, output_field=IntegerField()))
+        # Typed, so that the NULL keeps its type through a CTE.
+        values.setdefault(name, Cast(Value(None), output_field=BigIntegerField()))
     aliases = {f"finding_{name}": values[name] for name in INSERT_COLUMNS}
-    return queryset.annotate(**aliases).values(*aliases)
+    # No ORDER BY: the rows are stored, not listed.
+    return queryset.annotate(**aliases).order_by().values(*aliases)
 
 
 def upsert(select: QuerySet, team_id: int, kind: FindingKind) -> None:
@@ -265,12 +268,21 @@ def upsert(select: QuerySet, team_id: int, kind: FindingKind) -> None:
         for name in changing
         if name != "computed_at"
     )
+    on_conflict = f"ON CONFLICT (team_id, key) DO UPDATE SET {updates} WHERE {changed}"
+    stale = "registry_finding.team_id = %s AND registry_finding.kind = %s"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO registry_finding ({quoted}) {sql} "
-            f"ON CONFLICT (team_id, key) DO UPDATE SET {updates} WHERE {changed}",
-            params,
-        )
+        if connection.vendor == "postgresql":
+            # One statement: the rule's SELECT runs once for the insert and the delete.
+            cursor.execute(
+                f"WITH selected AS MATERIALIZED ({sql}), "
+                f"stored AS (INSERT INTO registry_finding ({quoted}) "
+                f"SELECT * FROM selected {on_conflict}) "
+                f"DELETE FROM registry_finding WHERE {stale} "
+                "AND registry_finding.key NOT IN (SELECT finding_key FROM selected)",
+                (*params, team_id, kind.value),
+            )
+            return
+        cursor.execute(f"INSERT INTO registry_finding ({quoted}) {sql} {on_conflict}", params)
     Finding.objects.filter(team_id=team_id, kind=kind).exclude(
         key__in=select.values("finding_key")
     ).delete()
