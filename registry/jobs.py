@@ -19,7 +19,9 @@ running job's worker stamps `heartbeat_at` every JOB_HEARTBEAT_SECONDS from a th
 its own (`Heartbeat`); when a worker dies whole (OOM-killed, its container killed) the
 stamps stop, and a beat sweep hands the job back to the queue after
 JOB_STALE_AFTER_SECONDS (`take_back_stale`) instead of waiting for the broker's
-visibility timeout (an hour). Each kind's claim lets only one attempt run it.
+visibility timeout (an hour). A job still queued after that time is queued again too:
+the dead worker may have taken its reserved message with it. Each kind's claim lets
+only one attempt run it.
 """
 
 from __future__ import annotations
@@ -146,13 +148,13 @@ def requeue(task, job_ids: list[int]) -> int:
 
 
 def take_back_stale(model: type[models.Model], now: datetime | None = None, **reset) -> list[int]:
-    """Put back in the queue the jobs whose worker stopped stamping its heartbeat: running
-    ones, and ones a previous sweep put back but could not queue. Their ids, for the
+    """Put back in the queue the jobs whose worker stopped stamping its heartbeat (running
+    ones) and the queued ones whose message may be lost (`message_lost`). Their ids, for the
     caller to queue; each was reset by one conditional UPDATE (with `reset` columns), so
     two sweeps never both take the same job, and the attempt that had it can no longer
     finish it (its claim is gone)."""
     now = now or timezone.now()
-    lost = worker_gone(now) | Q(status=JobStatus.QUEUED, heartbeat_at__lt=stale_before(now))
+    lost = worker_gone(now) | message_lost(now)
     taken = []
     for pk in model.objects.filter(lost).values_list("pk", flat=True)[:100]:
         reset_one = model.objects.filter(lost, pk=pk).update(
@@ -165,6 +167,17 @@ def take_back_stale(model: type[models.Model], now: datetime | None = None, **re
 
 def stale_before(now: datetime) -> datetime:
     return now - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
+
+
+def message_lost(now: datetime) -> Q:
+    """Queued jobs whose task may be gone: one a sweep put back but could not queue, or
+    one never claimed for too long (a worker killed whole takes the message it had
+    reserved but not started with it, until the broker's hour-long visibility timeout).
+    Queuing such a job again is harmless: only one attempt can claim it."""
+    stale = stale_before(now)
+    return Q(status=JobStatus.QUEUED) & (
+        Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, created_at__lt=stale)
+    )
 
 
 def worker_gone(now: datetime) -> Q:

@@ -329,7 +329,8 @@ def report(stack: Stack, load: Load) -> None:
         "while time.monotonic() < end and ReportRun.objects.filter("
         "status__in=['queued', 'running']).exists(): time.sleep(2)\n"
         "modes = dict(FailureMode.objects.values_list('pk', 'probability'))\n"
-        "runs = list(ReportRun.objects.values('status', 'idempotency_key', 'file', 'error'))\n"
+        "runs = list(ReportRun.objects.values('id', 'status', 'idempotency_key', 'file', 'error', "
+        "'attempts', 'created_at', 'started_at', 'heartbeat_at'))\n"
         "print(json.dumps({'modes': modes, 'runs': runs}, default=str))"
     )
     state = json.loads(stack.manage("shell", "-c", check))
@@ -361,6 +362,12 @@ def report(stack: Stack, load: Load) -> None:
     failed = Counter(run["error"][:70] for run in runs if run["status"] == "failed")
     for error, count in failed.items():
         print(f"    failed x{count}: {error}")
+    for run in stuck:
+        print(
+            f"    stuck: run {run['id']} {run['status']}, attempts {run['attempts']},"
+            f" created {run['created_at']}, started {run['started_at']},"
+            f" heartbeat {run['heartbeat_at']}"
+        )
 
 
 if __name__ == "__main__":

@@ -59,3 +59,29 @@ def test_a_running_import_with_a_recent_heartbeat_is_left_alone(
     assert requeue_stale_imports_task() == 0
     job.refresh_from_db()
     assert (job.status, queued) == ("running", [])
+
+
+def test_an_import_never_claimed_for_too_long_is_queued_again_and_imported_once(
+    reference, team_a, bob, sample_bytes, settings, queued
+):
+    """Its message went with a worker killed before it started the import."""
+    settings.IMPORT_INLINE_MAX_BYTES = 10
+    settings.JOB_STALE_AFTER_SECONDS = 120
+    job = jobs.start_import(
+        team=team_a,
+        user=bob,
+        upload=SimpleUploadedFile("big.csv", sample_bytes),
+        source_name="big.csv",
+        dry_run=False,
+    )
+    recent = timezone.now() - timedelta(seconds=100)
+    WorksheetImport.objects.filter(pk=job.pk).update(created_at=recent)
+    assert requeue_stale_imports_task() == 0
+    long_ago = timezone.now() - timedelta(seconds=121)
+    WorksheetImport.objects.filter(pk=job.pk).update(created_at=long_ago)
+    assert requeue_stale_imports_task() == 1
+    # The sweep's message (the request's is sent when its transaction commits).
+    assert queued == [job.pk]
+    assert import_worksheet_task(job.pk) == "done"
+    import_worksheet_task(job.pk)  # the first message, given back at last
+    assert FailureMode.objects.filter(team=team_a).count() == 5

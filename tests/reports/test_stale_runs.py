@@ -60,12 +60,32 @@ def test_a_run_with_a_recent_heartbeat_is_left_alone(demo, demo_owner, settings,
     assert (run.status, run.claim_token, queued) == ("running", token, [])
 
 
-def test_a_queued_run_waiting_for_a_worker_is_left_alone(demo, demo_owner, settings, queued):
-    """Queued by its request, never claimed: the broker holds its message."""
+def test_a_queued_run_waiting_less_than_the_stale_time_is_left_alone(
+    demo, demo_owner, settings, queued
+):
+    """Queued by its request, not yet claimed: the broker holds its message."""
     settings.JOB_STALE_AFTER_SECONDS = 120
     run = runs.request_report(team=demo, user=demo_owner, format="csv", scope={})
-    ReportRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    ReportRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(seconds=100))
     assert requeue_stale_report_runs_task() == 0 and queued == []
+
+
+def test_a_run_never_claimed_for_too_long_is_queued_again_and_finished_once(
+    demo, demo_owner, settings, queued, media
+):
+    """A worker killed whole takes the message it had reserved (not started) with it, and
+    the broker gives it back only after its hour-long visibility timeout. The sweep queues
+    the run again; if the first message does arrive after all, it finds the run taken."""
+    settings.JOB_STALE_AFTER_SECONDS = 120
+    run = runs.request_report(team=demo, user=demo_owner, format="csv", scope={})
+    ReportRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(seconds=121))
+    assert requeue_stale_report_runs_task() == 1
+    assert queued == [run.pk]
+    assert requeue_stale_report_runs_task() == 0  # stamped: not again before the stale time
+    assert generate_report_task(run.pk) == "done"
+    generate_report_task(run.pk)  # the first message, given back by the broker at last
+    run.refresh_from_db()
+    assert (run.status, run.attempts) == ("done", 1)
 
 
 def test_two_sweeps_take_a_run_back_once(demo, demo_owner, settings, queued):
