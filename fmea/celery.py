@@ -11,7 +11,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fmea.settings")
 app = Celery("fmea")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Each area keeps its tasks beside its service (`<package>.tasks`); the callers queue them.
-app.autodiscover_tasks(["registry.analysis", "registry.reports", "registry.imports"])
+app.autodiscover_tasks(
+    ["registry.analysis", "registry.reports", "registry.imports", "registry.webhooks"]
+)
 
 
 # Every task logs its start, end, duration and outcome.

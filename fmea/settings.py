@@ -373,3 +373,17 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+
+# Outbound webhooks: receivers on loopback, private or link-local addresses are refused
+# unless allowed (a register whose receivers are all internal); each attempt waits this
+# long for an answer and follows no redirect; a failed delivery is retried with
+# exponential backoff from WEBHOOK_RETRY_BASE_SECONDS, each wait at most an hour, until
+# WEBHOOK_RETRY_HOURS after the event.
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", 24)
+CELERY_BEAT_SCHEDULE["retry-webhook-deliveries"] = {
+    "task": "registry.sweep_webhook_deliveries",
+    "schedule": 60.0,
+}

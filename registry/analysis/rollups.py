@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from registry.analysis import figures
 from registry.analysis.findings import refresh_findings
+from registry.webhooks.events import FindingWatch
 from registry.models import (
     Application,
     ApplicationRollup,
@@ -70,7 +71,9 @@ def recompute_team(team_id: int) -> TeamRecompute:
     clock = time.perf_counter()
     with transaction.atomic():
         lock_team(team_id)
+        watch = FindingWatch(team_id)
         refresh_findings(team_id, started)
+        watch.emit(started)
         refresh_rollups(team_id, started)
         TeamRecompute.objects.get_or_create(team_id=team_id)
         TeamRecompute.objects.filter(team_id=team_id).update(
