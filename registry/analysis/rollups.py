@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from registry.analysis import figures
 from registry.analysis.findings import refresh_findings
-from registry.webhooks.events import FindingWatch
 from registry.models import (
     Application,
     ApplicationRollup,
@@ -25,6 +24,7 @@ from registry.models import (
     TierRollup,
 )
 from registry.models.rollups import FIGURE_NAMES
+from registry.webhooks.events import FindingWatch
 
 
 @transaction.atomic

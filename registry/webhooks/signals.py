@@ -9,7 +9,7 @@ import logging
 from django.db.models.signals import post_save
 
 from registry import scoring
-from registry.models import FailureMode, WebhookDelivery
+from registry.models import FailureMode
 from registry.webhooks import events, tasks
 
 logger = logging.getLogger(__name__)

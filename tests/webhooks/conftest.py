@@ -9,7 +9,7 @@ import pytest
 
 from registry.choices import Role
 from registry.models import WebhookSubscription
-from tests.factories import MembershipFactory, TeamFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory
 
 SECRET = "receiver-shared-secret-0123456789"
 
@@ -32,7 +32,7 @@ def receiver():
     state = Receiver(url="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 (http.server's name)
+        def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state.received.append(Received(dict(self.headers), body))
             code = state.answers.pop(0) if state.answers else 200
