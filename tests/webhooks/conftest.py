@@ -24,6 +24,8 @@ class Received:
 class Receiver:
     url: str
     answers: list[int] = field(default_factory=list)
+    #: Answer 500 to the first request of every event id, 200 to its retries.
+    fail_each_once: bool = False
     received: list[Received] = field(default_factory=list)
 
 
@@ -36,6 +38,10 @@ def receiver():
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state.received.append(Received(dict(self.headers), body))
             code = state.answers.pop(0) if state.answers else 200
+            event_id = self.headers.get("FMEA-Event-Id")
+            if state.fail_each_once:
+                seen = [r for r in state.received if r.headers.get("FMEA-Event-Id") == event_id]
+                code = 500 if len(seen) == 1 else 200
             self.send_response(code)
             self.send_header("Content-Length", "0")
             self.end_headers()
