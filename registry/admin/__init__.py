@@ -19,4 +19,5 @@ from registry.admin import (  # noqa: F401  (each module registers its models)
     rollups,
     steps,
     teams,
+    webhooks,
 )
