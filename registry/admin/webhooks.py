@@ -45,7 +45,7 @@ class WebhookDeliveryAdmin(ComputedAdmin):
         "created_at",
     )
     list_select_related = ("subscription",)
-    list_filter = ("status", "event_type")
+    list_filter = ("status", "event_type", "subscription__team")
     search_fields = ("event_id", "subscription__url")
     raw_id_fields = ("subscription",)
     actions = ["send_again"]
