@@ -5,6 +5,7 @@ Celery's filesystem broker. DATABASE_URL and CELERY_BROKER_URL select PostgreSQL
 Redis (or RabbitMQ) for production.
 """
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "fmea.metrics.RequestMetricsMiddleware",
     "fmea.observability.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "fmea.security.SecurityHeadersMiddleware",
@@ -337,6 +339,7 @@ SPECTACULAR_SETTINGS = {
         "TemplateComponentKindEnum": "registry.choices.TemplateComponentKind",
         "FailureModeStatusEnum": "registry.choices.FailureModeStatus",
         "SuppressionStatusEnum": "registry.choices.SuppressionStatus",
+        "WebhookEventEnum": "registry.choices.WebhookEvent",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -387,3 +390,18 @@ CELERY_BEAT_SCHEDULE["retry-webhook-deliveries"] = {
     "task": "registry.sweep_webhook_deliveries",
     "schedule": 60.0,
 }
+
+# Prometheus metrics at /metrics: a scrape needs `Authorization: Bearer METRICS_TOKEN`
+# or a client address in METRICS_ALLOWED_IPS (comma-separated addresses or networks,
+# e.g. 10.0.0.0/8); with neither set, every scrape is refused.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "") or ""
+# Where gunicorn's and Celery's processes write their metrics (prometheus-client reads
+# the variable itself; unset: each process keeps its own, as in development).
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [])
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(item, strict=False) for item in METRICS_ALLOWED_IPS
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {exc}") from exc

@@ -9,6 +9,7 @@ from registry.webhooks.events import redeliver
 
 
 class WebhookSubscriptionAdminForm(forms.ModelForm):
+    url = forms.URLField(assume_scheme="https", max_length=500)
     secret = forms.CharField(
         widget=forms.PasswordInput(render_value=False),
         required=False,
