@@ -112,9 +112,9 @@ def client_allowed(request: HttpRequest) -> bool:
     (addresses or networks). With neither configured, nobody is."""
     token = settings.METRICS_TOKEN
     header = request.headers.get("Authorization", "")
-    if token and header.startswith("Bearer "):
-        if hmac.compare_digest(header.removeprefix("Bearer ").encode(), token.encode()):
-            return True
+    presented = header.removeprefix("Bearer ").encode()
+    if token and header.startswith("Bearer ") and hmac.compare_digest(presented, token.encode()):
+        return True
     try:
         address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:
