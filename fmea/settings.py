@@ -405,3 +405,30 @@ try:
     ]
 except ValueError as exc:
     raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {exc}") from exc
+
+# Single sign-on with OpenID Connect: on when OIDC_ISSUER is set. Endpoints come from
+# the issuer's discovery document. LOCAL_LOGIN_ENABLED=0 turns password sign-in off
+# (the sign-in page, the admin and the token endpoint); API tokens keep working.
+OIDC_ISSUER = env_str("OIDC_ISSUER", "") or ""
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID", "") or ""
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET", "") or ""
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile groups")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO", "RS256")
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+OIDC_USERNAME_CLAIM = env_str("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "") or "single sign-on"
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 5)
+OIDC_USE_PKCE = True
+OIDC_AUTHENTICATE_CLASS = "fmea.oidc.SignOnRequestView"
+OIDC_CALLBACK_CLASS = "fmea.oidc.SignOnCallbackView"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sign_on=failed"
+LOCAL_LOGIN_ENABLED = env_bool("LOCAL_LOGIN_ENABLED", default=True)
+if not LOCAL_LOGIN_ENABLED and not OIDC_ISSUER:
+    raise ImproperlyConfigured("LOCAL_LOGIN_ENABLED=0 needs OIDC_ISSUER: nobody could sign in.")
+AUTHENTICATION_BACKENDS = [
+    "fmea.oidc.SignOnBackend",
+    "django.contrib.auth.backends.ModelBackend"
+    if LOCAL_LOGIN_ENABLED
+    else "fmea.oidc.NoPasswordBackend",
+]
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("fmea.oidc.sign_in_options")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("oidc/", include("mozilla_django_oidc.urls")),
     path("api/v1/", include("registry.api.urls")),
     path("", include("registry.urls")),
 ]
