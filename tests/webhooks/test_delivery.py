@@ -177,3 +177,21 @@ def test_a_finished_delivery_is_not_attempted_again_by_a_stray_message(
     WebhookDelivery.objects.filter(pk=ids[0]).update(status=kind)
     assert delivery.attempt(ids[0]) is None
     assert receiver.received == []
+
+
+def test_the_readmes_verification_snippet_accepts_a_delivery_and_refuses_a_forgery(
+    subscribed, receiver, team_a
+):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    snippet = re.search(r"A receiver checks it like this:\n\n```python\n(.*?)```", readme, re.S)
+    namespace: dict = {}
+    exec(snippet.group(1), namespace)  # noqa: S102 (the documented code, run as shipped)
+    ids = events.emit(team_a.pk, WebhookEvent.REPORT_READY, [{"id": 3}])
+    delivery.attempt(ids[0])
+    (request,) = receiver.received
+    header = request.headers[SIGNATURE_HEADER]
+    assert namespace["verify"](SECRET, header, request.body)
+    assert not namespace["verify"](SECRET, header, request.body.replace(b"3", b"4"))
