@@ -43,6 +43,9 @@ class WebhookSubscriptionSerializer(ValidatedModelSerializer):
         extra_kwargs = {
             "id": {"help_text": "Database id."},
             "url": {"help_text": "Where events are POSTed: a public http(s) address."},
+            "active": {"help_text": "Paused subscriptions are sent nothing."},
+            "description": {"help_text": "What the receiver is, for the team's owners."},
+            "created_at": {"help_text": "When the subscription was made."},
         }
         validators = []
 
@@ -74,6 +77,17 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "payload",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "id": {"help_text": "Database id."},
+            "subscription": {"help_text": "The subscription's id."},
+            "event_type": {"help_text": "What happened, e.g. finding.opened."},
+            "status": {"help_text": "pending, retrying, delivered or failed (given up)."},
+            "attempts": {"help_text": "Attempts made so far."},
+            "created_at": {"help_text": "When the event happened."},
+            "last_attempt_at": {"help_text": "When it was last sent."},
+            "next_attempt_at": {"help_text": "When it is sent next, while retrying."},
+            "delivered_at": {"help_text": "When the receiver answered 2xx."},
+        }
 
 
 class WebhookSubscriptionViewSet(viewsets.ModelViewSet):

@@ -49,6 +49,19 @@ class StrictDateFilter(django_filters.DateFilter):
     field_class = StrictDateField
 
 
+class StrictUUIDField(forms.UUIDField):
+    def to_python(self, value):
+        if value == "":
+            raise ValidationError("Give a UUID, e.g. 1f0c6a52-9a8e-4c1b-8f4e-2d9b0c3a7e51.")
+        return super().to_python(value)
+
+
+class StrictUUIDFilter(django_filters.UUIDFilter):
+    """A UUID; an empty value is an error rather than no filter."""
+
+    field_class = StrictUUIDField
+
+
 class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
     """One or more values of a column of the row itself.
 

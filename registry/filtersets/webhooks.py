@@ -3,7 +3,7 @@
 import django_filters
 
 from registry.choices import DeliveryStatus, WebhookEvent
-from registry.filtersets.filters import IntegerFilter, MultipleChoiceFilter
+from registry.filtersets.filters import IntegerFilter, MultipleChoiceFilter, StrictUUIDFilter
 from registry.models import WebhookDelivery
 
 
@@ -13,7 +13,7 @@ class WebhookDeliveryFilterSet(django_filters.FilterSet):
     subscription = IntegerFilter(field_name="subscription_id", help_text="Subscription id.")
     event_type = MultipleChoiceFilter(choices=WebhookEvent.choices, help_text="Event types.")
     status = MultipleChoiceFilter(choices=DeliveryStatus.choices, help_text="Statuses.")
-    event_id = django_filters.UUIDFilter(help_text="The event's id.")
+    event_id = StrictUUIDFilter(help_text="The event's id.")
 
     class Meta:
         model = WebhookDelivery
