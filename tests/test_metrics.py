@@ -194,3 +194,32 @@ def test_the_alert_rules_have_what_prometheus_requires():
         for rule in group["rules"]:
             assert set(rule) <= {"alert", "expr", "for", "labels", "annotations"}
             assert rule["annotations"]["summary"]
+
+
+def test_multiprocess_mode_adds_up_every_process(tmp_path):
+    """gunicorn's workers and Celery's each count in files of their own in
+    PROMETHEUS_MULTIPROC_DIR; a scrape in any process sees the sum."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    count = (
+        "from fmea import metrics; "
+        "metrics.TASKS.labels('registry.recompute_team', 'SUCCESS').inc({n})"
+    )
+    for n in (2, 3):  # two processes, as two gunicorn workers
+        subprocess.run([sys.executable, "-c", count.format(n=n)], env=env, check=True, cwd=ROOT)
+    read = (
+        "from prometheus_client import generate_latest; from fmea import metrics; "
+        "print(generate_latest(metrics.process_registry()).decode())"
+    )
+    scraped = subprocess.run(
+        [sys.executable, "-c", read], env=env, check=True, cwd=ROOT, capture_output=True, text=True
+    ).stdout
+    samples = {
+        (sample.name, sample.labels.get("task"), sample.labels.get("state")): sample.value
+        for family in text_string_to_metric_families(scraped)
+        for sample in family.samples
+    }
+    assert samples[("fmea_celery_tasks_total", "registry.recompute_team", "SUCCESS")] == 5

@@ -6,7 +6,6 @@ takes the membership away."""
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -24,17 +23,12 @@ from fmea import oidc
 from registry.choices import Role
 from registry.models import GroupMapping, Membership
 from tests.factories import MembershipFactory, UserFactory
+from tests.workers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENT = {"id": "fmea-register", "secret": "client-secret-for-tests-0123456789"}
 CALLBACK = "http://testserver/oidc/callback/"
 PASSWORD = "provider-password-1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Provider:
