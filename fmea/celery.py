@@ -8,10 +8,14 @@ from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fmea.settings")
 
+from fmea import metrics  # noqa: F401 (counts and times every task)
+
 app = Celery("fmea")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Each area keeps its tasks beside its service (`<package>.tasks`); the callers queue them.
-app.autodiscover_tasks(["registry.analysis", "registry.reports", "registry.imports"])
+app.autodiscover_tasks(
+    ["registry.analysis", "registry.reports", "registry.imports", "registry.webhooks"]
+)
 
 
 # Every task logs its start, end, duration and outcome.

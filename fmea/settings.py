@@ -5,6 +5,7 @@ Celery's filesystem broker. DATABASE_URL and CELERY_BROKER_URL select PostgreSQL
 Redis (or RabbitMQ) for production.
 """
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "fmea.metrics.RequestMetricsMiddleware",
     "fmea.observability.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "fmea.security.SecurityHeadersMiddleware",
@@ -337,6 +339,7 @@ SPECTACULAR_SETTINGS = {
         "TemplateComponentKindEnum": "registry.choices.TemplateComponentKind",
         "FailureModeStatusEnum": "registry.choices.FailureModeStatus",
         "SuppressionStatusEnum": "registry.choices.SuppressionStatus",
+        "WebhookEventEnum": "registry.choices.WebhookEvent",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -373,3 +376,59 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+
+# Outbound webhooks: receivers on loopback, private or link-local addresses are refused
+# unless allowed (a register whose receivers are all internal); each attempt waits this
+# long for an answer and follows no redirect; a failed delivery is retried with
+# exponential backoff from WEBHOOK_RETRY_BASE_SECONDS, each wait at most an hour, until
+# WEBHOOK_RETRY_HOURS after the event.
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", 24)
+CELERY_BEAT_SCHEDULE["retry-webhook-deliveries"] = {
+    "task": "registry.sweep_webhook_deliveries",
+    "schedule": 60.0,
+}
+
+# Prometheus metrics at /metrics: a scrape needs `Authorization: Bearer METRICS_TOKEN`
+# or a client address in METRICS_ALLOWED_IPS (comma-separated addresses or networks,
+# e.g. 10.0.0.0/8); with neither set, every scrape is refused.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "") or ""
+# Where gunicorn's and Celery's processes write their metrics (prometheus-client reads
+# the variable itself; unset: each process keeps its own, as in development).
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [])
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(item, strict=False) for item in METRICS_ALLOWED_IPS
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {exc}") from exc
+
+# Single sign-on with OpenID Connect: on when OIDC_ISSUER is set. Endpoints come from
+# the issuer's discovery document. LOCAL_LOGIN_ENABLED=0 turns password sign-in off
+# (the sign-in page, the admin and the token endpoint); API tokens keep working.
+OIDC_ISSUER = env_str("OIDC_ISSUER", "") or ""
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID", "") or ""
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET", "") or ""
+OIDC_RP_SCOPES = env_str("OIDC_SCOPES", "openid email profile groups")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_SIGN_ALGO", "RS256")
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+OIDC_USERNAME_CLAIM = env_str("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_PROVIDER_NAME = env_str("OIDC_PROVIDER_NAME", "") or "single sign-on"
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 5)
+OIDC_USE_PKCE = True
+OIDC_AUTHENTICATE_CLASS = "fmea.oidc.SignOnRequestView"
+OIDC_CALLBACK_CLASS = "fmea.oidc.SignOnCallbackView"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sign_on=failed"
+LOCAL_LOGIN_ENABLED = env_bool("LOCAL_LOGIN_ENABLED", default=True)
+if not LOCAL_LOGIN_ENABLED and not OIDC_ISSUER:
+    raise ImproperlyConfigured("LOCAL_LOGIN_ENABLED=0 needs OIDC_ISSUER: nobody could sign in.")
+AUTHENTICATION_BACKENDS = [
+    "fmea.oidc.SignOnBackend",
+    "django.contrib.auth.backends.ModelBackend"
+    if LOCAL_LOGIN_ENABLED
+    else "fmea.oidc.NoPasswordBackend",
+]
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("fmea.oidc.sign_in_options")

@@ -1,13 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from registry.metrics import metrics_view
 from registry.views import health
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("oidc/", include("mozilla_django_oidc.urls")),
     path("api/v1/", include("registry.api.urls")),
     path("", include("registry.urls")),
 ]

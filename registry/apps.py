@@ -9,5 +9,7 @@ class RegistryConfig(AppConfig):
     def ready(self) -> None:
         from registry.analysis import signals
         from registry.views import invitations  # noqa: F401 (announces them on signing in)
+        from registry.webhooks import signals as webhook_signals
 
         signals.connect()
+        webhook_signals.connect()

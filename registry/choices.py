@@ -170,3 +170,22 @@ FINDING_KIND_ALIASES = {"shared_fate": FindingKind.COMMON_DEPENDENCY}
 DONE_ACTION_STATUSES = (ActionStatus.DONE, ActionStatus.VERIFIED)
 #: The longest a risk acceptance or a finding's suppression may run, in days.
 DECISION_MAX_DAYS = 366
+
+
+class WebhookEvent(models.TextChoices):
+    """What a webhook subscription can be told about."""
+
+    FINDING_OPENED = "finding.opened", "A finding is opened"
+    FINDING_RESOLVED = "finding.resolved", "A finding is resolved"
+    PRIORITY_CHANGED = "failure_mode.priority_changed", "A failure mode's priority changes"
+    ACTION_OVERDUE = "action.overdue", "An action is overdue"
+    REPORT_READY = "report.ready", "A report is ready"
+
+
+class DeliveryStatus(models.TextChoices):
+    """Where one event's delivery to one subscription stands."""
+
+    PENDING = "pending", "Pending"
+    RETRYING = "retrying", "Retrying"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"

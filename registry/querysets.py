@@ -54,6 +54,15 @@ class TeamScopedQuerySet(models.QuerySet):
             return self.all()
         return self.filter(InSubquery(f"{self.team_path}_id", self._team_ids(user, WRITE_ROLES)))
 
+    def owned_by(self, user: AbstractBaseUser | AnonymousUser) -> TeamScopedQuerySet:
+        """Rows of the teams the user owns (all for a superuser): what only owners
+        manage, such as webhook subscriptions and their secrets."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(InSubquery(f"{self.team_path}_id", self._team_ids(user, (Role.OWNER,))))
+
     @staticmethod
     def _team_ids(user, roles=None) -> models.QuerySet:
         memberships = user.memberships.order_by()  # no ORDER BY (a join with the teams)

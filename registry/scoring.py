@@ -105,6 +105,34 @@ def current_rpn_expression() -> Coalesce:
     return Coalesce(rpn_expression("revised_"), rpn_expression())
 
 
+#: The ratings `current_action_priority` takes, in order.
+CURRENT_PRIORITY_RATINGS = (
+    "severity",
+    "probability",
+    "detectability",
+    "revised_severity",
+    "revised_probability",
+    "revised_detectability",
+)
+
+
+def current_action_priority(
+    severity: int | None,
+    probability: int | None,
+    detectability: int | None,
+    revised_severity: int | None = None,
+    revised_probability: int | None = None,
+    revised_detectability: int | None = None,
+) -> ActionPriority | None:
+    """The revised action priority where re-rated, else the initial one (the rule of
+    `current_action_priority_expression`); None while the ratings are incomplete."""
+    if None not in (revised_severity, revised_probability, revised_detectability):
+        return action_priority(revised_severity, revised_probability, revised_detectability)
+    if None in (severity, probability, detectability):
+        return None
+    return action_priority(severity, probability, detectability)
+
+
 def current_action_priority_expression() -> Case:
     """SQL for the current action priority: revised where re-rated, else initial.
 

@@ -18,6 +18,7 @@ from registry.views import (
     preview,
     reports,
     rows,
+    webhooks,
     worksheet,
 )
 
@@ -28,6 +29,12 @@ urlpatterns = [
     path("team/", dashboard.SwitchTeamView.as_view(), name="switch_team"),
     path("invitations/", invitations.InvitationListView.as_view(), name="invitations"),
     path("invitations/<str:token>/", invitations.InvitationView.as_view(), name="invitation"),
+    path("webhooks/", webhooks.WebhookListView.as_view(), name="webhooks"),
+    path(
+        "webhooks/<int:pk>/deliveries/",
+        webhooks.WebhookDeliveriesView.as_view(),
+        name="webhook_deliveries",
+    ),
     # applications and their steps
     path("applications/", applications.ApplicationListView.as_view(), name="applications"),
     path(

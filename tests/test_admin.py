@@ -35,8 +35,10 @@ from registry.models import (
     FailureModeTemplate,
     Finding,
     FindingSuppression,
+    GroupMapping,
     Invitation,
     Membership,
+    ProviderMembership,
     RatingScale,
     Region,
     ReportRun,
@@ -48,6 +50,8 @@ from registry.models import (
     TeamRevision,
     Tier,
     TierRollup,
+    WebhookDelivery,
+    WebhookSubscription,
     WorksheetImport,
 )
 
@@ -154,7 +158,18 @@ def register(db, admin_user) -> dict:
     baseline = Baseline.objects.create(
         team=team, application=application, number=1, title="Q3 review", snapshot={}
     )
+    subscription = WebhookSubscription.objects.create(
+        team=team, url="https://hooks.example.com/fmea", events=["finding.opened"]
+    )
     return {
+        WebhookSubscription: subscription,
+        WebhookDelivery: WebhookDelivery.objects.create(
+            subscription=subscription,
+            event_type="finding.opened",
+            payload={"id": "x", "type": "finding.opened", "object": {}},
+        ),
+        GroupMapping: GroupMapping.objects.create(group="sre-payments", team=team, role="editor"),
+        ProviderMembership: ProviderMembership.objects.create(membership=membership),
         Baseline: baseline,
         ReportSchedule: schedule,
         ReportRun: ReportRun.objects.create(team=team, format="csv", requested_by=admin_user),
@@ -210,6 +225,8 @@ COMPUTED = {
     TeamRecompute,
     TeamRevision,
     Baseline,  # frozen by owners in the app, never edited
+    WebhookDelivery,  # written by events; redelivered, never edited
+    ProviderMembership,  # written by sign-on
 }
 
 

@@ -13,10 +13,12 @@ from registry.admin import (  # noqa: F401  (each module registers its models)
     components,
     dependencies,
     failure_modes,
+    identity,
     imports,
     reference,
     reports,
     rollups,
     steps,
     teams,
+    webhooks,
 )

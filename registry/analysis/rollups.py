@@ -24,6 +24,7 @@ from registry.models import (
     TierRollup,
 )
 from registry.models.rollups import FIGURE_NAMES
+from registry.webhooks.events import FindingWatch
 
 
 @transaction.atomic
@@ -70,7 +71,9 @@ def recompute_team(team_id: int) -> TeamRecompute:
     clock = time.perf_counter()
     with transaction.atomic():
         lock_team(team_id)
+        watch = FindingWatch(team_id)
         refresh_findings(team_id, started)
+        watch.emit(started)
         refresh_rollups(team_id, started)
         TeamRecompute.objects.get_or_create(team_id=team_id)
         TeamRecompute.objects.filter(team_id=team_id).update(

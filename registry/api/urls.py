@@ -14,6 +14,7 @@ from registry.api import (
     reports,
     rollups,
     steps,
+    webhooks,
 )
 from registry.api.auth import TokenView
 from registry.api.reference import (
@@ -56,6 +57,8 @@ router.register("reports", reports.ReportRunViewSet, basename="reportrun")
 router.register("report-schedules", reports.ReportScheduleViewSet, basename="reportschedule")
 router.register("baselines", baselines.BaselineViewSet, basename="baseline")
 router.register("imports", imports.WorksheetImportViewSet, basename="worksheetimport")
+router.register("webhooks", webhooks.WebhookSubscriptionViewSet, basename="webhooksubscription")
+router.register("webhook-deliveries", webhooks.WebhookDeliveryViewSet, basename="webhookdelivery")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

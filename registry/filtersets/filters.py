@@ -36,17 +36,35 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
-class StrictDateField(forms.DateField):
+class EmptyIsError:
+    """A form field for which an empty value is an error, not "no filter"."""
+
+    empty_message = ""
+
     def to_python(self, value):
         if value == "":
-            raise ValidationError("Give a date as YYYY-MM-DD.")
+            raise ValidationError(self.empty_message)
         return super().to_python(value)
+
+
+class StrictDateField(EmptyIsError, forms.DateField):
+    empty_message = "Give a date as YYYY-MM-DD."
 
 
 class StrictDateFilter(django_filters.DateFilter):
     """A date (YYYY-MM-DD); an empty value is an error rather than no filter."""
 
     field_class = StrictDateField
+
+
+class StrictUUIDField(EmptyIsError, forms.UUIDField):
+    empty_message = "Give a UUID, e.g. 1f0c6a52-9a8e-4c1b-8f4e-2d9b0c3a7e51."
+
+
+class StrictUUIDFilter(django_filters.UUIDFilter):
+    """A UUID; an empty value is an error rather than no filter."""
+
+    field_class = StrictUUIDField
 
 
 class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):

@@ -4,6 +4,7 @@ from registry.models.base import StaleEditError
 from registry.models.baselines import Baseline, ImmutableBaselineError
 from registry.models.components import Component, Dependency
 from registry.models.failure_modes import Action, FailureMode
+from registry.models.identity import GroupMapping, ProviderMembership
 from registry.models.imports import WorksheetImport
 from registry.models.reference import DrStrategy, FailureModeTemplate, RatingScale, Region, Tier
 from registry.models.reports import ReportFormat, ReportRun, ReportSchedule
@@ -17,6 +18,7 @@ from registry.models.rollups import (
     TierRollup,
 )
 from registry.models.teams import Invitation, Membership, Team
+from registry.models.webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "Action",
@@ -31,10 +33,12 @@ __all__ = [
     "FailureModeTemplate",
     "Finding",
     "FindingSuppression",
+    "GroupMapping",
     "ImmutableBaselineError",
     "Invitation",
     "JobStatus",
     "Membership",
+    "ProviderMembership",
     "RatingScale",
     "Region",
     "ReportFormat",
@@ -48,5 +52,7 @@ __all__ = [
     "TeamRevision",
     "Tier",
     "TierRollup",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "WorksheetImport",
 ]

@@ -31,6 +31,7 @@ from registry.reports import changes
 from registry.reports.context import ReportContext
 from registry.reports.scope import Scope
 from registry.reports.writers import WRITERS
+from registry.webhooks.events import emit_report_ready
 
 logger = logging.getLogger(__name__)
 
@@ -262,6 +263,8 @@ def write(run: ReportRun, token: str) -> str:
                 changes=context.changes,
                 finished_at=timezone.now(),
             )
+            if finished:
+                emit_report_ready(run_id)
         if not finished:  # taken over meanwhile: the other attempt owns the run
             default_storage.delete(stored)
             return "skipped"

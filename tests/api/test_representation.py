@@ -8,7 +8,7 @@ from rest_framework.request import Request
 
 from registry.api.urls import router
 from registry.db.representation import FastRepresentationMixin, row_plan
-from registry.models import FailureMode, ReportRun, ReportSchedule
+from registry.models import FailureMode, ReportRun, ReportSchedule, WebhookSubscription
 from registry.services.demo import seed_demo
 from registry.services.teams import invitation_create
 from tests.factories import UserFactory
@@ -37,6 +37,9 @@ def demo_list_view(viewset):
     )
     ReportRun.objects.create(team=team, format="csv", tiers=["1"])
     invitation_create(team=team, username="newcomer", role="viewer", invited_by=None)
+    WebhookSubscription.objects.create(
+        team=team, url="https://hooks.example.com/fmea", events=["finding.opened"]
+    )
     request = Request(RequestFactory().get("/"))
     request.user = UserFactory(is_superuser=True)
     return viewset(request=request, format_kwarg=None, kwargs={}, action="list")

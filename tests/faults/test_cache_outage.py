@@ -7,7 +7,6 @@ stopped in the middle of the test.
 """
 
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -21,15 +20,10 @@ from fmea.settings import REDIS_CACHE_OPTIONS
 from registry.models import FailureMode
 from tests.conftest import require
 from tests.factories import FailureModeFactory, MembershipFactory, UserFactory
+from tests.workers import free_port
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class RedisServer:

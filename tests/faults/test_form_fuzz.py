@@ -75,6 +75,8 @@ from registry.models import (
     Step,
     Team,
     Tier,
+    WebhookDelivery,
+    WebhookSubscription,
     WorksheetImport,
 )
 from registry.models.reports import parse_crontab
@@ -1249,6 +1251,92 @@ def test_answering_invitations(world, which, decision, by_link):
         assert len(memberships) == Membership.objects.count() - len(joined)
 
 
+WEBHOOK_URLS = st.one_of(
+    st.sampled_from(
+        [
+            "https://93.184.215.14/hook",
+            "http://127.0.0.1/hook",
+            "https://10.0.0.1/hook",
+            "ftp://93.184.215.14/hook",
+            "https://[::1]/x",
+        ]
+    ),
+    TEXT,
+)
+WEBHOOK_EVENTS = st.one_of(
+    st.lists(st.sampled_from(["finding.opened", "report.ready", "finding.gone"]), max_size=3),
+    st.just(MISSING),
+)
+
+
+@fuzzes("registry:webhooks", "registry:webhook_deliveries")
+@FUZZ
+@given(
+    url=st.one_of(WEBHOOK_URLS, st.just(MISSING)),
+    events=WEBHOOK_EVENTS,
+    secret=st.one_of(st.just(""), st.just("s" * 20), TEXT, st.just(MISSING)),
+    target=st.one_of(st.just("mine"), st.just("other"), NUMBER, TEXT),
+    action=st.sampled_from(["subscribe", "delete", "redeliver"]),
+    as_editor=st.booleans(),
+)
+def test_webhook_forms(world, url, events, secret, target, action, as_editor):
+    """Only an owner changes the team's webhooks; a stored subscription keeps the rules
+    (a public http(s) URL, known events, a long secret) and belongs to the team; another
+    team's subscription and deliveries are never touched."""
+    with rolled_back():
+        mine = WebhookSubscription.objects.create(
+            team=world.team_a, url="https://93.184.215.14/a", events=["finding.opened"]
+        )
+        other = WebhookSubscription.objects.create(
+            team_id=world.ids["team_b"], url="https://93.184.215.14/b", events=["report.ready"]
+        )
+        delivered = {
+            subscription.pk: WebhookDelivery.objects.create(
+                subscription=subscription,
+                event_type="report.ready",
+                payload={"id": "x"},
+                status="failed",
+            )
+            for subscription in (mine, other)
+        }
+        chosen = {"mine": mine.pk, "other": other.pk}.get(target, target)
+        if action == "subscribe":
+            address = reverse("registry:webhooks")
+            fields = {"url": url, "events": events, "secret": secret, "description": "x"}
+            data = {name: value for name, value in fields.items() if value is not MISSING}
+        elif action == "delete":
+            address, data = reverse("registry:webhooks"), {"delete": chosen}
+        else:
+            address = reverse("registry:webhook_deliveries", args=[mine.pk])
+            data = {"redeliver": delivered.get(chosen, SimpleNamespace(pk=chosen)).pk}
+        before = set(WebhookSubscription.objects.values_list("pk", "url"))
+        CLIENT.cookies = SimpleCookie()
+        CLIENT.force_login(world.bob if as_editor else world.alice)
+        response = CLIENT.post(address, data)
+        assert response.status_code < 500, response.content[:2000]
+        after = set(WebhookSubscription.objects.values_list("pk", "url"))
+        assert (other.pk, other.url) in after
+        assert WebhookDelivery.objects.get(pk=delivered[other.pk].pk).status == "failed"
+        if as_editor:
+            assert response.status_code == 403 and after == before
+        for subscription in WebhookSubscription.objects.exclude(pk__in=[mine.pk, other.pk]):
+            assert subscription.team_id == world.team_a.pk
+            subscription.full_clean()
+
+
+@fuzzes("oidc_logout")
+@FUZZ
+@given(next_url=NEXT)
+def test_signing_out_of_single_sign_on(world, next_url):
+    """The sign-on's sign-out signs out and stays on this site, whatever is posted."""
+    CLIENT.cookies = SimpleCookie()
+    CLIENT.force_login(world.bob)
+    response = CLIENT.post(reverse("oidc_logout"), {"next": next_url})
+    assert response.status_code == 302
+    stays_on_this_site(response)
+    assert "_auth_user_id" not in CLIENT.session
+
+
 @fuzzes("login")
 @FUZZ
 @given(
@@ -1354,7 +1442,7 @@ def test_resetting_the_password(world, email, uid, token, passwords):
 # --- every POST route is fuzzed ---------------------------------------------------------
 
 #: Function views that do not take a POST.
-GET_ONLY_FUNCTIONS = {"healthz", "readyz"}
+GET_ONLY_FUNCTIONS = {"healthz", "readyz", "metrics"}
 #: URL prefixes whose forms are fuzzed elsewhere: the admin is Django's own, and the API
 #: is fuzzed by schemathesis (tests/api/test_schema*.py).
 ELSEWHERE = ("admin/", "api/")
@@ -1443,6 +1531,11 @@ def test_raw_bodies(world, route, body, content_type):
         team_b = world.ids["team_b"]
         invitation, _ = Invitation.objects.get_or_create(team_id=team_b, username="bob")
         url = reverse(route, args=[invitation.token])
+    elif route == "registry:webhook_deliveries":
+        subscription, _ = WebhookSubscription.objects.get_or_create(
+            team=world.team_a, url="https://93.184.215.14/a", events=["finding.opened"]
+        )
+        url = reverse(route, args=[subscription.pk])
     elif route in ROUTE_ARGS:
         url = reverse(route, args=[world.ids[ROUTE_ARGS[route]]])
     else:
