@@ -5,6 +5,7 @@ from registry.models.baselines import Baseline, ImmutableBaselineError
 from registry.models.components import Component, Dependency
 from registry.models.failure_modes import Action, FailureMode
 from registry.models.imports import WorksheetImport
+from registry.models.recovery import RecoveryTest
 from registry.models.reference import DrStrategy, FailureModeTemplate, RatingScale, Region, Tier
 from registry.models.reports import ReportFormat, ReportRun, ReportSchedule
 from registry.models.rollups import (
@@ -36,6 +37,7 @@ __all__ = [
     "JobStatus",
     "Membership",
     "RatingScale",
+    "RecoveryTest",
     "Region",
     "ReportFormat",
     "ReportRun",
