@@ -38,6 +38,7 @@ from registry.models import (
     Invitation,
     Membership,
     RatingScale,
+    RecoveryTest,
     Region,
     ReportRun,
     ReportSchedule,
@@ -154,7 +155,18 @@ def register(db, admin_user) -> dict:
     baseline = Baseline.objects.create(
         team=team, application=application, number=1, title="Q3 review", snapshot={}
     )
+    recovery_test = RecoveryTest.objects.create(
+        team=team,
+        application=application,
+        step=step,
+        disruption="region",
+        performed_on=date.today(),
+        scenario="Failed over to the second region.",
+        measured_rto_seconds=1800,
+        outcome="passed",
+    )
     return {
+        RecoveryTest: recovery_test,
         Baseline: baseline,
         ReportSchedule: schedule,
         ReportRun: ReportRun.objects.create(team=team, format="csv", requested_by=admin_user),

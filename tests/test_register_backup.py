@@ -22,6 +22,7 @@ from registry.models import (
     DrStrategy,
     FailureMode,
     Membership,
+    RecoveryTest,
     Region,
     ReportSchedule,
     RollupSnapshot,
@@ -30,7 +31,7 @@ from registry.models import (
     Tier,
 )
 from registry.services import baselines
-from registry.services.backup import SCHEMA_VERSION
+from registry.services.backup import REGION_SETS, SCHEMA_VERSION
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +49,7 @@ REGISTER = [
     Action,
     ReportSchedule,
     RollupSnapshot,
+    RecoveryTest,
 ]
 NOT_COMPARED = {"id", "team", "periodic_task", "history_id"}
 
@@ -86,8 +88,8 @@ def described(row) -> dict:
             continue
         value = getattr(row, f.attname)
         values[f.name] = name_of(f.related_model, value) if f.is_relation else value
-    if isinstance(row, Application | Component):
-        values["regions"] = sorted(row.regions.values_list("code", flat=True))
+    for name in REGION_SETS.get(type(row), ()):
+        values[name] = sorted(getattr(row, name).values_list("code", flat=True))
     if isinstance(row, ReportSchedule):
         values["applications"] = [name_of(Application, pk) for pk in row.applications]
     return values

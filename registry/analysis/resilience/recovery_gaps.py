@@ -31,6 +31,12 @@ from registry.choices import Disruption, FindingKind, FindingSeverity
 
 #: Disruptions a tier's recovery test interval requires a passed drill of.
 REQUIRED_DRILLS = (Disruption.REGION, Disruption.DATA_CORRUPTION)
+#: How a sentence names a disruption.
+PHRASES = {
+    Disruption.COMPONENT: "a component failure",
+    Disruption.REGION: "a region loss",
+    Disruption.DATA_CORRUPTION: "data corruption",
+}
 
 
 @dataclass(frozen=True)
@@ -213,7 +219,7 @@ def recovery_gaps(
                                 f"can at best recover in {format_duration(row.rto)}",
                                 f"recovered in {format_duration(row.rto)}",
                             )
-                            + f" after a {row.label.lower()}, beyond its RTO of "
+                            + f" after {PHRASES[row.disruption]}, beyond its RTO of "
                             f"{format_duration(row.rto_objective)}. "
                             + closing_time(row)
                             + (f" Assumes {'; '.join(assumed)}." if assumed else "")
@@ -242,7 +248,7 @@ def recovery_gaps(
                                 f"would lose up to {format_duration(row.rpo)} of data",
                                 f"lost {format_duration(row.rpo)} of data",
                             )
-                            + f" after a {row.label.lower()}, beyond its RPO of "
+                            + f" after {PHRASES[row.disruption]}, beyond its RPO of "
                             f"{format_duration(row.rpo_objective)}. " + closing_point(row)
                         ),
                         details={
@@ -274,8 +280,9 @@ ADVICE = {
 def unrecoverable(
     step: StepData, component_id: int, name: str, disruptions: list[str], ids: dict
 ) -> FindingData:
-    said = " or ".join(f"a {Disruption(d).label.lower()}" for d in disruptions)
-    advice = "; ".join(f"for a {Disruption(d).label.lower()}, {ADVICE[d]}" for d in disruptions)
+    named = [PHRASES[d] for d in disruptions]
+    said = " or ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
+    advice = "; ".join(f"for {PHRASES[d]}, {ADVICE[d]}" for d in disruptions)
     return FindingData(
         key=f"unrecoverable_data:step:{step.id}:component:{component_id}",
         kind=FindingKind.UNRECOVERABLE_DATA,
@@ -304,7 +311,7 @@ def recovery_untested(
         if not missing:
             continue
         since = today - timedelta(days=interval)
-        said = " and ".join(Disruption(d).label.lower() for d in missing)
+        said = " and ".join(PHRASES[d] for d in missing)
         findings.append(
             FindingData(
                 key=f"recovery_untested:application:{application.id}",
@@ -312,7 +319,7 @@ def recovery_untested(
                 severity=severity_for_tier(application.tier.level),
                 message=(
                     f"{application.name} ({application.tier.name}) must pass a recovery test "
-                    f"of a region loss and of data corruption every {interval} days; none of "
+                    f"of a region loss and of data corruption every {interval} days; no test of "
                     f"{said} has passed since {since:%Y-%m-%d}. Until one does, its recovery "
                     "figures are computed, not proven."
                 ),
@@ -368,7 +375,7 @@ def recovery_tests_failed(
                     kind=FindingKind.RECOVERY_TEST_FAILED,
                     severity=severity_for_tier(application.tier.level),
                     message=(
-                        f"The latest {Disruption(disruption).label.lower()} test of {subject}, "
+                        f"The latest test of {subject} against {PHRASES[disruption]}, "
                         f"on {latest.performed_on:%Y-%m-%d}, {latest.outcome}"
                         + (": " + "; ".join(problems) if problems else "")
                         + ". Fix what it found and test again."
