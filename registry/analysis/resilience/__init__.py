@@ -59,6 +59,7 @@ from registry.analysis.resilience.recovery import (
 )
 from registry.analysis.resilience.recovery_gaps import (
     RecoveryRow,
+    assumed_inputs,
     recovery_gaps,
     recovery_tests_failed,
     recovery_untested,
@@ -86,6 +87,7 @@ __all__ = [
     "StrategyData",
     "TierData",
     "achievable_recovery",
+    "assumed_inputs",
     "assumption_note",
     "common_dependencies",
     "composite_availability_gaps",

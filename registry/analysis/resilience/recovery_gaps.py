@@ -73,6 +73,29 @@ class RecoveryRow:
         return self.evidence.measured_rpo if self.rpo_measured else self.achievable.rpo
 
     @property
+    def computed_rto_meets(self) -> bool:
+        return self.achievable.rto <= self.rto_objective
+
+    @property
+    def computed_rpo_meets(self) -> bool:
+        return self.achievable.rpo is not None and self.achievable.rpo <= self.rpo_objective
+
+    @property
+    def tested_rto_meets(self) -> bool | None:
+        """Whether the latest test's RTO met the objective; None when it measured none."""
+        test = self.last_test
+        if test is None or test.measured_rto is None:
+            return None
+        return test.measured_rto <= self.rto_objective
+
+    @property
+    def tested_rpo_meets(self) -> bool | None:
+        test = self.last_test
+        if test is None or test.measured_rpo is None:
+            return None
+        return test.measured_rpo <= self.rpo_objective
+
+    @property
     def rto_meets(self) -> bool:
         return self.rto <= self.rto_objective
 
@@ -106,6 +129,11 @@ class RecoveryRow:
             "rpo_source": "measured" if self.rpo_measured else "computed",
             "rpo_meets_objective": self.rpo_meets,
         }
+
+
+def assumed_inputs(rows: Iterable[RecoveryRow]) -> list[str]:
+    """The assumed inputs of a step's table, each once, in the order first met."""
+    return list(dict.fromkeys(note for row in rows for note in row.achievable.assumed))
 
 
 def step_recovery(
