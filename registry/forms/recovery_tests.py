@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from registry.forms.base import ScopedModelForm
 from registry.models import RecoveryTest
@@ -39,3 +40,6 @@ class RecoveryTestForm(ScopedModelForm):
         self.fields["step"].queryset = self.instance.application.steps.order_by("order")
         self.fields["step"].empty_label = "— the whole application —"
         self.fields["runbook_url"].assume_scheme = "https"
+        self.fields["runbook_url"].help_text = "The runbook the drill followed, if any."
+        if self.instance.pk is None:
+            self.fields["performed_on"].initial = timezone.localdate()

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from registry.analysis.resilience.dependencies import DependencyGraph
 from registry.analysis.resilience.facts import (
@@ -122,20 +123,47 @@ class Achievable:
 
 
 @dataclass
+class RecoveryCache:
+    """What does not change between the steps of one computation: each component's
+    recovery bound and regions, each application's detection. A team's recompute
+    shares one, so a component met in many trees is worked out once."""
+
+    defaults: RecoveryDefaults
+    recovery: dict[int, tuple[Bound, str | None]] = field(default_factory=dict)
+    regions: dict[tuple[int, int], tuple[frozenset[str], str | None]] = field(default_factory=dict)
+    detection: dict[int, tuple[Bound, str | None]] = field(default_factory=dict)
+    # By application and tree: steps of one application often need the same components.
+    results: dict[tuple, dict[str, Achievable]] = field(default_factory=dict)
+
+
+@dataclass
 class _Inputs:
     """The figures one computation reads, noting each default it falls back on."""
 
     application: ApplicationData
-    defaults: RecoveryDefaults
+    cache: RecoveryCache
     assumed: dict[str, None] = field(default_factory=dict)  # ordered set
+
+    def _use(self, found: tuple) -> Any:
+        value, note = found
+        if note:
+            self.assumed[note] = None
+        return value
 
     def detection(self) -> Bound:
         app = self.application
-        if app.detection_time is not None:
-            return Bound(app.name, "detection_time_seconds", app.detection_time)
-        value = self.defaults.detection_seconds
-        self.assumed[f"detection time of {app.name} ({format_seconds(value)}, default)"] = None
-        return Bound(app.name, "detection_time_seconds", value, assumed=True)
+        found = self.cache.detection.get(app.id)
+        if found is None:
+            if app.detection_time is not None:
+                found = (Bound(app.name, "detection_time_seconds", app.detection_time), None)
+            else:
+                value = self.cache.defaults.detection_seconds
+                found = (
+                    Bound(app.name, "detection_time_seconds", value, assumed=True),
+                    f"detection time of {app.name} ({format_seconds(value)}, default)",
+                )
+            self.cache.detection[app.id] = found
+        return self._use(found)
 
     def failover(self) -> Bound:
         app = self.application
@@ -149,24 +177,37 @@ class _Inputs:
         return Bound(app.name, "failover_time_seconds", value, assumed=True)
 
     def recovery(self, component: ComponentData) -> Bound:
-        if component.recovery_time is not None:
-            return Bound(
-                component.name, "recovery_time_seconds", component.recovery_time, component.id
-            )
-        value = self.defaults.recovery_seconds
-        self.assumed[f"recovery time of {component.name} ({format_seconds(value)}, default)"] = (
-            None
-        )
-        return Bound(component.name, "recovery_time_seconds", value, component.id, assumed=True)
+        found = self.cache.recovery.get(component.id)
+        if found is None:
+            if component.recovery_time is not None:
+                bound = Bound(
+                    component.name, "recovery_time_seconds", component.recovery_time, component.id
+                )
+                found = (bound, None)
+            else:
+                value = self.cache.defaults.recovery_seconds
+                found = (
+                    Bound(
+                        component.name, "recovery_time_seconds", value, component.id, assumed=True
+                    ),
+                    f"recovery time of {component.name} ({format_seconds(value)}, default)",
+                )
+            self.cache.recovery[component.id] = found
+        return self._use(found)
 
-    def regions(self, component: ComponentData) -> set[str]:
+    def regions(self, component: ComponentData) -> frozenset[str]:
         """Where the component runs; the application's regions when none are recorded."""
-        if component.regions:
-            return {code for code, _ in component.regions}
-        codes = {code for code, _ in self.application.regions}
-        if codes:
-            self.assumed[f"regions of {component.name} (the application's)"] = None
-        return codes
+        key = (component.id, self.application.id)
+        found = self.cache.regions.get(key)
+        if found is None:
+            if component.regions:
+                found = (frozenset(code for code, _ in component.regions), None)
+            else:
+                codes = frozenset(code for code, _ in self.application.regions)
+                note = f"regions of {component.name} (the application's)" if codes else None
+                found = (codes, note)
+            self.cache.regions[key] = found
+        return self._use(found)
 
 
 def _slowest(bounds: Iterable[Bound]) -> Bound | None:
@@ -234,9 +275,9 @@ def hard_tree(step: StepData, graph: DependencyGraph) -> list[ComponentData]:
 
 
 def component_failure(
-    step: StepData, tree: list[ComponentData], defaults: RecoveryDefaults
+    step: StepData, tree: list[ComponentData], cache: RecoveryCache
 ) -> Achievable:
-    inputs = _Inputs(step.application, defaults)
+    inputs = _Inputs(step.application, cache)
     detection = inputs.detection()
     slowest = _slowest(inputs.recovery(c) for c in tree)
     losses = [_store_loss(c, replicas=True, pitr=True) for c in tree if c.data_store]
@@ -245,10 +286,8 @@ def component_failure(
     )
 
 
-def data_corruption(
-    step: StepData, tree: list[ComponentData], defaults: RecoveryDefaults
-) -> Achievable:
-    inputs = _Inputs(step.application, defaults)
+def data_corruption(step: StepData, tree: list[ComponentData], cache: RecoveryCache) -> Achievable:
+    inputs = _Inputs(step.application, cache)
     detection = inputs.detection()
     stores = [c for c in tree if c.data_store]
     slowest = _slowest(inputs.recovery(c) for c in stores)
@@ -258,18 +297,16 @@ def data_corruption(
     )
 
 
-def region_loss(
-    step: StepData, tree: list[ComponentData], defaults: RecoveryDefaults
-) -> Achievable:
+def region_loss(step: StepData, tree: list[ComponentData], cache: RecoveryCache) -> Achievable:
     """The worst over the regions the application runs in (those of its tree when it
     records none): each lost in turn."""
     application = step.application
-    probe = _Inputs(application, defaults)
+    probe = _Inputs(application, cache)
     lost_regions = sorted(
         {code for code, _ in application.regions} or set().union(*map(probe.regions, tree))
     )
     if not lost_regions:
-        inputs = _Inputs(application, defaults)
+        inputs = _Inputs(application, cache)
         detection = inputs.detection()
         return Achievable(
             Disruption.REGION,
@@ -281,7 +318,7 @@ def region_loss(
             note="No region is recorded for the application or its dependencies, so the "
             "loss of one cannot be assessed.",
         )
-    results = [_lose_region(step, tree, defaults, region) for region in lost_regions]
+    results = [_lose_region(step, tree, cache, region) for region in lost_regions]
     worst_rto = max(results, key=lambda r: r.rto)
     worst_rpo = max(results, key=lambda r: (r.rpo is None, r.rpo or 0))
     assumed: dict[str, None] = {}
@@ -301,9 +338,9 @@ def region_loss(
 
 
 def _lose_region(
-    step: StepData, tree: list[ComponentData], defaults: RecoveryDefaults, lost: str
+    step: StepData, tree: list[ComponentData], cache: RecoveryCache, lost: str
 ) -> Achievable:
-    inputs = _Inputs(step.application, defaults)
+    inputs = _Inputs(step.application, cache)
     detection = inputs.detection()
     everywhere_else = True  # every hard dependency serves from outside the lost region
     rebuilds: list[Bound] = []
@@ -351,11 +388,21 @@ DISRUPTIONS = {
 
 
 def achievable_recovery(
-    step: StepData, graph: DependencyGraph, defaults: RecoveryDefaults
+    step: StepData,
+    graph: DependencyGraph,
+    defaults: RecoveryDefaults,
+    cache: RecoveryCache | None = None,
 ) -> dict[str, Achievable]:
-    """The step's achievable RTO and RPO for each disruption."""
+    """The step's achievable RTO and RPO for each disruption (`cache`: shared by the
+    steps of one computation)."""
+    cache = cache or RecoveryCache(defaults)
     tree = hard_tree(step, graph)
-    return {disruption: rule(step, tree, defaults) for disruption, rule in DISRUPTIONS.items()}
+    key = (step.application.id, *(component.id for component in tree))
+    found = cache.results.get(key)
+    if found is None:
+        found = {disruption: rule(step, tree, cache) for disruption, rule in DISRUPTIONS.items()}
+        cache.results[key] = found
+    return found
 
 
 # --- Drills --------------------------------------------------------------------------

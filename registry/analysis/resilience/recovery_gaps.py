@@ -24,6 +24,7 @@ from registry.analysis.resilience.recovery import (
     Achievable,
     DrillData,
     Drills,
+    RecoveryCache,
     RecoveryDefaults,
     achievable_recovery,
 )
@@ -142,10 +143,11 @@ def step_recovery(
     drills: Drills,
     defaults: RecoveryDefaults,
     today: date,
+    cache: RecoveryCache | None = None,
 ) -> list[RecoveryRow]:
     """The step's recovery table, one row per disruption."""
     rows = []
-    for disruption, achievable in achievable_recovery(step, graph, defaults).items():
+    for disruption, achievable in achievable_recovery(step, graph, defaults, cache).items():
         tests = drills.of(step.application.id, disruption, step.id)
         rows.append(
             RecoveryRow(
@@ -215,6 +217,7 @@ def recovery_gaps(
     """Per step with a dependency tree: recovery time and point gaps per disruption,
     and each data store with no copy that survives a disruption."""
     findings = []
+    cache = RecoveryCache(defaults)
     for step in steps:
         if not graph.step_edges.get(step.id):
             continue
@@ -226,13 +229,12 @@ def recovery_gaps(
         severity = severity_for_tier(step.application.tier.level)
         lost: dict[int, list[str]] = {}
         names: dict[int, str] = {}
-        for row in step_recovery(step, graph, drills, defaults, today):
+        for row in step_recovery(step, graph, drills, defaults, today, cache):
             achievable = row.achievable
             assumed = list(achievable.assumed)
             for component in achievable.unrecoverable:
                 lost.setdefault(component.id, []).append(row.disruption)
                 names[component.id] = component.name
-            details = {"disruption": row.disruption, **achievable.as_dict()}
             if not row.rto_meets:
                 findings.append(
                     FindingData(
@@ -253,7 +255,8 @@ def recovery_gaps(
                             + (f" Assumes {'; '.join(assumed)}." if assumed else "")
                         ),
                         details={
-                            **details,
+                            "disruption": row.disruption,
+                            **achievable.as_dict(),
                             "rto_objective_seconds": row.rto_objective,
                             "rto_used_seconds": row.rto,
                             "rto_source": "measured" if row.rto_measured else "computed",
@@ -280,7 +283,8 @@ def recovery_gaps(
                             f"{format_duration(row.rpo_objective)}. " + closing_point(row)
                         ),
                         details={
-                            **details,
+                            "disruption": row.disruption,
+                            **achievable.as_dict(),
                             "rpo_objective_seconds": row.rpo_objective,
                             "rpo_used_seconds": row.rpo,
                             "rpo_source": "measured" if row.rpo_measured else "computed",
