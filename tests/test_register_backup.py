@@ -305,6 +305,56 @@ def test_a_newer_schema_version_is_refused_and_nothing_is_written(demo, tmp_path
     assert not Team.objects.filter(slug="other").exists()
 
 
+RECOVERY_FIELDS = {
+    "components": [
+        "recovery_time_seconds",
+        "replication",
+        "replication_lag_seconds",
+        "replica_regions",
+        "backup_interval_seconds",
+        "backup_copy_regions",
+        "point_in_time_recovery",
+        "pitr_window_days",
+    ],
+    "applications": ["detection_time_seconds", "failover_time_seconds"],
+}
+
+
+def test_a_version_4_backup_restores_without_recovery_inputs(demo, tmp_path):
+    """Before version 5 there were no recovery inputs or tests: the restore gets the
+    defaults (no replication, nothing entered) and no tests."""
+    backup, document = export(tmp_path)
+    document["schema_version"] = 4
+    document.pop("recovery_tests")
+    document.pop("recovery_tests_history")
+    for section, names in RECOVERY_FIELDS.items():
+        for row in document[section] + document.get(f"{section}_history", []):
+            for name in names:
+                row.pop(name, None)
+    backup.write_text(json.dumps(document))
+    restore(str(backup), "--name", "Old copy", "--slug", "old-copy")
+    copy = Team.objects.get(slug="old-copy")
+    orders = copy.components.get(name="Orders table")
+    assert (orders.replication, orders.recovery_time_seconds) == ("none", None)
+    assert not orders.replica_regions.exists()
+    assert not RecoveryTest.objects.filter(team=copy).exists()
+
+
+def test_recovery_inputs_and_tests_survive_a_backup(demo, tmp_path):
+    backup, document = export(tmp_path)
+    orders = next(row for row in document["components"] if row["name"] == "Orders table")
+    assert (orders["replication"], orders["replica_regions"]) == ("async", ["eu-central-1"])
+    assert len(document["recovery_tests"]) == 2
+    restore(str(backup), "--name", "Copy", "--slug", "copy")
+    copy = Team.objects.get(slug="copy")
+    restored = copy.components.get(name="Orders table")
+    assert list(restored.backup_copy_regions.values_list("code", flat=True)) == ["eu-central-1"]
+    assert sorted(RecoveryTest.objects.filter(team=copy).values_list("outcome", flat=True)) == [
+        "failed",
+        "passed",
+    ]
+
+
 def counts() -> tuple:
     return (
         Team.objects.count(),
