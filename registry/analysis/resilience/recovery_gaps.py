@@ -256,7 +256,9 @@ def recovery_gaps(
                         ),
                         details={
                             "disruption": row.disruption,
-                            **achievable.as_dict(),
+                            "rto_seconds": achievable.rto,
+                            "rto_bottleneck": achievable.rto_bound.as_dict(),
+                            "assumed": assumed,
                             "rto_objective_seconds": row.rto_objective,
                             "rto_used_seconds": row.rto,
                             "rto_source": "measured" if row.rto_measured else "computed",
@@ -284,7 +286,11 @@ def recovery_gaps(
                         ),
                         details={
                             "disruption": row.disruption,
-                            **achievable.as_dict(),
+                            "rpo_seconds": achievable.rpo,
+                            "rpo_bottleneck": (
+                                achievable.rpo_bound.as_dict() if achievable.rpo_bound else None
+                            ),
+                            "assumed": assumed,
                             "rpo_objective_seconds": row.rpo_objective,
                             "rpo_used_seconds": row.rpo,
                             "rpo_source": "measured" if row.rpo_measured else "computed",
