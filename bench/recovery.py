@@ -7,8 +7,9 @@ replication, backups, point-in-time recovery and replica and backup copy regions
 step needing three components and each component the next four of a chain, and two
 drills per application. `refresh_findings` is timed as it is, and with the three
 recovery rules switched off, in interleaved rounds of the same run (best of six each);
-the ratio is the cost of the recovery rules (target <= 1.2x). Both runs load the recovery inputs (three region
-queries and the drills), which the comparison therefore does not count.
+the ratio is the cost of the recovery rules (target <= 1.2x). Both runs load the
+recovery inputs (three region queries and the drills), which the comparison therefore
+does not count.
 """
 
 import datetime
