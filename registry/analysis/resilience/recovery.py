@@ -427,23 +427,23 @@ class DrillData:
 
 
 class Drills:
-    """A team's recovery tests, newest first, by application."""
+    """A team's recovery tests, newest first, by application and disruption."""
 
     def __init__(self, drills: Iterable[DrillData]) -> None:
-        self.by_application: dict[int, list[DrillData]] = {}
+        self.by_disruption: dict[tuple[int, str], list[DrillData]] = {}
         for drill in sorted(drills, key=lambda d: (d.performed_on, d.id), reverse=True):
-            self.by_application.setdefault(drill.application_id, []).append(drill)
+            key = (drill.application_id, drill.disruption)
+            self.by_disruption.setdefault(key, []).append(drill)
 
     def of(
         self, application_id: int, disruption: str, step_id: int | None = None
     ) -> list[DrillData]:
         """Tests of the disruption for the application, newest first; with `step_id`,
         those of that step or of the whole application."""
-        return [
-            d
-            for d in self.by_application.get(application_id, [])
-            if d.disruption == disruption and (step_id is None or d.step_id in (None, step_id))
-        ]
+        tests = self.by_disruption.get((application_id, disruption), [])
+        if step_id is None:
+            return tests
+        return [d for d in tests if d.step_id is None or d.step_id == step_id]
 
     def evidence(
         self,
