@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from registry.analysis.resilience.dependencies import DependencyGraph
 from registry.analysis.resilience.facts import (
@@ -47,7 +47,9 @@ class RecoveryDefaults:
     recovery_seconds: int = 3600
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass's __init__ is several times slower, and a recompute
+# makes thousands of these (they are never changed after).
+@dataclass(slots=True)
 class Bound:
     """What bounds an achievable figure: a component's (or the application's) property."""
 
@@ -57,7 +59,7 @@ class Bound:
     component_id: int | None = None
     assumed: bool = False
 
-    PHRASES = {
+    PHRASES: ClassVar[dict[str, str]] = {
         "recovery_time_seconds": "recovery time",
         "replication_lag_seconds": "replication lag",
         "replication": "synchronous replication",
@@ -89,7 +91,7 @@ class Bound:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Achievable:
     """A step's achievable RTO and RPO after one disruption."""
 
@@ -132,6 +134,7 @@ class RecoveryCache:
     recovery: dict[int, tuple[Bound, str | None]] = field(default_factory=dict)
     regions: dict[tuple[int, int], tuple[frozenset[str], str | None]] = field(default_factory=dict)
     detection: dict[int, tuple[Bound, str | None]] = field(default_factory=dict)
+    losses: dict[tuple[int, bool, bool], Bound] = field(default_factory=dict)
     # By application and tree: steps of one application often need the same components.
     results: dict[tuple, dict[str, Achievable]] = field(default_factory=dict)
 
@@ -194,6 +197,13 @@ class _Inputs:
                 )
             self.cache.recovery[component.id] = found
         return self._use(found)
+
+    def loss(self, component: ComponentData, *, replicas: bool, pitr: bool) -> Bound:
+        key = (component.id, replicas, pitr)
+        found = self.cache.losses.get(key)
+        if found is None:
+            found = self.cache.losses[key] = _store_loss(component, replicas=replicas, pitr=pitr)
+        return found
 
     def regions(self, component: ComponentData) -> frozenset[str]:
         """Where the component runs; the application's regions when none are recorded."""
@@ -280,7 +290,7 @@ def component_failure(
     inputs = _Inputs(step.application, cache)
     detection = inputs.detection()
     slowest = _slowest(inputs.recovery(c) for c in tree)
-    losses = [_store_loss(c, replicas=True, pitr=True) for c in tree if c.data_store]
+    losses = [inputs.loss(c, replicas=True, pitr=True) for c in tree if c.data_store]
     return _result(
         Disruption.COMPONENT, detection, slowest, losses, inputs, {c.id: c for c in tree}
     )
@@ -291,7 +301,7 @@ def data_corruption(step: StepData, tree: list[ComponentData], cache: RecoveryCa
     detection = inputs.detection()
     stores = [c for c in tree if c.data_store]
     slowest = _slowest(inputs.recovery(c) for c in stores)
-    losses = [_store_loss(c, replicas=False, pitr=True) for c in stores]
+    losses = [inputs.loss(c, replicas=False, pitr=True) for c in stores]
     return _result(
         Disruption.DATA_CORRUPTION, detection, slowest, losses, inputs, {c.id: c for c in tree}
     )
@@ -356,11 +366,11 @@ def _lose_region(
                 set(component.backup_copy_regions) - {lost}
             )
             if survivors:
-                losses.append(_store_loss(component, replicas=True, pitr=False))
+                losses.append(inputs.loss(component, replicas=True, pitr=False))
                 continue
             everywhere_else = False
             if backup_elsewhere:
-                losses.append(_store_loss(component, replicas=False, pitr=False))
+                losses.append(inputs.loss(component, replicas=False, pitr=False))
             else:
                 losses.append(Bound(component.name, "no copy", None, component.id))
             rebuilds.append(inputs.recovery(component))

@@ -40,7 +40,7 @@ PHRASES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RecoveryRow:
     """One disruption of one step: objective, achievable computed, last measured."""
 
