@@ -308,3 +308,20 @@ def test_a_passed_drill_within_the_interval_replaces_the_computed_figure():
     # Outside Tier 1's 90 days the drill is history, not evidence.
     old = Drills([drill(1, "region", 91, rto=10800, step_id=10)])
     assert resilience.recovery_gaps([checkout], graph, old, DEFAULTS, TODAY) == []
+
+
+def test_one_unrecoverable_finding_per_application_and_store_names_its_steps():
+    """Checkout and Refund both need the nightly DB: one finding, naming both steps,
+    about the application (no single step)."""
+    checkout, graph = shop(orders=NIGHTLY_DB)
+    refund = replace(checkout, id=11, name="Refund")
+    graph = DependencyGraph(
+        [FRONT_END, NIGHTLY_DB],
+        [Edge(1, True, step_id=10), Edge(2, True, step_id=11), Edge(2, True, dependant_id=1)],
+        [checkout.application],
+    )
+    findings = resilience.recovery_gaps([checkout, refund], graph, Drills([]), DEFAULTS, TODAY)
+    [lost] = [f for f in findings if f.kind == "unrecoverable_data"]
+    assert lost.details["steps"] == [10, 11]
+    assert lost.step_id is None and lost.application_id == 1
+    assert "App 1 (steps Step 10, Refund) hard-depends on Orders DB" in lost.message

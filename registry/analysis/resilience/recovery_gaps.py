@@ -8,7 +8,7 @@ application page, the API, the reports and these findings all read.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from registry.analysis.resilience.dependencies import DependencyGraph
@@ -218,6 +218,7 @@ def recovery_gaps(
     and each data store with no copy that survives a disruption."""
     findings = []
     cache = RecoveryCache(defaults)
+    lost: dict[tuple[int, int], Unrecoverable] = {}
     for step in steps:
         if not graph.step_edges.get(step.id):
             continue
@@ -227,14 +228,16 @@ def recovery_gaps(
             "tier_id": step.application.tier.id,
         }
         severity = severity_for_tier(step.application.tier.level)
-        lost: dict[int, list[str]] = {}
-        names: dict[int, str] = {}
         for row in step_recovery(step, graph, drills, defaults, today, cache):
             achievable = row.achievable
             assumed = list(achievable.assumed)
             for component in achievable.unrecoverable:
-                lost.setdefault(component.id, []).append(row.disruption)
-                names[component.id] = component.name
+                found = lost.setdefault(
+                    (step.application.id, component.id),
+                    Unrecoverable(step.application, component.id, component.name),
+                )
+                found.steps.setdefault(step.id, step.name)
+                found.disruptions.setdefault(row.disruption, None)
             if not row.rto_meets:
                 findings.append(
                     FindingData(
@@ -299,11 +302,19 @@ def recovery_gaps(
                         **ids,
                     )
                 )
-        for component_id, disruptions in lost.items():
-            findings.append(
-                unrecoverable(step, component_id, names[component_id], disruptions, ids)
-            )
-    return findings
+    return findings + [unrecoverable(found) for found in lost.values()]
+
+
+@dataclass
+class Unrecoverable:
+    """A data store some of an application's steps hard-depend on, and the disruptions
+    none of its copies survives."""
+
+    application: ApplicationData
+    component_id: int
+    name: str
+    steps: dict[int, str] = field(default_factory=dict)  # id → name, in order met
+    disruptions: dict[str, None] = field(default_factory=dict)  # ordered set
 
 
 ADVICE = {
@@ -315,23 +326,33 @@ ADVICE = {
 }
 
 
-def unrecoverable(
-    step: StepData, component_id: int, name: str, disruptions: list[str], ids: dict
-) -> FindingData:
+def unrecoverable(found: Unrecoverable) -> FindingData:
+    """One finding per application and data store, naming the steps that need it."""
+    disruptions = list(found.disruptions)
     named = [PHRASES[d] for d in disruptions]
     said = " or ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
     advice = "; ".join(f"for {PHRASES[d]}, {ADVICE[d]}" for d in disruptions)
+    application = found.application
+    steps = ", ".join(found.steps.values())
     return FindingData(
-        key=f"unrecoverable_data:step:{step.id}:component:{component_id}",
+        key=f"unrecoverable_data:application:{application.id}:component:{found.component_id}",
         kind=FindingKind.UNRECOVERABLE_DATA,
         severity=FindingSeverity.CRITICAL,
         message=(
-            f"{step.label} hard-depends on {name}, which keeps no copy that survives {said}: "
-            f"its data would be lost for good. To recover it: {advice}."
+            f"{application.name} ({'step' if len(found.steps) == 1 else 'steps'} {steps}) "
+            f"hard-depends on {found.name}, which keeps no copy that survives {said}: its "
+            f"data would be lost for good. To recover it: {advice}."
         ),
-        details={"component": component_id, "name": name, "disruptions": disruptions},
-        component_id=component_id,
-        **ids,
+        details={
+            "component": found.component_id,
+            "name": found.name,
+            "disruptions": disruptions,
+            "steps": list(found.steps),
+        },
+        application_id=application.id,
+        step_id=next(iter(found.steps)) if len(found.steps) == 1 else None,
+        component_id=found.component_id,
+        tier_id=application.tier.id,
     )
 
 
