@@ -306,16 +306,7 @@ def test_a_newer_schema_version_is_refused_and_nothing_is_written(demo, tmp_path
 
 
 RECOVERY_FIELDS = {
-    "components": [
-        "recovery_time_seconds",
-        "replication",
-        "replication_lag_seconds",
-        "replica_regions",
-        "backup_interval_seconds",
-        "backup_copy_regions",
-        "point_in_time_recovery",
-        "pitr_window_days",
-    ],
+    "components": Component.RECOVERY_FIELDS,
     "applications": ["detection_time_seconds", "failover_time_seconds"],
 }
 

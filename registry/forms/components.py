@@ -8,17 +8,6 @@ from registry.choices import Replication
 from registry.forms.base import IdsField, ScopedModelForm, region_choices
 from registry.models import Application, Component
 
-RECOVERY_FIELDS = [
-    "recovery_time_seconds",
-    "replication",
-    "replication_lag_seconds",
-    "replica_regions",
-    "backup_interval_seconds",
-    "backup_copy_regions",
-    "point_in_time_recovery",
-    "pitr_window_days",
-]
-
 
 class RecoveryInputsMixin:
     """Replication left out of a post (a client that predates it, a stateless kind)
@@ -46,7 +35,7 @@ class ComponentAdminForm(RecoveryInputsMixin, forms.ModelForm):
             "availability_measured_over_days",
             "regions",
             "application",
-            *RECOVERY_FIELDS,
+            *Component.RECOVERY_FIELDS,
         ]
 
 
@@ -64,7 +53,7 @@ class ComponentForm(RecoveryInputsMixin, ScopedModelForm):
             "availability_measured_over_days",
             "regions",
             "application",
-            *RECOVERY_FIELDS,
+            *Component.RECOVERY_FIELDS,
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),

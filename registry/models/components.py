@@ -133,6 +133,18 @@ class Component(ConstraintFieldsMixin, TimeStampedModel):
         help_text="How far back a point-in-time restore can go; only with point-in-time recovery.",
     )
 
+    # The recovery inputs, in the order forms, the API and the admin show them.
+    RECOVERY_FIELDS = (
+        "recovery_time_seconds",
+        "replication",
+        "replication_lag_seconds",
+        "replica_regions",
+        "backup_interval_seconds",
+        "backup_copy_regions",
+        "point_in_time_recovery",
+        "pitr_window_days",
+    )
+
     objects = TeamScopedQuerySet.as_manager()
     constraint_fields = {
         "unique_team_name": ("name",),

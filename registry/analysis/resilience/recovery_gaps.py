@@ -81,20 +81,18 @@ class RecoveryRow:
     def computed_rpo_meets(self) -> bool:
         return self.achievable.rpo is not None and self.achievable.rpo <= self.rpo_objective
 
+    def _tested_meets(self, figure: str, objective: int) -> bool | None:
+        """Whether the latest test's `figure` met `objective`; None when it measured none."""
+        measured = getattr(self.last_test, figure, None)
+        return None if measured is None else measured <= objective
+
     @property
     def tested_rto_meets(self) -> bool | None:
-        """Whether the latest test's RTO met the objective; None when it measured none."""
-        test = self.last_test
-        if test is None or test.measured_rto is None:
-            return None
-        return test.measured_rto <= self.rto_objective
+        return self._tested_meets("measured_rto", self.rto_objective)
 
     @property
     def tested_rpo_meets(self) -> bool | None:
-        test = self.last_test
-        if test is None or test.measured_rpo is None:
-            return None
-        return test.measured_rpo <= self.rpo_objective
+        return self._tested_meets("measured_rpo", self.rpo_objective)
 
     @property
     def rto_meets(self) -> bool:
