@@ -225,6 +225,11 @@ FMEA_RECOMPUTE_DELAY_SECONDS = env_int("FMEA_RECOMPUTE_DELAY_SECONDS", 2)
 # The availability (percent) counted for a component with no figure entered; findings
 # and pages say so wherever it is used.
 FMEA_ASSUMED_AVAILABILITY = env_percent("FMEA_ASSUMED_AVAILABILITY", "99.9")
+# Recovery inputs counted where none is entered, marked as assumed wherever used: the
+# time to notice a disruption and decide (an application's detection time), and the
+# time to restore a component within its region.
+FMEA_DEFAULT_DETECTION_SECONDS = env_int("FMEA_DEFAULT_DETECTION_SECONDS", 300)
+FMEA_ASSUMED_RECOVERY_SECONDS = env_int("FMEA_ASSUMED_RECOVERY_SECONDS", 3600)
 CELERY_TIMEZONE = TIME_ZONE
 # Slow work (reports, worksheet imports) runs on its own queue, so that it never holds
 # up the recomputes on the default queue: `celery worker -Q celery,reports`.

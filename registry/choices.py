@@ -21,6 +21,32 @@ class ComponentKind(models.TextChoices):
     THIRD_PARTY = "third_party", "Third-party API"
 
 
+#: Kinds that keep data: only these have replication, backups and point-in-time recovery.
+DATA_STORE_KINDS = (ComponentKind.DATABASE, ComponentKind.STORAGE, ComponentKind.QUEUE)
+
+
+class Replication(models.TextChoices):
+    """How a data store copies its writes to a replica."""
+
+    NONE = "none", "None"
+    ASYNC = "async", "Asynchronous (a replica lags behind)"
+    SYNC = "sync", "Synchronous (a write waits for the replica)"
+
+
+class Disruption(models.TextChoices):
+    """What a recovery is from: the figures differ for each."""
+
+    COMPONENT = "component", "Component failure"
+    REGION = "region", "Region loss"
+    DATA_CORRUPTION = "data_corruption", "Data corruption"
+
+
+class RecoveryTestOutcome(models.TextChoices):
+    PASSED = "passed", "Passed"
+    FAILED = "failed", "Failed"
+    PARTIAL = "partial", "Partial"
+
+
 class AvailabilityBasis(models.TextChoices):
     """Where a component's availability figure comes from."""
 
@@ -134,6 +160,11 @@ class FindingKind(models.TextChoices):
     REVIEW_OVERDUE = "review_overdue", "Worksheet review overdue"
     RERATING_MISSING = "rerating_missing", "Actions done, not re-rated"
     ACCEPTANCE_EXPIRED = "acceptance_expired", "Risk acceptance expired"
+    RECOVERY_TIME_GAP = "recovery_time_gap", "Dependencies cannot recover within the RTO"
+    RECOVERY_POINT_GAP = "recovery_point_gap", "Dependencies would lose more data than the RPO"
+    UNRECOVERABLE_DATA = "unrecoverable_data", "Data with no copy that survives a disruption"
+    RECOVERY_UNTESTED = "recovery_untested", "Recovery not tested within the tier's interval"
+    RECOVERY_TEST_FAILED = "recovery_test_failed", "Latest recovery test failed"
 
 
 class SuppressionStatus(models.TextChoices):

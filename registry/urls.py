@@ -16,6 +16,7 @@ from registry.views import (
     invitations,
     library,
     preview,
+    recovery_tests,
     reports,
     rows,
     webhooks,
@@ -56,6 +57,17 @@ urlpatterns = [
         "applications/<int:pk>/steps/new/",
         applications.StepCreateView.as_view(),
         name="step_new",
+    ),
+    # recovery tests of an application
+    path(
+        "applications/<int:pk>/recovery-tests/new/",
+        recovery_tests.RecoveryTestCreateView.as_view(),
+        name="recovery_test_new",
+    ),
+    path(
+        "recovery-tests/<int:pk>/edit/",
+        recovery_tests.RecoveryTestEditView.as_view(),
+        name="recovery_test_edit",
     ),
     # baselines of an application
     path(

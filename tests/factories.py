@@ -6,7 +6,13 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from registry.choices import AvailabilityBasis, ComponentKind, Role
+from registry.choices import (
+    AvailabilityBasis,
+    ComponentKind,
+    Disruption,
+    RecoveryTestOutcome,
+    Role,
+)
 from registry.models import (
     Action,
     Application,
@@ -16,6 +22,7 @@ from registry.models import (
     DrStrategy,
     FailureMode,
     Membership,
+    RecoveryTest,
     Step,
     Team,
     Tier,
@@ -168,3 +175,17 @@ class ActionFactory(factory.django.DjangoModelFactory):
     failure_mode = factory.SubFactory(FailureModeFactory)
     description = factory.Sequence(lambda n: f"Action {n}")
     owner = "alice"
+
+
+class RecoveryTestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RecoveryTest
+
+    application = factory.SubFactory(ApplicationFactory)
+    team = factory.SelfAttribute("application.team")
+    disruption = Disruption.REGION
+    performed_on = factory.LazyFunction(datetime.date.today)
+    scenario = "Promoted the replica in the second region."
+    measured_rto_seconds = 600
+    measured_rpo_seconds = 0
+    outcome = RecoveryTestOutcome.PASSED

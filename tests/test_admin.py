@@ -40,6 +40,7 @@ from registry.models import (
     Membership,
     ProviderMembership,
     RatingScale,
+    RecoveryTest,
     Region,
     ReportRun,
     ReportSchedule,
@@ -161,7 +162,18 @@ def register(db, admin_user) -> dict:
     subscription = WebhookSubscription.objects.create(
         team=team, url="https://hooks.example.com/fmea", events=["finding.opened"]
     )
+    recovery_test = RecoveryTest.objects.create(
+        team=team,
+        application=application,
+        step=step,
+        disruption="region",
+        performed_on=date.today(),
+        scenario="Failed over to the second region.",
+        measured_rto_seconds=1800,
+        outcome="passed",
+    )
     return {
+        RecoveryTest: recovery_test,
         WebhookSubscription: subscription,
         WebhookDelivery: WebhookDelivery.objects.create(
             subscription=subscription,

@@ -22,6 +22,7 @@ from registry.models import (
     DrStrategy,
     FailureMode,
     Membership,
+    RecoveryTest,
     Region,
     ReportSchedule,
     RollupSnapshot,
@@ -30,7 +31,7 @@ from registry.models import (
     Tier,
 )
 from registry.services import baselines
-from registry.services.backup import SCHEMA_VERSION
+from registry.services.backup import REGION_SETS, SCHEMA_VERSION
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +49,7 @@ REGISTER = [
     Action,
     ReportSchedule,
     RollupSnapshot,
+    RecoveryTest,
 ]
 NOT_COMPARED = {"id", "team", "periodic_task", "history_id"}
 
@@ -86,8 +88,8 @@ def described(row) -> dict:
             continue
         value = getattr(row, f.attname)
         values[f.name] = name_of(f.related_model, value) if f.is_relation else value
-    if isinstance(row, Application | Component):
-        values["regions"] = sorted(row.regions.values_list("code", flat=True))
+    for name in REGION_SETS.get(type(row), ()):
+        values[name] = sorted(getattr(row, name).values_list("code", flat=True))
     if isinstance(row, ReportSchedule):
         values["applications"] = [name_of(Application, pk) for pk in row.applications]
     return values
@@ -301,6 +303,47 @@ def test_a_newer_schema_version_is_refused_and_nothing_is_written(demo, tmp_path
     with pytest.raises(CommandError, match=f"schema version {SCHEMA_VERSION + 1}.*Upgrade"):
         restore(str(backup), "--slug", "other", "--name", "Other")
     assert not Team.objects.filter(slug="other").exists()
+
+
+RECOVERY_FIELDS = {
+    "components": Component.RECOVERY_FIELDS,
+    "applications": ["detection_time_seconds", "failover_time_seconds"],
+}
+
+
+def test_a_version_4_backup_restores_without_recovery_inputs(demo, tmp_path):
+    """Before version 5 there were no recovery inputs or tests: the restore gets the
+    defaults (no replication, nothing entered) and no tests."""
+    backup, document = export(tmp_path)
+    document["schema_version"] = 4
+    document.pop("recovery_tests")
+    document.pop("recovery_tests_history")
+    for section, names in RECOVERY_FIELDS.items():
+        for row in document[section] + document.get(f"{section}_history", []):
+            for name in names:
+                row.pop(name, None)
+    backup.write_text(json.dumps(document))
+    restore(str(backup), "--name", "Old copy", "--slug", "old-copy")
+    copy = Team.objects.get(slug="old-copy")
+    orders = copy.components.get(name="Orders table")
+    assert (orders.replication, orders.recovery_time_seconds) == ("none", None)
+    assert not orders.replica_regions.exists()
+    assert not RecoveryTest.objects.filter(team=copy).exists()
+
+
+def test_recovery_inputs_and_tests_survive_a_backup(demo, tmp_path):
+    backup, document = export(tmp_path)
+    orders = next(row for row in document["components"] if row["name"] == "Orders table")
+    assert (orders["replication"], orders["replica_regions"]) == ("async", ["eu-central-1"])
+    assert len(document["recovery_tests"]) == 2
+    restore(str(backup), "--name", "Copy", "--slug", "copy")
+    copy = Team.objects.get(slug="copy")
+    restored = copy.components.get(name="Orders table")
+    assert list(restored.backup_copy_regions.values_list("code", flat=True)) == ["eu-central-1"]
+    assert sorted(RecoveryTest.objects.filter(team=copy).values_list("outcome", flat=True)) == [
+        "failed",
+        "passed",
+    ]
 
 
 def counts() -> tuple:

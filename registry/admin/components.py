@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from registry.forms.components import ComponentAdminForm
 from registry.models import Component, Dependency
 
 
@@ -19,11 +20,12 @@ class ComponentDependencyInline(admin.TabularInline):
 
 @admin.register(Component)
 class ComponentAdmin(admin.ModelAdmin):
+    form = ComponentAdminForm
     list_display = ("name", "kind", "team", "availability", "availability_basis", "application")
-    list_filter = ("kind", "availability_basis", "team", "regions")
+    list_filter = ("kind", "availability_basis", "replication", "team", "regions")
     search_fields = ("name", "description", "team__name")
     list_select_related = ("team", "application")
     autocomplete_fields = ("team", "application")
-    filter_horizontal = ("regions",)
+    filter_horizontal = ("regions", "replica_regions", "backup_copy_regions")
     readonly_fields = ("created_at", "updated_at")
     inlines = (ComponentDependencyInline,)

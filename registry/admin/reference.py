@@ -17,6 +17,7 @@ class TierAdmin(SimpleHistoryAdmin):
         "availability_target",
         "rpn_threshold",
         "review_interval_days",
+        "recovery_test_interval_days",
         "disasters_excluded",
     )
     list_display_links = ("level", "name")

@@ -6,6 +6,9 @@ functions of `registry.analysis.resilience`. The rules about failure modes and a
 the flagged rows in SQL, so their cost does not grow with the rows that are fine.
 """
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
     BigIntegerField,
@@ -28,6 +31,7 @@ from django.utils import timezone
 from registry.analysis import resilience
 from registry.analysis.resilience import FindingData
 from registry.choices import (
+    DATA_STORE_KINDS,
     DONE_ACTION_STATUSES,
     ActionPriority,
     AvailabilityBasis,
@@ -45,6 +49,7 @@ from registry.models import (
     FailureMode,
     Finding,
     FindingSuppression,
+    RecoveryTest,
     Step,
     Tier,
 )
@@ -77,6 +82,7 @@ def tier_data(tier: Tier) -> resilience.TierData:
         rpn_threshold=tier.rpn_threshold,
         review_interval_days=tier.review_interval_days,
         disasters_excluded=tier.disasters_excluded,
+        recovery_test_interval_days=tier.recovery_test_interval_days,
     )
 
 
@@ -92,8 +98,39 @@ def strategy_data(strategy: DrStrategy) -> resilience.StrategyData:
     )
 
 
-def structural_findings(team_id: int, now) -> list[FindingData]:
-    """Findings about DR strategies, regions, objectives and the dependency graph."""
+@dataclass
+class TeamFacts:
+    """A team's set-up as the pure rules read it, loaded in a fixed number of queries."""
+
+    applications: dict[int, resilience.ApplicationData]
+    steps: list[resilience.StepData]
+    steps_by_application: dict[int, list[resilience.StepData]]
+    graph: resilience.DependencyGraph
+    strategies: dict[int, resilience.StrategyData]
+    drills: resilience.Drills
+
+
+def recovery_defaults() -> resilience.RecoveryDefaults:
+    return resilience.RecoveryDefaults(
+        detection_seconds=settings.FMEA_DEFAULT_DETECTION_SECONDS,
+        recovery_seconds=settings.FMEA_ASSUMED_RECOVERY_SECONDS,
+    )
+
+
+def _component_region_codes(team_id: int, field: str) -> dict[int, list[tuple[str, str]]]:
+    """(code, country) of the regions in the components' M2M `field`, by component."""
+    through = getattr(Component, field).through
+    found: dict[int, list[tuple[str, str]]] = {}
+    for component_id, code, country in (
+        through.objects.filter(component__team_id=team_id)
+        .order_by("region__code")
+        .values_list("component_id", "region__code", "region__country")
+    ):
+        found.setdefault(component_id, []).append((code, country))
+    return found
+
+
+def load_team_facts(team_id: int) -> TeamFacts:
     tiers = {tier.id: tier_data(tier) for tier in Tier.objects.all()}
     strategies = {s.id: strategy_data(s) for s in DrStrategy.objects.all()}
     applications = {
@@ -104,6 +141,8 @@ def structural_findings(team_id: int, now) -> list[FindingData]:
             strategy=strategies[app.dr_strategy_id],
             regions=tuple((region.code, region.country) for region in app.regions.all()),
             data_residency=app.data_residency,
+            detection_time=app.detection_time_seconds,
+            failover_time=app.failover_time_seconds,
         )
         for app in Application.objects.filter(team_id=team_id).prefetch_related("regions")
     }
@@ -138,13 +177,9 @@ def structural_findings(team_id: int, now) -> list[FindingData]:
     steps_by_application: dict[int, list] = {}
     for step in steps:
         steps_by_application.setdefault(step.application.id, []).append(step)
-    component_regions: dict[int, list[tuple[str, str]]] = {}
-    for component_id, code, country in (
-        Component.regions.through.objects.filter(component__team_id=team_id)
-        .order_by("region__code")
-        .values_list("component_id", "region__code", "region__country")
-    ):
-        component_regions.setdefault(component_id, []).append((code, country))
+    component_regions = _component_region_codes(team_id, "regions")
+    replica_regions = _component_region_codes(team_id, "replica_regions")
+    backup_regions = _component_region_codes(team_id, "backup_copy_regions")
     components = [
         resilience.ComponentData(
             id=row["id"],
@@ -153,10 +188,18 @@ def structural_findings(team_id: int, now) -> list[FindingData]:
             regions=tuple(component_regions.get(row["id"], ())),
             application_id=row["application_id"],
             assumed=row["availability_basis"] == AvailabilityBasis.ASSUMED,
+            data_store=row["kind"] in DATA_STORE_KINDS,
+            recovery_time=row["recovery_time_seconds"],
+            replication=row["replication"],
+            replication_lag=row["replication_lag_seconds"],
+            replica_regions=tuple(code for code, _ in replica_regions.get(row["id"], ())),
+            backup_interval=row["backup_interval_seconds"],
+            backup_copy_regions=tuple(code for code, _ in backup_regions.get(row["id"], ())),
+            point_in_time_recovery=row["point_in_time_recovery"],
         )
         for row in Component.objects.filter(team_id=team_id)
         .annotate(figure=availability_figure())
-        .values("id", "name", "figure", "availability_basis", "application_id")
+        .values("id", "name", "figure", "availability_basis", "application_id", *RECOVERY_COLUMNS)
     ]
     edges = [
         resilience.Edge(
@@ -169,13 +212,62 @@ def structural_findings(team_id: int, now) -> list[FindingData]:
             "component_id", "hard", "step_id", "dependant_component_id"
         )
     ]
-    graph = resilience.DependencyGraph(components, edges, applications.values())
+    drills = resilience.Drills(
+        resilience.DrillData(
+            id=row["id"],
+            application_id=row["application_id"],
+            step_id=row["step_id"],
+            disruption=row["disruption"],
+            performed_on=row["performed_on"],
+            outcome=row["outcome"],
+            measured_rto=row["measured_rto_seconds"],
+            measured_rpo=row["measured_rpo_seconds"],
+        )
+        for row in RecoveryTest.objects.for_team(team_id).values(
+            "id",
+            "application_id",
+            "step_id",
+            "disruption",
+            "performed_on",
+            "outcome",
+            "measured_rto_seconds",
+            "measured_rpo_seconds",
+        )
+    )
+    return TeamFacts(
+        applications=applications,
+        steps=steps,
+        steps_by_application=steps_by_application,
+        graph=resilience.DependencyGraph(components, edges, applications.values()),
+        strategies=strategies,
+        drills=drills,
+    )
+
+
+# The component columns the recovery rules read.
+RECOVERY_COLUMNS = (
+    "kind",
+    "recovery_time_seconds",
+    "replication",
+    "replication_lag_seconds",
+    "backup_interval_seconds",
+    "point_in_time_recovery",
+)
+
+
+def structural_findings(team_id: int, now) -> list[FindingData]:
+    """Findings about DR strategies, regions, objectives, the dependency graph and
+    recovery."""
+    facts = load_team_facts(team_id)
+    applications, steps, graph = facts.applications, facts.steps, facts.graph
+    steps_by_application = facts.steps_by_application
     # Tiers of every application a component may stand for (they are the team's own).
     application_tiers = {app.id: (app.name, app.tier.level) for app in applications.values()}
     used_tiers = {app.tier.id: app.tier for app in applications.values()}
+    today = timezone.localdate(now)
     return [
         *resilience.dr_strategy_gaps(
-            applications.values(), steps_by_application, strategies.values()
+            applications.values(), steps_by_application, facts.strategies.values()
         ),
         *resilience.dr_strategy_single_region(applications.values()),
         *resilience.single_region_high_availability(applications.values(), steps_by_application),
@@ -187,6 +279,11 @@ def structural_findings(team_id: int, now) -> list[FindingData]:
         *resilience.tier_inversions(steps, graph, application_tiers),
         *resilience.common_dependencies(steps, graph),
         *resilience.reviews_overdue(steps, now),
+        *resilience.recovery_gaps(steps, graph, facts.drills, recovery_defaults(), today),
+        *resilience.recovery_untested(applications.values(), facts.drills, today),
+        *resilience.recovery_tests_failed(
+            applications.values(), steps_by_application, facts.drills
+        ),
     ]
 
 

@@ -25,6 +25,7 @@ from registry.models import (
     Dependency,
     FailureMode,
     FindingSuppression,
+    RecoveryTest,
     Step,
     TeamRecompute,
     Tier,
@@ -123,6 +124,7 @@ def team_of(instance) -> list[int]:
                 | Component()
                 | BusinessFunction()
                 | FindingSuppression()
+                | RecoveryTest()
             ):
                 return [instance.team_id]
             case Action():

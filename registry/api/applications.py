@@ -77,6 +77,8 @@ class ApplicationSerializer(ValidatedModelSerializer):
             "data_residency",
             "data_residency_unmapped",
             "owner",
+            "detection_time_seconds",
+            "failover_time_seconds",
             "failure_mode_count",
             "max_rpn",
             "created_at",

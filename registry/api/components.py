@@ -35,6 +35,12 @@ class ComponentSerializer(ValidatedModelSerializer):
         "Codes of the regions it runs in and keeps data in. They count as parallel replicas "
         "only when the application runs active/active, and then as an upper bound."
     )
+    replica_regions = region_codes_field(
+        "Data stores: codes of the regions holding replicas, beyond the regions it runs in."
+    )
+    backup_copy_regions = region_codes_field(
+        "Data stores: codes of the regions holding copies of its backups."
+    )
     availability_counted = serializers.DecimalField(
         source="figure",
         max_digits=7,
@@ -59,6 +65,7 @@ class ComponentSerializer(ValidatedModelSerializer):
             "regions",
             "application",
             "application_name",
+            *Component.RECOVERY_FIELDS,
             "created_at",
             "updated_at",
         ]
@@ -81,7 +88,7 @@ class ComponentViewSet(RegisterViewSet):
 
     queryset = (
         Component.objects.select_related("application")
-        .prefetch_related("regions")
+        .prefetch_related("regions", "replica_regions", "backup_copy_regions")
         .order_by("team_id", "name", "id")
     )
     serializer_class = ComponentSerializer

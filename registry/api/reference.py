@@ -97,6 +97,7 @@ class TierSerializer(ValidatedModelSerializer):
             "availability_target",
             "rpn_threshold",
             "review_interval_days",
+            "recovery_test_interval_days",
             "disasters_excluded",
         ]
         extra_kwargs = {

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.db import models
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from registry.analysis.recovery import recovery_tables
 from registry.api.base import ID_HELP, WRITE_ERRORS, RegisterViewSet, ValidatedModelSerializer
 from registry.api.fields import (
     reference_with_name,
@@ -139,3 +141,23 @@ class StepViewSet(RegisterViewSet):
         self.check_write(self.team_of(step))
         step.mark_reviewed(request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=step.pk)).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="`step`, and `disruptions`: for component, region and "
+                "data_corruption, the objectives, the achievable RTO and RPO computed from "
+                "the hard dependency tree (with the bottleneck and the assumed inputs), the "
+                "latest test, the passed test within the tier's interval, and the figures "
+                "the findings use (`rto_source`/`rpo_source`: measured or computed). A null "
+                "RPO is data with no copy that survives.",
+            )
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def recovery(self, request: Request, pk=None) -> Response:
+        step = self.get_object()
+        rows = recovery_tables(step.application.team_id, step.application_id)[step.pk]
+        return Response({"step": step.pk, "disruptions": [row.as_dict() for row in rows]})

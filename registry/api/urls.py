@@ -11,6 +11,7 @@ from registry.api import (
     failure_modes,
     imports,
     invitations,
+    recovery,
     reports,
     rollups,
     steps,
@@ -56,6 +57,7 @@ router.register("findings", rollups.FindingViewSet, basename="finding")
 router.register("reports", reports.ReportRunViewSet, basename="reportrun")
 router.register("report-schedules", reports.ReportScheduleViewSet, basename="reportschedule")
 router.register("baselines", baselines.BaselineViewSet, basename="baseline")
+router.register("recovery-tests", recovery.RecoveryTestViewSet, basename="recoverytest")
 router.register("imports", imports.WorksheetImportViewSet, basename="worksheetimport")
 router.register("webhooks", webhooks.WebhookSubscriptionViewSet, basename="webhooksubscription")
 router.register("webhook-deliveries", webhooks.WebhookDeliveryViewSet, basename="webhookdelivery")

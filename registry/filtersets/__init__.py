@@ -2,6 +2,7 @@
 the API (a list's URL and its CSV export select the same rows)."""
 
 from registry.filtersets.baselines import BaselineFilterSet
+from registry.filtersets.recovery import RecoveryTestFilterSet
 from registry.filtersets.reference import (
     DrStrategyFilterSet,
     FailureModeTemplateFilterSet,
@@ -30,6 +31,7 @@ __all__ = [
     "FailureModeFilterSet",
     "FailureModeTemplateFilterSet",
     "RatingScaleFilterSet",
+    "RecoveryTestFilterSet",
     "RegionFilterSet",
     "StepFilterSet",
     "TierFilterSet",

@@ -23,6 +23,8 @@ class ApplicationForm(ScopedModelForm):
             "regions",
             "data_residency",
             "owner",
+            "detection_time_seconds",
+            "failover_time_seconds",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),

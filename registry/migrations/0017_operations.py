@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0014_baselines_unique_failure_modes'),
+        ('registry', '0015_recovery'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,6 +6,7 @@ from registry.models.components import Component, Dependency
 from registry.models.failure_modes import Action, FailureMode
 from registry.models.identity import GroupMapping, ProviderMembership
 from registry.models.imports import WorksheetImport
+from registry.models.recovery import RecoveryTest
 from registry.models.reference import DrStrategy, FailureModeTemplate, RatingScale, Region, Tier
 from registry.models.reports import ReportFormat, ReportRun, ReportSchedule
 from registry.models.rollups import (
@@ -40,6 +41,7 @@ __all__ = [
     "Membership",
     "ProviderMembership",
     "RatingScale",
+    "RecoveryTest",
     "Region",
     "ReportFormat",
     "ReportRun",

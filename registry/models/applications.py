@@ -116,6 +116,21 @@ class Application(ConstraintFieldsMixin, TimeStampedModel):
         "jurisdiction: choose the jurisdiction above, then clear this.",
     )
     owner = models.CharField(max_length=200, blank=True, help_text="Who answers for it.")
+    detection_time_seconds = models.PositiveIntegerField(
+        "detection time (seconds)",
+        null=True,
+        blank=True,
+        help_text="Time to notice a disruption and decide to recover; every achievable RTO "
+        "starts with it. Empty: the configured default (FMEA_DEFAULT_DETECTION_SECONDS, "
+        "300), marked as assumed.",
+    )
+    failover_time_seconds = models.PositiveIntegerField(
+        "failover time (seconds)",
+        null=True,
+        blank=True,
+        help_text="Time to move service to another region when one is lost. Empty: the DR "
+        "strategy's best RTO, marked as assumed.",
+    )
     history = HistoricalRecords()
 
     objects = TeamScopedQuerySet.as_manager()

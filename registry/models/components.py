@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.functions import Coalesce
 
-from registry.choices import AvailabilityBasis, ComponentKind
+from registry.choices import DATA_STORE_KINDS, AvailabilityBasis, ComponentKind, Replication
 from registry.models.applications import Application, Step, check_same_team, check_team_kept
 from registry.models.base import ConstraintFieldsMixin, TimeStampedModel
 from registry.models.reference import Region, availability_field, availability_range
@@ -75,6 +75,75 @@ class Component(ConstraintFieldsMixin, TimeStampedModel):
         related_name="as_components",
         help_text="Set when the component is one of the team's applications.",
     )
+    # Recovery: what the achievable RTO and RPO of the steps that need it rest on
+    # (registry.analysis.resilience.recovery).
+    recovery_time_seconds = models.PositiveIntegerField(
+        "recovery time (seconds)",
+        null=True,
+        blank=True,
+        help_text="Time to restore or fail over this component within its region: restart, "
+        "replace, fail over to another zone. Empty: the configured assumption "
+        "(FMEA_ASSUMED_RECOVERY_SECONDS), marked as assumed.",
+    )
+    replication = models.CharField(
+        max_length=10,
+        choices=Replication.choices,
+        default=Replication.NONE,
+        db_default=Replication.NONE,
+        help_text="Data stores only: how writes reach a replica. A synchronous replica "
+        "loses nothing; an asynchronous one loses its lag.",
+    )
+    replication_lag_seconds = models.PositiveIntegerField(
+        "replication lag (seconds)",
+        null=True,
+        blank=True,
+        help_text="p99 lag of an asynchronous replica: the data a failover to it loses. "
+        "Required for asynchronous replication, empty otherwise.",
+    )
+    replica_regions = models.ManyToManyField(
+        Region,
+        blank=True,
+        related_name="replica_components",
+        help_text="Data stores only: regions holding replicas, beyond the regions it runs in.",
+    )
+    backup_interval_seconds = models.PositiveIntegerField(
+        "backup interval (seconds)",
+        null=True,
+        blank=True,
+        help_text="Data stores only: time between backups (86400 for nightly); empty when "
+        "it is not backed up. Restoring a backup loses up to one interval.",
+    )
+    backup_copy_regions = models.ManyToManyField(
+        Region,
+        blank=True,
+        related_name="backup_copy_components",
+        help_text="Data stores only: regions holding copies of its backups. Only a copy "
+        "outside a lost region can restore it there.",
+    )
+    point_in_time_recovery = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Data stores only: it can be restored to any second within the window, "
+        "which undoes a bad write with about 1 s of loss.",
+    )
+    pitr_window_days = models.PositiveSmallIntegerField(
+        "point-in-time recovery window (days)",
+        null=True,
+        blank=True,
+        help_text="How far back a point-in-time restore can go; only with point-in-time recovery.",
+    )
+
+    # The recovery inputs, in the order forms, the API and the admin show them.
+    RECOVERY_FIELDS = (
+        "recovery_time_seconds",
+        "replication",
+        "replication_lag_seconds",
+        "replica_regions",
+        "backup_interval_seconds",
+        "backup_copy_regions",
+        "point_in_time_recovery",
+        "pitr_window_days",
+    )
 
     objects = TeamScopedQuerySet.as_manager()
     constraint_fields = {
@@ -83,6 +152,11 @@ class Component(ConstraintFieldsMixin, TimeStampedModel):
         "availability_given": ("availability",),
         "assumed_without_figure": ("availability",),
         "measured_over_days": ("availability_measured_over_days",),
+        "replication_valid": ("replication",),
+        "lag_with_async": ("replication_lag_seconds",),
+        "backup_interval_positive": ("backup_interval_seconds",),
+        "window_with_pitr": ("pitr_window_days",),
+        "recovery_data_store": ("replication",),
     }
 
     class Meta:
@@ -146,6 +220,51 @@ class Component(ConstraintFieldsMixin, TimeStampedModel):
                     "Only a component of kind application can be linked to an application."
                 ),
             ),
+            models.CheckConstraint(
+                condition=models.Q(replication__in=Replication.values),
+                name="%(app_label)s_%(class)s_replication_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    replication=Replication.ASYNC, replication_lag_seconds__isnull=False
+                )
+                | models.Q(
+                    ~models.Q(replication=Replication.ASYNC),
+                    replication_lag_seconds__isnull=True,
+                ),
+                name="%(app_label)s_%(class)s_lag_with_async",
+                violation_error_message=(
+                    "Give the p99 replication lag of an asynchronous replica; other "
+                    "replication has no lag."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(backup_interval_seconds__isnull=True)
+                | models.Q(backup_interval_seconds__gte=1),
+                name="%(app_label)s_%(class)s_backup_interval_positive",
+                violation_error_message="A backup interval is at least 1 second.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(point_in_time_recovery=True)
+                | models.Q(pitr_window_days__isnull=True),
+                name="%(app_label)s_%(class)s_window_with_pitr",
+                violation_error_message=(
+                    "A point-in-time recovery window needs point-in-time recovery."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=DATA_STORE_KINDS)
+                | models.Q(
+                    replication=Replication.NONE,
+                    backup_interval_seconds__isnull=True,
+                    point_in_time_recovery=False,
+                ),
+                name="%(app_label)s_%(class)s_recovery_data_store",
+                violation_error_message=(
+                    "Only data stores (database, storage, queue) have replication, backups "
+                    "and point-in-time recovery."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -159,6 +278,10 @@ class Component(ConstraintFieldsMixin, TimeStampedModel):
     def figure(self) -> Decimal:
         """The availability the register counts: the entered one, or the assumption."""
         return assumed_availability() if self.availability is None else self.availability
+
+    @property
+    def is_data_store(self) -> bool:
+        return self.kind in DATA_STORE_KINDS
 
     def clean(self) -> None:
         errors: dict[str, str] = {}

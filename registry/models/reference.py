@@ -62,6 +62,13 @@ class Tier(models.Model):
         default=False,
         help_text="Declared disasters do not count against the availability target.",
     )
+    recovery_test_interval_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="How often applications of the tier must pass a recovery test of a region "
+        "loss and of data corruption; empty when the tier requires none.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -77,6 +84,11 @@ class Tier(models.Model):
             models.CheckConstraint(
                 condition=models.Q(rpn_threshold__gte=1, rpn_threshold__lte=1000),
                 name="%(app_label)s_%(class)s_rpn_threshold_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(recovery_test_interval_days__isnull=True)
+                | models.Q(recovery_test_interval_days__gte=1),
+                name="%(app_label)s_%(class)s_recovery_test_interval_positive",
             ),
         ]
 

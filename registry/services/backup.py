@@ -41,6 +41,7 @@ from registry.models import (
     DrStrategy,
     FailureMode,
     Membership,
+    RecoveryTest,
     Region,
     ReportSchedule,
     RollupSnapshot,
@@ -55,7 +56,9 @@ from registry.models.failure_modes import undecided
 #    row versions; history rows name users and reference data like the other rows do.
 # 3: components' availability basis; applications' residency a jurisdiction code.
 # 4: baselines.
-SCHEMA_VERSION = 4
+# 5: recovery: components' recovery inputs (with their replica and backup copy
+#    regions), applications' detection and failover times, recovery tests.
+SCHEMA_VERSION = 5
 User = get_user_model()
 # Models in dependency order, each with its foreign keys to other exported models.
 SECTIONS: list[tuple[str, type[models.Model], dict[str, str]]] = [
@@ -74,7 +77,13 @@ SECTIONS: list[tuple[str, type[models.Model], dict[str, str]]] = [
     ("report_schedules", ReportSchedule, {}),
     ("rollup_snapshots", RollupSnapshot, {}),
     ("baselines", Baseline, {"application": "applications"}),
+    ("recovery_tests", RecoveryTest, {"application": "applications", "step": "steps"}),
 ]
+# Sets of regions a row holds, by model: written in a document as lists of codes.
+REGION_SETS: dict[type[models.Model], tuple[str, ...]] = {
+    Application: ("regions",),
+    Component: ("regions", "replica_regions", "backup_copy_regions"),
+}
 # Historied models whose history rows do not carry the team: the parent that owns them.
 HISTORY_PARENTS: dict[type[models.Model], tuple[str, type[models.Model]]] = {
     Step: ("application", Application),
@@ -164,13 +173,13 @@ def export_register(team: Team) -> dict:
     for section, model, _ in SECTIONS:
         fields = _fields(model)
         queryset = _team_rows(model, team.pk).order_by("pk")
-        if model in (Application, Component):
-            queryset = queryset.prefetch_related("regions")
+        region_sets = REGION_SETS.get(model, ())
+        queryset = queryset.prefetch_related(*region_sets)
         rows = []
         for instance in queryset:
             row = {"id": instance.pk, **_row(instance, fields, keys)}
-            if model in (Application, Component):
-                row["regions"] = sorted(region.code for region in instance.regions.all())
+            for name in region_sets:
+                row[name] = sorted(region.code for region in getattr(instance, name).all())
             rows.append(row)
         document[section] = rows
         if _historied(model):
@@ -319,8 +328,7 @@ class _Restore:
 
     def rows(self, section: str, model, references: dict[str, str], rows: list[dict]) -> None:
         fields = {f.name: f for f in _fields(model)}
-        has_regions = any(f.name == "regions" for f in model._meta.many_to_many)
-        extra = {"id", "regions"} if has_regions else {"id"}
+        extra = {"id", *REGION_SETS.get(model, ())}
         self.ids[section] = {}
         seen: set[int] = set()
         for number, row in enumerate(rows, start=1):
@@ -379,11 +387,13 @@ class _Restore:
         instance.save()
         if stamps:
             model.objects.filter(pk=instance.pk).update(**stamps)
-        if "regions" in row:
-            codes = row["regions"]
+        for name in REGION_SETS.get(model, ()):
+            if name not in row:
+                continue
+            codes = row[name]
             if not isinstance(codes, list) or not all(code in self.regions for code in codes):
-                raise RestoreError(f"{where}: unknown regions {codes!r}.")
-            instance.regions.set([self.regions[code] for code in codes])
+                raise RestoreError(f"{where}: unknown {name.replace('_', ' ')} {codes!r}.")
+            getattr(instance, name).set([self.regions[code] for code in codes])
         return instance.pk
 
     def natural(self, f: models.Field, value, where: str, *, strict: bool) -> int | None:

@@ -1,6 +1,6 @@
 """The demo team: the applications of the sample worksheet with their steps, dependency
-trees, failure modes and actions. Every write is get-or-create on a natural key, so
-seeding twice leaves the same rows."""
+trees, recovery set-up and drills, failure modes and actions. Every write is
+get-or-create on a natural key, so seeding twice leaves the same rows."""
 
 import csv
 import datetime
@@ -14,8 +14,11 @@ from registry.choices import (
     ActionStatus,
     AvailabilityBasis,
     ComponentKind,
+    Disruption,
     FailureCategory,
     FailureModeStatus,
+    RecoveryTestOutcome,
+    Replication,
     Role,
 )
 from registry.models import (
@@ -28,6 +31,7 @@ from registry.models import (
     FailureMode,
     FailureModeTemplate,
     Membership,
+    RecoveryTest,
     Region,
     Step,
     Team,
@@ -101,6 +105,64 @@ COMPONENTS = {
 }
 # Figures measured by monitoring: component → days of monitoring they cover.
 MEASURED = {"Analytics warehouse": 90}
+# Recovery inputs: component → its recovery fields. The Orders table has an async
+# replica in Frankfurt and point-in-time recovery; the Cart table only nightly backups,
+# kept in Ireland beside it (lost with the region); the rest have no figure entered
+# and count the configured assumption.
+RECOVERY = {
+    "Web front end": {"recovery_time_seconds": 60},
+    "Catalogue service": {"recovery_time_seconds": 300},
+    "Cart service": {"recovery_time_seconds": 300},
+    "Orders service": {"recovery_time_seconds": 300},
+    "Orders table": {
+        "recovery_time_seconds": 900,
+        "replication": Replication.ASYNC,
+        "replication_lag_seconds": 5,
+        "point_in_time_recovery": True,
+        "pitr_window_days": 7,
+        "backup_interval_seconds": 86400,
+    },
+    "Cart table": {"recovery_time_seconds": 1800, "backup_interval_seconds": 86400},
+    "Order events queue": {
+        "recovery_time_seconds": 120,
+        "replication": Replication.SYNC,
+        "backup_interval_seconds": 3600,
+    },
+    "Event stream": {"replication": Replication.SYNC, "backup_interval_seconds": 3600},
+    "Analytics warehouse": {"backup_interval_seconds": 86400},
+}
+REPLICA_REGIONS = {"Orders table": ["eu-central-1"]}
+BACKUP_COPY_REGIONS = {
+    "Orders table": ["eu-central-1"],
+    "Cart table": ["eu-west-1"],
+    "Order events queue": ["eu-central-1"],
+    "Event stream": ["us-west-2"],
+    "Analytics warehouse": ["us-west-2"],
+}
+APPLICATION_RECOVERY = {"Order processing": {"detection_time_seconds": 300}}
+# Drills: (application, disruption, days ago, outcome, measured RTO, measured RPO, scenario)
+RECOVERY_TESTS = [
+    (
+        "Order processing",
+        Disruption.REGION,
+        40,
+        RecoveryTestOutcome.PASSED,
+        5400,
+        5,
+        "Took eu-west-1 out of DNS, promoted the Orders table replica in eu-central-1 and "
+        "redeployed the services there from the pipeline.",
+    ),
+    (
+        "Order processing",
+        Disruption.DATA_CORRUPTION,
+        20,
+        RecoveryTestOutcome.FAILED,
+        10800,
+        60,
+        "Restored the Orders table to the second before a bad migration; the restore "
+        "took three hours because the runbook named a retired snapshot bucket.",
+    ),
+]
 STEP_DEPENDENCIES = {
     # (application, step): [(component, hard)]
     ("Order processing", "Browse catalogue"): [
@@ -204,7 +266,26 @@ def seed_demo() -> Team:
         )
     _worksheet_failure_modes(team, steps, components, user)
     _library_failure_modes(team, steps, components, user)
+    _recovery_tests(team, applications, user)
     return team
+
+
+def _recovery_tests(team: Team, applications: dict[str, Application], user) -> None:
+    today = timezone.localdate()
+    for app_name, disruption, days_ago, outcome, rto, rpo, scenario in RECOVERY_TESTS:
+        RecoveryTest.objects.get_or_create(
+            team=team,
+            application=applications[app_name],
+            disruption=disruption,
+            scenario=scenario,
+            defaults={
+                "performed_on": today - datetime.timedelta(days=days_ago),
+                "outcome": outcome,
+                "measured_rto_seconds": rto,
+                "measured_rpo_seconds": rpo,
+                "recorded_by": user,
+            },
+        )
 
 
 def _demo_user():
@@ -242,6 +323,7 @@ def _applications(team: Team) -> dict[str, Application]:
                 "dr_strategy": DrStrategy.objects.get(code=strategy),
                 "data_residency": residency,
                 "owner": owner,
+                **APPLICATION_RECOVERY.get(name, {}),
             },
         )
         if created:
@@ -290,10 +372,17 @@ def _components(team: Team, applications: dict[str, Application]) -> dict[str, C
                 "availability_basis": basis,
                 "availability_measured_over_days": MEASURED.get(name),
                 "application": applications.get(name),
+                **RECOVERY.get(name, {}),
             },
         )
         if created:
             component.regions.set(Region.objects.filter(code__in=regions))
+            component.replica_regions.set(
+                Region.objects.filter(code__in=REPLICA_REGIONS.get(name, []))
+            )
+            component.backup_copy_regions.set(
+                Region.objects.filter(code__in=BACKUP_COPY_REGIONS.get(name, []))
+            )
         components[name] = component
     return components
 

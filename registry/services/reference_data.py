@@ -21,6 +21,11 @@ def read_rows(name: str) -> Iterator[dict[str, str]]:
         yield from csv.DictReader(handle)
 
 
+# How often each shipped tier's applications must pass a recovery drill (days; None:
+# no requirement). The reference file, shared with other material, has no column for it.
+RECOVERY_TEST_INTERVAL_DAYS = {1: 90, 2: 180, 3: 365, 4: None}
+
+
 def _tiers() -> Iterator[tuple[dict, dict]]:
     for row in read_rows("tiers.csv"):
         yield (
@@ -33,6 +38,7 @@ def _tiers() -> Iterator[tuple[dict, dict]]:
                 "availability_target": Decimal(row["availability_target"]),
                 "rpn_threshold": int(row["rpn_threshold"]),
                 "review_interval_days": int(row["review_interval_days"]),
+                "recovery_test_interval_days": RECOVERY_TEST_INTERVAL_DAYS.get(int(row["level"])),
             },
         )
 

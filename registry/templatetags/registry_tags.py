@@ -9,6 +9,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from registry.analysis.resilience import assumed_inputs
 from registry.choices import ActionPriority
 
 register = template.Library()
@@ -34,6 +35,12 @@ def duration(seconds: int | None) -> str:
         hours, rest = divmod(seconds, 3600)
         return f"{hours} h" + (f" {rest // 60} min" if rest // 60 else "")
     return f"{seconds // 86400} d"
+
+
+@register.filter
+def recovery_assumptions(rows) -> list[str]:
+    """The assumed inputs behind a step's recovery table."""
+    return assumed_inputs(rows)
 
 
 @register.filter

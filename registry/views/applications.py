@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from registry import selectors
 from registry.analysis import figures
 from registry.analysis.graph import dependency_graph
+from registry.analysis.recovery import recovery_tables
 from registry.forms.applications import ApplicationForm
 from registry.forms.steps import StepForm
-from registry.models import Application, Component, Step
+from registry.models import Application, Component, RecoveryTest, Step
 from registry.views.base import TeamView
 from registry.views.editing import ModelFormPage
 from registry.views.filtersets import ApplicationListFilterSet
+
+#: Recovery tests listed on an application's page, newest first (all are in the API).
+RECENT_TESTS = 20
 
 
 def application_url(pk: int) -> str:
@@ -46,8 +51,10 @@ class ApplicationDetailView(TeamView):
         regions = list(application.regions.all())
         graph = dependency_graph(self.team.pk)
         steps = list(selectors.steps_for_application(application))
+        recovery = recovery_tables(self.team.pk, application.pk)
         for step in steps:
             step.tree = graph.tree_of_step(step.pk)
+            step.recovery = recovery.get(step.pk, [])
         tier = application.tier
         strategy = application.dr_strategy
         return self.render(
@@ -57,6 +64,7 @@ class ApplicationDetailView(TeamView):
                 "tier": tier,
                 "strategy": strategy,
                 "strategy_meets_tier": strategy.meets(tier.rto_seconds, tier.rpo_seconds),
+                "default_detection": settings.FMEA_DEFAULT_DETECTION_SECONDS,
                 "regions": regions,
                 "steps": steps,
                 # Choices of the "add a dependency" forms, read once for all steps.
@@ -64,6 +72,9 @@ class ApplicationDetailView(TeamView):
                 if self.tc.can_edit
                 else [],
                 "findings": figures.findings(self.team.pk, application_id=application.pk),
+                "recovery_tests": RecoveryTest.objects.filter(application=application)
+                .select_related("step", "recorded_by")
+                .order_by("-performed_on", "-id")[:RECENT_TESTS],
             },
         )
 

@@ -348,7 +348,7 @@ def populate(team, rows: int = 35) -> None:
 @pytest.mark.parametrize(
     ("path", "rows", "bound"),
     [
-        (COMPONENTS, 35, 3),  # queries: count, page, regions
+        (COMPONENTS, 35, 5),  # queries: count, page, regions, replica and backup copy regions
         (DEPENDENCIES, 35 + 34, 2),  # on the step and along the chain; count, page
     ],
 )

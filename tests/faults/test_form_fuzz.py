@@ -68,6 +68,7 @@ from registry.models import (
     FindingSuppression,
     Invitation,
     Membership,
+    RecoveryTest,
     Region,
     ReportFormat,
     ReportRun,
@@ -91,6 +92,7 @@ from tests.factories import (
     DependencyFactory,
     FailureModeFactory,
     MembershipFactory,
+    RecoveryTestFactory,
     StepFactory,
     TeamFactory,
 )
@@ -283,7 +285,9 @@ def world(alice, bob, charlie, team_a, team_b, settings, tmp_path) -> SimpleName
             created_by=owner,
         )
         baseline = baselines.freeze(application=app, user=owner, title="Rev one")
+        drill = RecoveryTestFactory(application=app, step=step)
         ids |= {
+            f"{prefix}_drill": drill.pk,
             f"{prefix}_baseline": baseline.pk,
             f"{prefix}_bf": function.pk,
             f"{prefix}_app": app.pk,
@@ -335,7 +339,10 @@ WATCHED: dict[type[models.Model], str] = {
     Step: "application__team",
     Component: "team",
     Component.regions.through: "component__team",
+    Component.replica_regions.through: "component__team",
+    Component.backup_copy_regions.through: "component__team",
     Dependency: "component__team",
+    RecoveryTest: "team",
     FailureMode: "team",
     Action: "failure_mode__team",
     FindingSuppression: "team",
@@ -407,6 +414,9 @@ def teams_of(row: models.Model) -> set[int]:
             return {row.team_id} | ({function.team_id} if function else set())
         case Component():
             return {row.team_id} | ({row.application.team_id} if row.application_id else set())
+        case RecoveryTest():
+            teams = {row.team_id, row.application.team_id}
+            return teams | ({row.step.application.team_id} if row.step_id else set())
     if hasattr(row, "application"):  # the regions of an application
         return {row.application.team_id}
     if hasattr(row, "component"):  # the regions of a component
@@ -443,7 +453,13 @@ def check_rules(row: models.Model, team_id: int) -> None:
     if isinstance(row, WorksheetImport):
         # An import that crashed records "The import failed: <exception>".
         assert not any("The import failed" in error["message"] for error in row.errors or [])
-    if not isinstance(row, Application.regions.through | Component.regions.through):
+    if not isinstance(
+        row,
+        Application.regions.through
+        | Component.regions.through
+        | Component.replica_regions.through
+        | Component.backup_copy_regions.through,
+    ):
         row.full_clean()
 
 
@@ -599,6 +615,14 @@ COMPONENT = form_data(
             "availability": st.sampled_from(["0", "99.9", "99.99", "100", "42.1234"]),
             "regions": several(refs("region_eu-west-1", "region_us-east-1")),
             "application": st.one_of(st.just(""), refs("a_app")),
+            "recovery_time_seconds": st.sampled_from(["", "0", "600"]),
+            "replication": choice(["none", "async", "sync"]),
+            "replication_lag_seconds": st.sampled_from(["", "2"]),
+            "replica_regions": several(refs("region_eu-central-1")),
+            "backup_interval_seconds": st.sampled_from(["", "86400"]),
+            "backup_copy_regions": several(refs("region_us-east-1")),
+            "point_in_time_recovery": st.sampled_from(["", "on"]),
+            "pitr_window_days": st.sampled_from(["", "7"]),
         }
     ),
     {
@@ -606,6 +630,10 @@ COMPONENT = form_data(
         "availability": NUMBER,
         "regions": several(st.one_of(NUMBER, refs("missing"))),
         "application": bad_id("b_app"),
+        "recovery_time_seconds": NUMBER,
+        "replication_lag_seconds": NUMBER,
+        "backup_interval_seconds": NUMBER,
+        "replica_regions": several(st.one_of(NUMBER, refs("missing"))),
     },
 )
 
@@ -623,6 +651,43 @@ def test_component_forms(world, data, target):
         reverse("registry:component_new")
         if target is None
         else reverse("registry:component_edit", args=[target_pk(world, "db", target)])
+    )
+    submit(world.bob, url, resolve(world, data))
+
+
+RECOVERY_TEST = form_data(
+    st.fixed_dictionaries(
+        {
+            "disruption": choice(["component", "region", "data_corruption"]),
+            "step": st.one_of(st.just(""), refs("a_step")),
+            "performed_on": st.sampled_from(["2026-05-01", "2026-01-31"]),
+            "scenario": NAME,
+            "measured_rto_seconds": st.sampled_from(["", "0", "7200", "10800"]),
+            "measured_rpo_seconds": st.sampled_from(["", "0", "30"]),
+            "outcome": choice(["passed", "failed", "partial"]),
+            "runbook_url": st.sampled_from(["", "https://example.com/runbook"]),
+            "notes": PROSE,
+        }
+    ),
+    {
+        "step": bad_id("b_step"),
+        "performed_on": st.sampled_from(["2999-01-01", "yesterday", "2026-02-30"]),
+        "measured_rto_seconds": NUMBER,
+        "measured_rpo_seconds": NUMBER,
+        "runbook_url": TEXT,
+    },
+)
+
+
+@fuzzes("registry:recovery_test_new", "registry:recovery_test_edit")
+@FUZZ
+@given(data=RECOVERY_TEST, target=TARGET, new=st.booleans())
+def test_recovery_test_forms(world, data, target, new):
+    """A drill records against team A's own application and one of its steps only."""
+    url = (
+        reverse("registry:recovery_test_new", args=[target_pk(world, "app", target)])
+        if new
+        else reverse("registry:recovery_test_edit", args=[target_pk(world, "drill", target)])
     )
     submit(world.bob, url, resolve(world, data))
 
@@ -1497,6 +1562,8 @@ ROUTE_ARGS = {
     "registry:report_schedule_delete": "a_schedule",
     "registry:baselines": "a_app",
     "registry:baseline_approve": "a_baseline",
+    "registry:recovery_test_new": "a_app",
+    "registry:recovery_test_edit": "a_drill",
 }
 CONTENT_TYPES = [
     "application/x-www-form-urlencoded",

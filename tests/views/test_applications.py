@@ -124,7 +124,8 @@ def test_the_detail_page_makes_a_fixed_number_of_queries(as_alice, register, fix
             FailureModeFactory(step=step)
             previous = component
 
-    assert fixed_queries(as_alice, f"/applications/{app.pk}/", grow) <= 12
+    # The recovery tables read the team's set-up in 10 queries and the drills list in 1.
+    assert fixed_queries(as_alice, f"/applications/{app.pk}/", grow) <= 23
 
 
 def test_another_teams_application_is_not_found(as_alice, register):

@@ -8,7 +8,9 @@ rules and stores what they find.
 - objectives: DR strategies and regions against the tiers' objectives, data
   residency, the tiers' own consistency, worksheet reviews;
 - dependencies: the dependency graph, composite availability, cycles, tier inversions
-  and common dependencies (blast radius).
+  and common dependencies (blast radius);
+- recovery: achievable RTO and RPO per step and disruption from the dependency tree;
+  recovery_gaps: those figures (or a drill's) against the objectives, and the drills.
 """
 
 from registry.analysis.resilience.dependencies import (
@@ -47,21 +49,45 @@ from registry.analysis.resilience.objectives import (
     strictest_objectives,
     tier_objectives_inconsistent,
 )
+from registry.analysis.resilience.recovery import (
+    Achievable,
+    Bound,
+    DrillData,
+    Drills,
+    RecoveryDefaults,
+    achievable_recovery,
+)
+from registry.analysis.resilience.recovery_gaps import (
+    RecoveryRow,
+    assumed_inputs,
+    recovery_gaps,
+    recovery_tests_failed,
+    recovery_untested,
+    step_recovery,
+)
 
 __all__ = [
     "COMMON_DEPENDENCY_MIN_STEPS",
     "FIVE_NINES",
     "SECONDS_PER_YEAR",
+    "Achievable",
     "ApplicationData",
+    "Bound",
     "ComponentData",
     "Composite",
     "DependencyGraph",
+    "DrillData",
+    "Drills",
     "Edge",
     "Figure",
     "FindingData",
+    "RecoveryDefaults",
+    "RecoveryRow",
     "StepData",
     "StrategyData",
     "TierData",
+    "achievable_recovery",
+    "assumed_inputs",
     "assumption_note",
     "common_dependencies",
     "composite_availability_gaps",
@@ -72,10 +98,14 @@ __all__ = [
     "dr_strategy_single_region",
     "format_duration",
     "format_percent",
+    "recovery_gaps",
+    "recovery_tests_failed",
+    "recovery_untested",
     "reviews_overdue",
     "severity_for_tier",
     "single_region_high_availability",
     "step_objectives_relaxed",
+    "step_recovery",
     "strictest_objectives",
     "tier_inversions",
     "tier_objectives_inconsistent",

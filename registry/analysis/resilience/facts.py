@@ -26,6 +26,7 @@ class TierData:
     rpn_threshold: int
     review_interval_days: int
     disasters_excluded: bool = False
+    recovery_test_interval_days: int | None = None  # None: no drill required
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class ApplicationData:
     strategy: StrategyData
     regions: tuple[Region, ...] = ()
     data_residency: str = ""  # a jurisdiction (registry.jurisdictions), "" when none
+    detection_time: int | None = None  # seconds; None: the configured default
+    failover_time: int | None = None  # seconds; None: the strategy's best RTO
 
     @property
     def active_regions(self) -> int:
@@ -110,6 +113,15 @@ class ComponentData:
     regions: tuple[Region, ...] = ()
     application_id: int | None = None
     assumed: bool = False  # no figure entered: `availability` is the configured assumption
+    # Recovery properties (registry.analysis.resilience.recovery); seconds.
+    data_store: bool = False  # a database, storage or queue: it keeps data
+    recovery_time: int | None = None  # None: the configured assumption
+    replication: str = "none"  # none, async, sync
+    replication_lag: int | None = None
+    replica_regions: tuple[str, ...] = ()  # codes, beyond its own regions
+    backup_interval: int | None = None  # None: not backed up
+    backup_copy_regions: tuple[str, ...] = ()  # codes
+    point_in_time_recovery: bool = False
 
     def availability_in(self, regions: int) -> float:
         """Availability (fraction) of `regions` parallel replicas: 1 − (1 − a)^n."""

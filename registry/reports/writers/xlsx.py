@@ -1,6 +1,6 @@
 """XLSX report (openpyxl, write-only so memory stays flat): a Worksheet sheet in the
 FMEA column layout (frozen header, filters, widths, AP cells coloured), a Summary sheet
-with the tier rollups and counts by action priority, a Findings sheet, and for a
+with the tier rollups and counts by action priority, a Findings sheet, a Recovery sheet, and for a
 scheduled report a Changes sheet first.
 
 Every text cell is written as a string: openpyxl would otherwise store a text that
@@ -27,6 +27,7 @@ from registry.choices import (
 )
 from registry.reports import changes as changes_module
 from registry.reports import data, palette
+from registry.reports import recovery as recovery_table
 from registry.reports.context import Progress, ReportContext
 from registry.reports.palette import argb
 
@@ -92,6 +93,7 @@ def write(context: ReportContext, out: BinaryIO, progress: Progress) -> int:
         rows = _worksheet_sheet(workbook, context, progress)
         _summary_sheet(workbook, context)
         _findings_sheet(workbook, context)
+        _recovery_sheet(workbook, context)
         _suppressions_sheet(workbook, context)
     except BaseException:
         # Close the half-written sheets' temporary files; the error itself goes on up.
@@ -232,6 +234,30 @@ def _findings_sheet(workbook, context: ReportContext) -> None:
                 finding.first_seen_at.replace(tzinfo=None),
             ]
         )
+
+
+RECOVERY_FILLS = {
+    meets: (argb(fill), argb(ink)) for meets, (fill, ink) in palette.RECOVERY.items()
+}
+
+
+def _recovery_sheet(workbook, context: ReportContext) -> None:
+    """Per step and disruption: objective, computed and last measured RTO and RPO."""
+    sheet = workbook.create_sheet("Recovery")
+    sheet.freeze_panes = "A2"
+    set_widths(sheet, [34, 18, 12, 50, 30, 12, 50, 30])
+    sheet.append(header_row(sheet, list(recovery_table.HEADINGS)))
+    for label, row in recovery_table.recovery_lines(context.scope):
+        sheet.append(
+            [
+                text(sheet, cell.text)
+                if cell.meets is None
+                else styled(sheet, cell.text, *RECOVERY_FILLS[cell.meets])
+                for cell in recovery_table.recovery_cells(label, row)
+            ]
+        )
+    sheet.append([])
+    sheet.append([text(sheet, recovery_table.FOOTNOTE)])
 
 
 def _suppressions_sheet(workbook, context: ReportContext) -> None:

@@ -3,7 +3,8 @@
 Cover; for a scheduled report the changes since the previous one; executive summary
 (tier rollup table, counts by action priority, top findings); the severity × probability
 heat map and the RPN Pareto chart, drawn by `reports.charts` (the web pages' chart
-code) and converted from SVG with svglib; the findings; and the worksheet grouped by
+code) and converted from SVG with svglib; the findings; each step's recovery
+(`reports.recovery`); and the worksheet grouped by
 application and step, with table headers repeated on every page, page numbers and a
 generated-at footer.
 
@@ -25,6 +26,7 @@ from registry.reports.writers.pdf.sections import (
     chart_page,
     cover,
     findings_section,
+    recovery_section,
     summary,
 )
 
@@ -41,6 +43,7 @@ def write(context: ReportContext, out: BinaryIO, progress: Progress) -> int:
     story += summary(context, width)
     story += chart_page(context, width)
     story += findings_section(context, width)
+    story += recovery_section(context, width)
     table_rows, rows = worksheet.tables(context, width)
     story += table_rows
     footer = f"FMEA risk report · {context.team.name} · generated {context.stamp}"

@@ -15,6 +15,7 @@ from svglib.svglib import svg2rlg
 from registry.choices import ActionPriority, FindingKind
 from registry.reports import changes as changes_module
 from registry.reports import charts, data
+from registry.reports import recovery as recovery_table
 from registry.reports.context import ReportContext
 from registry.reports.writers.pdf.document import heading
 from registry.reports.writers.pdf.theme import (
@@ -22,6 +23,7 @@ from registry.reports.writers.pdf.theme import (
     INK,
     LINE,
     MARGIN,
+    RECOVERY_COLOURS,
     arrow,
     fonts,
     grid_style,
@@ -314,6 +316,41 @@ def findings_section(context: ReportContext, width: float) -> list:
         )
     story += suppressions_section(context, width)
     story.append(PageBreak())
+    return story
+
+
+def recovery_section(context: ReportContext, width: float) -> list:
+    """Per step and disruption: objective, computed and last measured RTO and RPO, each
+    cell coloured by whether it meets the objective."""
+    s = styles()
+    lines = recovery_table.recovery_lines(context.scope)
+    story: list = [heading("Recovery", "h1", "Recovery")]
+    if not lines:
+        return [*story, Paragraph("No steps in scope.", s["muted"]), PageBreak()]
+    rows = [[para(h, "head") for h in recovery_table.HEADINGS]]
+    style = grid_style()
+    for number, (label, row) in enumerate(lines, start=1):
+        cells = recovery_table.recovery_cells(label, row)
+        rows.append([para(cell.text) for cell in cells])
+        for column, cell in enumerate(cells):
+            if cell.meets is not None:
+                style.append(
+                    (
+                        "BACKGROUND",
+                        (column, number),
+                        (column, number),
+                        RECOVERY_COLOURS[cell.meets],
+                    )
+                )
+    narrow = 18 * mm
+    wide = (width - 40 * mm - 24 * mm - 2 * narrow) / 4
+    table = Table(
+        rows,
+        colWidths=[40 * mm, 24 * mm, narrow, wide, wide, narrow, wide, wide],
+        repeatRows=1,
+    )
+    table.setStyle(TableStyle(style))
+    story += [table, Paragraph(recovery_table.FOOTNOTE, s["muted"]), PageBreak()]
     return story
 
 

@@ -35,6 +35,9 @@ AP_COLOURS = {
     priority: (colors.HexColor(fill), colors.HexColor(ink))
     for priority, (fill, ink) in palette.ACTION_PRIORITY.items()
 }
+RECOVERY_COLOURS = {
+    meets: colors.HexColor(fill) for meets, (fill, _ink) in palette.RECOVERY.items()
+}
 SEVERITY_COLOURS = {
     severity: colors.HexColor(ink) for severity, ink in palette.FINDING_SEVERITY_TEXT.items()
 }
