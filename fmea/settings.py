@@ -278,6 +278,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "registry.api.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.StandardPagination",
     "DEFAULT_PARSER_CLASSES": ["registry.api.parsers.JSONParser"],
+    # orjson, with the bytes DRF's own JSONRenderer writes (registry/api/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": [
+        "registry.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "ORDERING_PARAM": "ordering",
     "COERCE_DECIMAL_TO_STRING": False,
     "DATETIME_FORMAT": "iso-8601",
