@@ -10,8 +10,9 @@ where they differ, this renderer gives DRF's output:
   written the DRF way (milliseconds, `Z`), not orjson's;
 - U+2028 and U+2029 are escaped, as DRF does for the sake of JavaScript;
 - floats: orjson writes `1e-7` and `0.000025` where `json` writes `1e-07` and `2.5e-05`.
-  Every float the two write differently has `e-` or `0.0000` in orjson's output, so a
-  body with either (rare: they also match text) is encoded again by DRF;
+  Every float the two write differently is written by orjson with a digit before `e-`
+  or as `0.0000...`, so a body with either (rare: text can match too) is encoded again
+  by DRF;
 - an indented answer (`Accept: application/json; indent=4`, the browsable API) and
   anything orjson refuses (integers past 64 bits, nesting past 254 levels) are DRF's.
 
@@ -25,8 +26,24 @@ from drf_orjson_renderer.renderers import ORJSONRenderer
 from rest_framework import renderers
 from rest_framework.utils.encoders import JSONEncoder
 
-# What orjson may write differently from `json`; see the module's docstring.
-FLOAT_DOUBTS = (b"e-", b"0.0000")
+# Floats that orjson may write differently from `json` (see the module's docstring):
+# what they contain, and the bytes one of them follows.
+FLOAT_DOUBTS = ((b"e-", b"0123456789"), (b"0.0000", b",:[-"))
+
+
+def has_float_doubt(body: bytes) -> bool:
+    """Whether the body may hold a float that `json` writes otherwise. `bytes.find`
+    scans a page of 100 failure modes in microseconds, where a regular expression
+    takes a millisecond."""
+    for needle, after in FLOAT_DOUBTS:
+        at = body.find(needle, 1)
+        while at != -1:
+            if body[at - 1] in after:
+                return True
+            at = body.find(needle, at + 1)
+    return False
+
+
 LINE_SEPARATORS = ((b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
 
 
@@ -50,7 +67,7 @@ class JSONRenderer(ORJSONRenderer):
             )
         except orjson.JSONEncodeError:
             return self.drf.render(data, accepted_media_type, renderer_context)
-        if any(doubt in body for doubt in FLOAT_DOUBTS):
+        if has_float_doubt(body):
             return self.drf.render(data, accepted_media_type, renderer_context)
         for raw, escaped in LINE_SEPARATORS:
             body = body.replace(raw, escaped)
