@@ -33,8 +33,8 @@ FLOAT_DOUBTS = ((b"e-", b"0123456789"), (b"0.0000", b",:[-"))
 
 def has_float_doubt(body: bytes) -> bool:
     """Whether the body may hold a float that `json` writes otherwise. `bytes.find`
-    scans a page of 100 failure modes in microseconds, where a regular expression
-    takes a millisecond."""
+    scans a page of 100 failure modes several times faster than a regular expression
+    would."""
     for needle, after in FLOAT_DOUBTS:
         at = body.find(needle, 1)
         while at != -1:
@@ -69,6 +69,7 @@ class JSONRenderer(ORJSONRenderer):
             return self.drf.render(data, accepted_media_type, renderer_context)
         if has_float_doubt(body):
             return self.drf.render(data, accepted_media_type, renderer_context)
-        for raw, escaped in LINE_SEPARATORS:
-            body = body.replace(raw, escaped)
+        if b"\xe2\x80" in body:  # the first two bytes of both: one scan when neither is there
+            for raw, escaped in LINE_SEPARATORS:
+                body = body.replace(raw, escaped)
         return body
