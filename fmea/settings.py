@@ -273,7 +273,7 @@ IMPORT_INLINE_MAX_BYTES = env_int("IMPORT_INLINE_MAX_BYTES", 256 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "registry.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -285,6 +285,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "registry.api.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.StandardPagination",
     "DEFAULT_PARSER_CLASSES": ["registry.api.parsers.JSONParser"],
+    # orjson, with the bytes DRF's own JSONRenderer writes (registry/api/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": [
+        "registry.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "ORDERING_PARAM": "ordering",
     "COERCE_DECIMAL_TO_STRING": False,
     "DATETIME_FORMAT": "iso-8601",

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from registry.choices import ActionPriority, ActionStatus, ComponentKind, FailureModeStatus
 from registry.filtersets.filters import (
+    FilterSet,
     IntegerFilter,
     MultipleChoiceFilter,
     StrictBooleanFilter,
@@ -22,7 +23,7 @@ from registry.models import (
 )
 
 
-class FailureModeFilterSet(django_filters.FilterSet):
+class FailureModeFilterSet(FilterSet):
     team = IntegerFilter(field_name="team_id", help_text="Team id.")
     application = IntegerFilter(field_name="step__application_id", help_text="Application id.")
     tier = IntegerFilter(
@@ -56,7 +57,7 @@ class FailureModeFilterSet(django_filters.FilterSet):
         fields = ["failure_category"]
 
 
-class ActionFilterSet(django_filters.FilterSet):
+class ActionFilterSet(FilterSet):
     failure_mode = IntegerFilter(field_name="failure_mode_id", help_text="Failure mode id.")
     owner = django_filters.CharFilter(help_text="Exactly this owner.")
     team = IntegerFilter(field_name="failure_mode__team_id", help_text="Team id.")
@@ -72,7 +73,7 @@ class ActionFilterSet(django_filters.FilterSet):
         return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
 
 
-class BusinessFunctionFilterSet(django_filters.FilterSet):
+class BusinessFunctionFilterSet(FilterSet):
     """Business functions: filter by team."""
 
     team = IntegerFilter(field_name="team_id", help_text="Team id.")
@@ -82,7 +83,7 @@ class BusinessFunctionFilterSet(django_filters.FilterSet):
         fields = []
 
 
-class ApplicationFilterSet(django_filters.FilterSet):
+class ApplicationFilterSet(FilterSet):
     """Applications: filter by team, tier level, business function, DR strategy, name."""
 
     team = IntegerFilter(field_name="team_id", help_text="Team id.")
@@ -103,7 +104,7 @@ class ApplicationFilterSet(django_filters.FilterSet):
         fields = []
 
 
-class StepFilterSet(django_filters.FilterSet):
+class StepFilterSet(FilterSet):
     """Steps: filter by application or team."""
 
     application = IntegerFilter(field_name="application_id", help_text="Application id.")
@@ -114,7 +115,7 @@ class StepFilterSet(django_filters.FilterSet):
         fields = []
 
 
-class ComponentFilterSet(django_filters.FilterSet):
+class ComponentFilterSet(FilterSet):
     """Components: filter by team, kind, or the application a component stands for."""
 
     team = IntegerFilter(field_name="team_id", help_text="Team id.")
@@ -130,7 +131,7 @@ class ComponentFilterSet(django_filters.FilterSet):
         fields = []
 
 
-class DependencyFilterSet(django_filters.FilterSet):
+class DependencyFilterSet(FilterSet):
     """Dependencies: filter by dependant (step or component), dependency, or hardness."""
 
     step = IntegerFilter(field_name="step_id", help_text="Dependant step id.")

@@ -8,9 +8,15 @@ import yaml
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from registry.api.authentication import TokenAuthentication
+from registry.db.counts import team_revisions
+from registry.models import Membership
+from tests.factories import FailureModeFactory, MembershipFactory
 from tests.test_deploy import clean_env, run
 
 pytestmark = pytest.mark.django_db
@@ -233,3 +239,43 @@ def test_an_unknown_cache_url_is_refused(tmp_path):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "CACHE_URL must be a Redis URL" in result.stderr
+
+
+def test_a_token_reads_its_user_and_teams_in_one_query(alice, team_a, team_b):
+    """The token, its user and the user's teams and their revisions come in one
+    query: a list page's count reads them from there, not again."""
+    MembershipFactory(team=team_b, user=alice, role="viewer")
+    key = Token.objects.create(user=alice).key
+    with CaptureQueriesContext(connection) as captured:
+        user, token = TokenAuthentication().authenticate_credentials(key)
+    assert len(captured.captured_queries) == 1
+    assert (user, token.key, token.user) == (alice, key, alice)
+    assert user.get_all_permissions() == set() and user.is_authenticated
+    with CaptureQueriesContext(connection) as captured:
+        assert team_revisions(user) == team_revisions(alice)
+    assert len(captured.captured_queries) == 1  # the reading of `alice`'s, by their query
+    assert [team for team, _ in team_revisions(user)] == sorted([team_a.pk, team_b.pk])
+
+
+def test_a_token_of_a_user_without_teams_or_inactive(alice):
+    key = Token.objects.create(user=alice).key
+    Membership.objects.filter(user=alice).delete()
+    user, _ = TokenAuthentication().authenticate_credentials(key)
+    assert user.known_team_revisions == ()
+    alice.is_active = False
+    alice.save()
+    response = APIClient().get("/api/v1/failure-modes/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 401
+    assert response.json() == {"detail": "User inactive or deleted."}
+
+
+def test_a_token_list_page_reads_teams_once(postgres, alice, team_a):
+    """With its count cached, a token's list page runs two queries: the token with its
+    user and teams, and the page's rows."""
+    FailureModeFactory(step__application__team=team_a)
+    client = token_client(Token.objects.create(user=alice).key)
+    assert client.get("/api/v1/failure-modes/?page_size=5").status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/api/v1/failure-modes/?page_size=5")
+    assert response.status_code == 200 and response.json()["count"] == 1
+    assert len(captured.captured_queries) == 2
