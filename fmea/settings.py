@@ -223,6 +223,10 @@ FMEA_RECOMPUTE_DELAY_SECONDS = env_int("FMEA_RECOMPUTE_DELAY_SECONDS", 2)
 # The availability (percent) counted for a component with no figure entered; findings
 # and pages say so wherever it is used.
 FMEA_ASSUMED_AVAILABILITY = env_percent("FMEA_ASSUMED_AVAILABILITY", "99.9")
+# Incidents are held against probability and detectability ratings over this window,
+# and a rating is flagged when the observed one is worse by at least the margin.
+FMEA_EVIDENCE_WINDOW_DAYS = env_int("FMEA_EVIDENCE_WINDOW_DAYS", 365)
+FMEA_EVIDENCE_MARGIN = env_int("FMEA_EVIDENCE_MARGIN", 2)
 CELERY_TIMEZONE = TIME_ZONE
 # Slow work (reports, worksheet imports) runs on its own queue, so that it never holds
 # up the recomputes on the default queue: `celery worker -Q celery,reports`.

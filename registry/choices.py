@@ -134,6 +134,14 @@ class FindingKind(models.TextChoices):
     REVIEW_OVERDUE = "review_overdue", "Worksheet review overdue"
     RERATING_MISSING = "rerating_missing", "Actions done, not re-rated"
     ACCEPTANCE_EXPIRED = "acceptance_expired", "Risk acceptance expired"
+    PROBABILITY_CONTRADICTED = (
+        "probability_contradicted",
+        "Incidents contradict the probability rating",
+    )
+    DETECTABILITY_CONTRADICTED = (
+        "detectability_contradicted",
+        "Incidents contradict the detectability rating",
+    )
 
 
 class SuppressionStatus(models.TextChoices):
@@ -170,3 +178,23 @@ FINDING_KIND_ALIASES = {"shared_fate": FindingKind.COMMON_DEPENDENCY}
 DONE_ACTION_STATUSES = (ActionStatus.DONE, ActionStatus.VERIFIED)
 #: The longest a risk acceptance or a finding's suppression may run, in days.
 DECISION_MAX_DAYS = 366
+
+
+class IncidentSource(models.TextChoices):
+    """Where an incident was recorded: by hand, by a receiver, or through the API."""
+
+    MANUAL = "manual", "Entered by hand"
+    ALERTMANAGER = "alertmanager", "Prometheus Alertmanager"
+    PAGERDUTY = "pagerduty", "PagerDuty"
+    API = "api", "API"
+
+
+#: The sources whose events arrive at a receiver of their own.
+RECEIVER_SOURCES = (IncidentSource.ALERTMANAGER, IncidentSource.PAGERDUTY)
+
+
+class IncidentSeverity(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"

@@ -15,6 +15,7 @@ from registry.models import (
     Dependency,
     DrStrategy,
     FailureMode,
+    Incident,
     Membership,
     Step,
     Team,
@@ -168,3 +169,21 @@ class ActionFactory(factory.django.DjangoModelFactory):
     failure_mode = factory.SubFactory(FailureModeFactory)
     description = factory.Sequence(lambda n: f"Action {n}")
     owner = "alice"
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Incident
+        skip_postgeneration_save = True
+
+    team = factory.SubFactory(TeamFactory)
+    title = factory.Sequence(lambda n: f"Incident {n}")
+    started_at = factory.LazyFunction(
+        lambda: datetime.datetime(2026, 6, 1, 12, 0, tzinfo=datetime.UTC)
+    )
+    detected_at = factory.LazyAttribute(lambda row: row.started_at + datetime.timedelta(minutes=5))
+
+    @factory.post_generation
+    def failure_modes(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.failure_modes.add(*extracted)

@@ -25,6 +25,7 @@ from registry.models import (
     Dependency,
     FailureMode,
     FindingSuppression,
+    Incident,
     Step,
     TeamRecompute,
     Tier,
@@ -123,6 +124,7 @@ def team_of(instance) -> list[int]:
                 | Component()
                 | BusinessFunction()
                 | FindingSuppression()
+                | Incident()
             ):
                 return [instance.team_id]
             case Action():

@@ -19,6 +19,7 @@ from registry.models import (
     Dependency,
     FailureMode,
     FindingSuppression,
+    Incident,
     Step,
     Team,
     Tier,
@@ -37,6 +38,7 @@ WATCHED = (
     Dependency,
     Tier,
     FindingSuppression,
+    Incident,
 )
 
 
@@ -77,7 +79,11 @@ def connect() -> None:
         post_delete.connect(
             on_change, sender=model, dispatch_uid=f"recompute-delete-{model.__name__}"
         )
-    for through in (Application.regions.through, Component.regions.through):
+    for through in (
+        Application.regions.through,
+        Component.regions.through,
+        Incident.failure_modes.through,
+    ):
         m2m_changed.connect(
             on_regions_change, sender=through, dispatch_uid=f"recompute-m2m-{through.__name__}"
         )

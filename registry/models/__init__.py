@@ -5,6 +5,7 @@ from registry.models.baselines import Baseline, ImmutableBaselineError
 from registry.models.components import Component, Dependency
 from registry.models.failure_modes import Action, FailureMode
 from registry.models.imports import WorksheetImport
+from registry.models.incidents import Incident, IncidentReceiver, PagerDutyService
 from registry.models.reference import DrStrategy, FailureModeTemplate, RatingScale, Region, Tier
 from registry.models.reports import ReportFormat, ReportRun, ReportSchedule
 from registry.models.rollups import (
@@ -32,9 +33,12 @@ __all__ = [
     "Finding",
     "FindingSuppression",
     "ImmutableBaselineError",
+    "Incident",
+    "IncidentReceiver",
     "Invitation",
     "JobStatus",
     "Membership",
+    "PagerDutyService",
     "RatingScale",
     "Region",
     "ReportFormat",
