@@ -35,8 +35,11 @@ from registry.models import (
     FailureModeTemplate,
     Finding,
     FindingSuppression,
+    Incident,
+    IncidentReceiver,
     Invitation,
     Membership,
+    PagerDutyService,
     RatingScale,
     Region,
     ReportRun,
@@ -154,7 +157,20 @@ def register(db, admin_user) -> dict:
     baseline = Baseline.objects.create(
         team=team, application=application, number=1, title="Q3 review", snapshot={}
     )
+    incident = Incident.objects.create(
+        team=team, title="Orders database failover stuck", started_at=timezone.now()
+    )
+    incident.components.add(component)
+    incident.failure_modes.add(failure_mode)
+    receiver = IncidentReceiver(team=team, source="alertmanager")
+    receiver.issue_token(admin_user)
+    receiver.save()
     return {
+        Incident: incident,
+        IncidentReceiver: receiver,
+        PagerDutyService: PagerDutyService.objects.create(
+            team=team, service_id="PF9KMXH", component=component
+        ),
         Baseline: baseline,
         ReportSchedule: schedule,
         ReportRun: ReportRun.objects.create(team=team, format="csv", requested_by=admin_user),

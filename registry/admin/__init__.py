@@ -14,6 +14,7 @@ from registry.admin import (  # noqa: F401  (each module registers its models)
     dependencies,
     failure_modes,
     imports,
+    incidents,
     reference,
     reports,
     rollups,

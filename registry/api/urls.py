@@ -10,6 +10,7 @@ from registry.api import (
     dependencies,
     failure_modes,
     imports,
+    incidents,
     invitations,
     reports,
     rollups,
@@ -35,6 +36,7 @@ router.register("applications", applications.ApplicationViewSet, basename="appli
 router.register("steps", steps.StepViewSet, basename="step")
 router.register("components", components.ComponentViewSet, basename="component")
 router.register("dependencies", dependencies.DependencyViewSet, basename="dependency")
+router.register("incidents", incidents.IncidentViewSet, basename="incident")
 router.register("teams", TeamViewSet, basename="team")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("invitations", invitations.InvitationViewSet, basename="invitation")
