@@ -19,9 +19,9 @@ from rest_framework.response import Response
 from registry.analysis.evidence import failure_mode_evidence
 from registry.api.base import (
     TeamScopedViewSet,
-    as_api_error,
     ValidatedModelSerializer,
     VersionedViewSetMixin,
+    as_api_error,
 )
 from registry.api.fields import TeamScopedRelatedField
 from registry.api.incidents import AdoptSerializer, EvidenceSerializer
