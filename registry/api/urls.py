@@ -12,6 +12,7 @@ from registry.api import (
     imports,
     incidents,
     invitations,
+    receivers,
     reports,
     rollups,
     steps,
@@ -37,6 +38,7 @@ router.register("steps", steps.StepViewSet, basename="step")
 router.register("components", components.ComponentViewSet, basename="component")
 router.register("dependencies", dependencies.DependencyViewSet, basename="dependency")
 router.register("incidents", incidents.IncidentViewSet, basename="incident")
+router.register("receivers", receivers.IncidentReceiverViewSet, basename="incidentreceiver")
 router.register("teams", TeamViewSet, basename="team")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("invitations", invitations.InvitationViewSet, basename="invitation")
@@ -68,6 +70,16 @@ urlpatterns = [
         "failure-modes/export.csv",
         failure_modes.FailureModeExportView.as_view(),
         name="failuremode-export",
+    ),
+    path(
+        "receivers/alertmanager/",
+        receivers.AlertmanagerReceiverView.as_view(),
+        name="receiver-alertmanager",
+    ),
+    path(
+        "receivers/pagerduty/",
+        receivers.PagerDutyReceiverView.as_view(),
+        name="receiver-pagerduty",
     ),
     path("", include(router.urls)),
 ]

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,6 +32,16 @@ class IncidentEvent:
     resolved_at: datetime.datetime | None = None
     url: str = ""
     severity: str | None = None
+
+
+def tool_url(url: str) -> str:
+    """A link from an alerting tool, kept where it is one the register can show (an
+    internal host without a domain, e.g. http://prometheus:9090, is not)."""
+    try:
+        URLValidator()(url)
+    except ValidationError:
+        return ""
+    return url if len(url) <= 500 else ""
 
 
 @transaction.atomic
@@ -60,7 +71,7 @@ def record_event(
         "started_at": event.started_at,
         "detected_at": event.detected_at,
         "resolved_at": event.resolved_at,
-        "url": event.url[:500],
+        "url": tool_url(event.url),
     }
     if event.severity:
         values["severity"] = event.severity
@@ -69,11 +80,11 @@ def record_event(
         incident = Incident(team_id=team_id, source=source, external_id=event.external_id)
         changed = True
     else:
-        # A later delivery never moves a start later or forgets a detection or resolution.
+        # A later delivery never moves the start or the first detection later, nor
+        # forgets a resolution (a repeated `firing` after `resolved` reopens nothing).
         values["started_at"] = min(values["started_at"], incident.started_at)
-        values["detected_at"] = values["detected_at"] or incident.detected_at
-        if values["detected_at"] is not None:
-            values["detected_at"] = max(values["detected_at"], values["started_at"])
+        detections = [t for t in (values["detected_at"], incident.detected_at) if t]
+        values["detected_at"] = min(detections) if detections else None
         values["resolved_at"] = values["resolved_at"] or incident.resolved_at
     for name, value in values.items():
         if getattr(incident, name) != value:
