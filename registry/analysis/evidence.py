@@ -20,9 +20,23 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from registry.choices import RatingScaleName
+from registry.choices import FindingKind, RatingScaleName
+from registry.models import Application, Finding, Incident
 
 DAYS_PER_YEAR = 365
 
@@ -162,3 +176,90 @@ def duration_words(seconds: int) -> str:
     if seconds < 2 * 86400:
         return f"{round(seconds / 3600, 1):g} hours"
     return f"{round(seconds / 86400, 1):g} days"
+
+
+@dataclass(frozen=True)
+class ApplicationIncidents:
+    """An application's incidents over the window: those linked to any of its failure
+    modes, each counted once however many of them it touched."""
+
+    application_id: int
+    application: str
+    incidents: int
+    downtime_seconds: int  # resolved − started, over the resolved ones
+    data_lost_seconds: int
+    contradicted: int  # contradicted probability and detectability ratings
+
+
+def application_incidents(
+    team_id: int,
+    application_ids: tuple[int, ...] = (),
+    *,
+    now: datetime.datetime | None = None,
+    window_days: int | None = None,
+) -> list[ApplicationIncidents]:
+    """Per application of the team (or those listed), in one query of correlated
+    aggregates: incidents in the window, their downtime and data lost, and the stored
+    contradicted-rating findings."""
+    now = now or timezone.now()
+    days = window_days or settings.FMEA_EVIDENCE_WINDOW_DAYS
+    touching = Incident.objects.filter(
+        team_id=team_id, started_at__gt=window_start(now, days), started_at__lte=now
+    ).filter(
+        Exists(
+            Incident.failure_modes.through.objects.filter(
+                incident_id=OuterRef("pk"),
+                failuremode__step__application_id=OuterRef(OuterRef("pk")),
+            )
+        )
+    )
+
+    def total(expression, output_field):
+        return Subquery(
+            touching.annotate(group=Value(1))
+            .values("group")
+            .annotate(total=expression)
+            .values("total"),
+            output_field=output_field,
+        )
+
+    downtime = ExpressionWrapper(F("resolved_at") - F("started_at"), output_field=DurationField())
+    rows = (
+        Application.objects.filter(team_id=team_id)
+        .annotate(
+            incident_count=Coalesce(total(Count("pk"), IntegerField()), 0),
+            downtime=total(Sum(downtime), DurationField()),
+            data_lost=Coalesce(total(Sum("data_lost_seconds"), IntegerField()), 0),
+            contradicted=Coalesce(
+                Subquery(
+                    Finding.objects.filter(
+                        application_id=OuterRef("pk"),
+                        kind__in=[
+                            FindingKind.PROBABILITY_CONTRADICTED,
+                            FindingKind.DETECTABILITY_CONTRADICTED,
+                        ],
+                    )
+                    .values("application_id")
+                    .annotate(n=Count("pk"))
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+        )
+        .order_by("tier__level", "name")
+        .values("id", "name", "incident_count", "downtime", "data_lost", "contradicted")
+    )
+    if application_ids:
+        rows = rows.filter(pk__in=application_ids)
+    return [
+        ApplicationIncidents(
+            application_id=row["id"],
+            application=row["name"],
+            incidents=row["incident_count"],
+            downtime_seconds=int(row["downtime"].total_seconds()) if row["downtime"] else 0,
+            data_lost_seconds=row["data_lost"],
+            contradicted=row["contradicted"],
+        )
+        for row in rows
+    ]

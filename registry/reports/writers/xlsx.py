@@ -93,6 +93,7 @@ def write(context: ReportContext, out: BinaryIO, progress: Progress) -> int:
         _summary_sheet(workbook, context)
         _findings_sheet(workbook, context)
         _suppressions_sheet(workbook, context)
+        _incidents_sheet(workbook, context)
     except BaseException:
         # Close the half-written sheets' temporary files; the error itself goes on up.
         for sheet in workbook.worksheets:
@@ -230,6 +231,35 @@ def _findings_sheet(workbook, context: ReportContext) -> None:
                 text(sheet, finding.step.name if finding.step else None),
                 "assumed" if finding.rests_on_assumption else None,
                 finding.first_seen_at.replace(tzinfo=None),
+            ]
+        )
+
+
+def _incidents_sheet(workbook, context: ReportContext) -> None:
+    """Per application: incidents over the evidence window, downtime, data lost and
+    contradicted ratings (durations in seconds)."""
+    sheet = workbook.create_sheet("Incidents")
+    set_widths(sheet, [40, 12, 18, 18, 22])
+    sheet.append(
+        header_row(
+            sheet,
+            [
+                "Application",
+                "Incidents",
+                "Downtime (seconds)",
+                "Data lost (seconds)",
+                "Contradicted ratings",
+            ],
+        )
+    )
+    for row in data.incident_rows(context.scope):
+        sheet.append(
+            [
+                text(sheet, row.application),
+                row.incidents,
+                row.downtime_seconds,
+                row.data_lost_seconds,
+                row.contradicted,
             ]
         )
 
