@@ -114,6 +114,16 @@ class Incident(ConstraintFieldsMixin, TimeStampedModel):
     def __str__(self) -> str:
         return self.title
 
+    def time_errors(self) -> dict[str, str]:
+        """The order of the times, checked in Python (no query) for the receivers; the
+        CHECK constraints say the same to every other writer."""
+        errors = {}
+        if self.detected_at is not None and self.detected_at < self.started_at:
+            errors["detected_at"] = "An incident cannot be detected before it started."
+        if self.resolved_at is not None and self.resolved_at < self.started_at:
+            errors["resolved_at"] = "An incident cannot be resolved before it started."
+        return errors
+
     @property
     def downtime_seconds(self) -> int | None:
         if self.resolved_at is None:

@@ -91,7 +91,13 @@ def record_event(
             setattr(incident, name, value)
             changed = True
     if changed:
-        incident.full_clean()
+        # Field checks and the order of the times without a query each (an alert storm
+        # arrives here); the unique (team, source, external id) is the row lock above
+        # and, for two new deliveries at once, the database's constraint.
+        incident.clean_fields(exclude=["team"])
+        errors = incident.time_errors()
+        if errors:
+            raise ValidationError(errors)
         incident.save()
     new_components = {c.pk for c in components} - set(
         incident.components.values_list("pk", flat=True)

@@ -51,7 +51,9 @@ def incidents(demo):
         failure_modes=[first],
     )
     IncidentFactory(team=demo, started_at=ago(5), detected_at=ago(5, 1), failure_modes=[first])
-    IncidentFactory(team=demo, started_at=ago(400), resolved_at=ago(400, 600), failure_modes=[first])
+    IncidentFactory(
+        team=demo, started_at=ago(400), resolved_at=ago(400, 600), failure_modes=[first]
+    )
     refresh_findings(demo.pk)
     return application
 
