@@ -8,6 +8,7 @@ from django.db import models
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -15,6 +16,7 @@ from registry.api.base import ID_HELP, RegisterViewSet, ValidatedModelSerializer
 from registry.api.fields import MemberTeamField, TeamScopedRelatedField
 from registry.choices import IncidentSource
 from registry.filtersets import IncidentFilterSet
+from registry.imports.incidents import import_incidents
 from registry.models import Component, FailureMode, Incident
 from registry.models.incidents import check_links
 
@@ -113,6 +115,24 @@ class HistoryEntrySerializer(serializers.Serializer):
     )
 
 
+class IncidentImportSerializer(serializers.Serializer):
+    team = MemberTeamField(help_text="Id of the team to import into; one of your teams.")
+    file = serializers.FileField(help_text="CSV or XLSX of past incidents, one per row.")
+    dry_run = serializers.BooleanField(
+        default=False, help_text="Check every row and write nothing."
+    )
+
+
+class IncidentImportResultSerializer(serializers.Serializer):
+    ok = serializers.BooleanField(help_text="Whether every row was accepted.")
+    dry_run = serializers.BooleanField(help_text="Whether nothing was written by request.")
+    row_count = serializers.IntegerField(help_text="Rows read.")
+    summary = serializers.DictField(help_text="incidents: how many were (or would be) made.")
+    problems = serializers.ListField(
+        child=serializers.DictField(), help_text="{row, column, message} per problem."
+    )
+
+
 def linked_ids_by_version(history_ids: list[int]) -> dict[str, dict[int, list[int]]]:
     """The failure modes and components each saved version linked (two queries)."""
     links: dict[str, dict[int, list[int]]] = {"failuremode": {}, "component": {}}
@@ -137,6 +157,33 @@ class IncidentViewSet(RegisterViewSet):
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilterSet
     ordering_fields = ["started_at", "detected_at", "resolved_at", "severity", "id"]
+
+    @extend_schema(
+        request={"multipart/form-data": IncidentImportSerializer},
+        responses={200: IncidentImportResultSerializer, 400: IncidentImportResultSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
+    def import_file(self, request: Request) -> Response:
+        """Import past incidents from a CSV or XLSX file: every row or none (the columns
+        are listed in a refusal's problems)."""
+        upload = IncidentImportSerializer(data=request.data, context={"request": request})
+        upload.is_valid(raise_exception=True)
+        team = upload.validated_data["team"]
+        self.check_write(team.pk)
+        result = import_incidents(
+            team=team,
+            user=request.user,
+            data=upload.validated_data["file"].read(),
+            dry_run=upload.validated_data["dry_run"],
+        )
+        body = {
+            "ok": result.ok,
+            "dry_run": result.dry_run,
+            "row_count": result.row_count,
+            "summary": result.summary,
+            "problems": result.errors(),
+        }
+        return Response(body, status=200 if result.ok else 400)
 
     @extend_schema(responses=HistoryEntrySerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -214,3 +214,56 @@ def test_a_failure_modes_evidence_and_adopting_it(api, bob, team_a):
     assert adopted.status_code == 200, adopted.data
     assert adopted.data["detectability"] == 5
     assert adopted.data["probability"] == 2
+
+
+def upload(client, team, text: str, **extra):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        f"{INCIDENTS}import/",
+        {"team": team.pk, "file": SimpleUploadedFile("past.csv", text.encode()), **extra},
+        format="multipart",
+    )
+
+
+def test_past_incidents_are_imported_from_csv_all_or_nothing(api, bob, team_a):
+    component = ComponentFactory(team=team_a, name="orders-db")
+    failure_mode = failure_mode_of(team_a)
+    header = "title,started_at,detected_at,resolved_at,source,external_id,components,failure_modes"
+    good = (
+        f"{header}\n"
+        f"Failover stuck,2026-03-01T10:00:00Z,2026-03-01T10:40:00Z,2026-03-01T12:00:00Z,"
+        f"pagerduty,PX1,Orders-DB,{failure_mode.pk}\n"
+        "Disk full,2026-05-02 08:00,,,manual,,,\n"
+    )
+    bad = good + "Later detected,2026-06-01T10:00:00Z,2026-06-01T09:00:00Z,,,,,999999\n"
+    client = api.as_user(bob)
+
+    refused = upload(client, team_a, bad)
+    assert refused.status_code == 400
+    assert {(p["row"], p["column"]) for p in refused.data["problems"]} == {(4, "failure_modes")}
+    assert not Incident.objects.exists()
+
+    dry = upload(client, team_a, good, dry_run="true")
+    assert dry.status_code == 200 and dry.data["summary"] == {"incidents": 2}
+    assert not Incident.objects.exists()
+
+    done = upload(client, team_a, good)
+    assert done.status_code == 200, done.data
+    stuck = Incident.objects.get(external_id="PX1")
+    assert stuck.detect_seconds == 2400
+    assert list(stuck.components.all()) == [component]
+    assert list(stuck.failure_modes.all()) == [failure_mode]
+    assert Incident.objects.get(title="Disk full").started_at == datetime.datetime(
+        2026, 5, 2, 8, 0, tzinfo=datetime.UTC
+    )
+    again = upload(client, team_a, good)
+    assert again.status_code == 400
+    assert again.data["problems"][0]["column"] == "external_id"
+    assert Incident.objects.count() == 2
+
+
+def test_a_viewer_cannot_import(api, victor, team_a):
+    response = upload(api.as_user(victor), team_a, "title,started_at\nx,2026-01-01T00:00:00Z\n")
+    assert response.status_code == 403
+    assert not Incident.objects.exists()
