@@ -64,6 +64,7 @@ def record_event(
     incident = (
         Incident.objects.select_for_update()
         .filter(team_id=team_id, source=source, external_id=event.external_id)
+        .exclude(external_id="")  # the unique index's condition: the index serves it
         .first()
     )
     values = {

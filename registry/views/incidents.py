@@ -79,6 +79,15 @@ def evidence_context(team_id: int, failure_mode: FailureMode) -> dict:
     }
 
 
+def with_evidence(team_id: int, rows) -> list:
+    """Worksheet rows, each with `evidence` (or None): one query for them all."""
+    rows = list(rows)
+    evidence = failure_mode_evidence(team_id, failure_mode_ids=[row.pk for row in rows])
+    for row in rows:
+        row.evidence = evidence.get(row.pk)
+    return rows
+
+
 class IncidentListView(TeamView):
     section = "incidents"
 

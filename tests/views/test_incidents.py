@@ -178,3 +178,30 @@ def test_an_owner_issues_a_token_shown_once_and_maps_a_pagerduty_service(as_alic
 def test_an_editor_cannot_issue_tokens(as_bob, register):
     as_bob.post("/incidents/receivers/", {"source": "alertmanager", "what": "rotate"})
     assert not IncidentReceiver.objects.exists()
+
+
+def test_the_worksheet_flags_a_rating_its_incidents_contradict(as_victor, register):
+    """Probability 4 against three incidents in a year (observed 6): the cell links to the
+    evidence; detectability 2 against detections after 3 minutes (observed 3) is only
+    slightly worse."""
+    for days in (30, 90, 200):
+        IncidentFactory(
+            team=register.app.team,
+            started_at=recent(days),
+            detected_at=recent(days) + datetime.timedelta(minutes=3),
+            failure_modes=[register.fm],
+        )
+
+    html = as_victor.get(f"/steps/{register.step.pk}/").content.decode()
+
+    assert f'href="/failure-modes/{register.fm.pk}/#evidence"' in html
+    assert 'class="badge badge-danger"' in html and "→6" in html
+    assert 'class="badge badge-warn"' in html and "→3" in html
+
+
+def test_the_worksheet_makes_one_query_for_the_evidence_of_all_rows(
+    as_alice, register, more_failure_modes, fixed_queries
+):
+    IncidentFactory(team=register.app.team, started_at=recent(5), failure_modes=[register.fm])
+
+    fixed_queries(as_alice, f"/steps/{register.step.pk}/", more_failure_modes)
