@@ -206,3 +206,28 @@ def test_adopting_the_suggestion_updates_the_rating_and_names_the_incidents(
     assert latest.note == f"Probability 6 adopted from incidents {ids}"
     refresh_findings(team_a.pk, NOW)
     assert findings(team_a, FindingKind.PROBABILITY_CONTRADICTED) == []
+
+
+def test_rollups_count_the_contradicted_ratings(team_a, failure_mode):
+    """The application's and the tier's rollups count the contradicted probability (3
+    incidents a year against 2) and detectability (median 40 min against 3)."""
+    from registry.analysis.rollups import recompute_team
+    from registry.models import ApplicationRollup, TierRollup
+
+    from django.utils import timezone
+
+    recent = timezone.now()  # the recompute counts back from now
+    incidents(
+        failure_mode,
+        (recent - datetime.timedelta(days=10), minutes(40)),
+        (recent - datetime.timedelta(days=40), minutes(40)),
+        (recent - datetime.timedelta(days=80), minutes(40)),
+    )
+
+    recompute_team(team_a.pk)
+
+    rollup = ApplicationRollup.objects.get(application=failure_mode.step.application)
+    expected = {"probability_contradicted": 1, "detectability_contradicted": 1}
+    assert {k: v for k, v in rollup.findings_by_kind.items() if k in expected} == expected
+    tier = TierRollup.objects.get(team=team_a, tier=failure_mode.step.application.tier)
+    assert {k: v for k, v in tier.findings_by_kind.items() if k in expected} == expected
