@@ -211,10 +211,10 @@ def test_adopting_the_suggestion_updates_the_rating_and_names_the_incidents(
 def test_rollups_count_the_contradicted_ratings(team_a, failure_mode):
     """The application's and the tier's rollups count the contradicted probability (3
     incidents a year against 2) and detectability (median 40 min against 3)."""
+    from django.utils import timezone
+
     from registry.analysis.rollups import recompute_team
     from registry.models import ApplicationRollup, TierRollup
-
-    from django.utils import timezone
 
     recent = timezone.now()  # the recompute counts back from now
     incidents(
