@@ -461,6 +461,21 @@ def store_overdue_action_findings(team_id: int, now) -> None:
     upsert(select, team_id, FindingKind.OVERDUE_ACTION)
 
 
+def replace_findings(team_id: int, findings: list[Finding], kinds) -> None:
+    """Store the findings computed in Python as the team's findings of `kinds`: new
+    ones inserted, the others updated, those of `kinds` no longer found deleted."""
+    Finding.objects.bulk_create(
+        findings,
+        update_conflicts=True,
+        unique_fields=["team", "key"],
+        update_fields=UPDATED_FIELDS,
+        batch_size=2000,
+    )
+    Finding.objects.filter(team_id=team_id, kind__in=kinds).exclude(
+        key__in=[finding.key for finding in findings]
+    ).delete()
+
+
 @transaction.atomic
 def refresh_findings(team_id: int, now=None) -> int:
     """Replace the team's findings with a fresh computation; returns how many there are.
@@ -470,7 +485,8 @@ def refresh_findings(team_id: int, now=None) -> int:
     now = now or timezone.now()
     # One row per key, even if two rules ever name the same subject.
     findings = list({f.key: f for f in structural_findings(team_id, now)}.values())
-    Finding.objects.bulk_create(
+    replace_findings(
+        team_id,
         [
             Finding(
                 team_id=team_id,
@@ -490,14 +506,8 @@ def refresh_findings(team_id: int, now=None) -> int:
             )
             for finding in findings
         ],
-        update_conflicts=True,
-        unique_fields=["team", "key"],
-        update_fields=UPDATED_FIELDS,
-        batch_size=2000,
+        STRUCTURAL_KINDS,
     )
-    Finding.objects.filter(team_id=team_id, kind__in=STRUCTURAL_KINDS).exclude(
-        key__in=[finding.key for finding in findings]
-    ).delete()
     store_failure_mode_findings(team_id, now)
     store_overdue_action_findings(team_id, now)
     store_evidence_findings(team_id, now)
@@ -613,13 +623,4 @@ def store_evidence_findings(team_id: int, now) -> None:
                     computed_at=now,
                 )
             )
-        Finding.objects.bulk_create(
-            findings,
-            update_conflicts=True,
-            unique_fields=["team", "key"],
-            update_fields=UPDATED_FIELDS,
-            batch_size=2000,
-        )
-        Finding.objects.filter(team_id=team_id, kind=kind).exclude(
-            key__in=[finding.key for finding in findings]
-        ).delete()
+        replace_findings(team_id, findings, [kind])

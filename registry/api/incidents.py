@@ -18,7 +18,7 @@ from registry.choices import IncidentSource
 from registry.filtersets import IncidentFilterSet
 from registry.imports.incidents import import_incidents
 from registry.models import Component, FailureMode, Incident
-from registry.models.incidents import check_links
+from registry.models.incidents import INCIDENT_FIELDS, check_links
 
 
 class IncidentSerializer(ValidatedModelSerializer):
@@ -57,18 +57,7 @@ class IncidentSerializer(ValidatedModelSerializer):
         fields = [
             "id",
             "team",
-            "title",
-            "started_at",
-            "detected_at",
-            "resolved_at",
-            "severity",
-            "source",
-            "external_id",
-            "url",
-            "postmortem_url",
-            "data_lost_seconds",
-            "components",
-            "failure_modes",
+            *INCIDENT_FIELDS,
             "downtime_seconds",
             "detect_seconds",
             "created_at",

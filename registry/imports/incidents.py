@@ -23,20 +23,10 @@ from registry.imports.reading import Refused, read_table
 from registry.imports.service import ImportResult, failed
 from registry.imports.validation import Problem, RowReader, vocabulary
 from registry.models import Component, FailureMode, Incident, Team
+from registry.models.incidents import INCIDENT_FIELDS
 
 REQUIRED = ("title", "started_at")
-OPTIONAL = (
-    "detected_at",
-    "resolved_at",
-    "severity",
-    "source",
-    "external_id",
-    "url",
-    "postmortem_url",
-    "data_lost_seconds",
-    "components",
-    "failure_modes",
-)
+OPTIONAL = tuple(name for name in INCIDENT_FIELDS if name not in REQUIRED)
 COLUMNS = (*REQUIRED, *OPTIONAL)
 
 

@@ -21,6 +21,21 @@ from registry.models.teams import Team
 from registry.querysets import TeamScopedQuerySet
 
 DEFAULT_COMPONENT_LABEL = "fmea_component"
+#: What an incident holds, in the order the API and the CSV import name it.
+INCIDENT_FIELDS = (
+    "title",
+    "started_at",
+    "detected_at",
+    "resolved_at",
+    "severity",
+    "source",
+    "external_id",
+    "url",
+    "postmortem_url",
+    "data_lost_seconds",
+    "components",
+    "failure_modes",
+)
 
 
 class Incident(ConstraintFieldsMixin, TimeStampedModel):

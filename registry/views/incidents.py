@@ -262,13 +262,7 @@ class ReceiversView(TeamView):
             receiver.component_label = request.POST.get("component_label", "").strip()
             if request.POST.get("signing_secret", "").strip():
                 receiver.signing_secret = request.POST["signing_secret"].strip()
-            try:
-                receiver.full_clean()
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-            else:
-                receiver.save()
-                messages.success(request, "Receiver settings saved.")
+            self.save_checked(receiver, "Receiver settings saved.")
         elif what == "map":
             mapping = PagerDutyService(
                 team=self.team,
@@ -277,16 +271,20 @@ class ReceiversView(TeamView):
                 .filter(pk=request.POST.get("component") or None)
                 .first(),
             )
-            try:
-                mapping.full_clean()
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-            else:
-                mapping.save()
-                messages.success(request, f"PagerDuty service {mapping.service_id} mapped.")
+            self.save_checked(mapping, f"PagerDuty service {mapping.service_id} mapped.")
         elif what == "unmap":
             PagerDutyService.objects.for_team(self.team.pk).filter(
                 pk=request.POST.get("mapping") or None
             ).delete()
             messages.success(request, "Mapping removed.")
         return redirect("registry:receivers")
+
+    def save_checked(self, instance, done: str) -> None:
+        """Save a row the model's rules accept, saying so; else say why not."""
+        try:
+            instance.full_clean()
+        except ValidationError as error:
+            messages.error(self.request, " ".join(error.messages))
+        else:
+            instance.save()
+            messages.success(self.request, done)

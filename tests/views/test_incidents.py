@@ -17,6 +17,17 @@ def recent(days: int) -> datetime.datetime:
     return timezone.now() - datetime.timedelta(days=days)
 
 
+def three_in_a_year(register) -> None:
+    """Three incidents of the register's failure mode, each detected after 3 minutes."""
+    for days in (30, 90, 200):
+        IncidentFactory(
+            team=register.app.team,
+            started_at=recent(days),
+            detected_at=recent(days) + datetime.timedelta(minutes=3),
+            failure_modes=[register.fm],
+        )
+
+
 def test_the_list_shows_the_teams_incidents_only(as_victor, register):
     IncidentFactory(
         team=register.app.team, title="Orders table locked", failure_modes=[register.fm]
@@ -120,13 +131,7 @@ def test_an_incident_is_linked_from_the_failure_modes_page_and_unlinked(as_bob, 
 
 def test_the_failure_modes_page_shows_evidence_against_its_rating_and_adopts_it(as_bob, register):
     """Probability 4 against three incidents in a year (observed 6): contradicted."""
-    for days in (30, 90, 200):
-        IncidentFactory(
-            team=register.app.team,
-            started_at=recent(days),
-            detected_at=recent(days) + datetime.timedelta(minutes=3),
-            failure_modes=[register.fm],
-        )
+    three_in_a_year(register)
 
     page = as_bob.get(f"/failure-modes/{register.fm.pk}/").content.decode()
 
@@ -184,13 +189,7 @@ def test_the_worksheet_flags_a_rating_its_incidents_contradict(as_victor, regist
     """Probability 4 against three incidents in a year (observed 6): the cell links to the
     evidence; detectability 2 against detections after 3 minutes (observed 3) is only
     slightly worse."""
-    for days in (30, 90, 200):
-        IncidentFactory(
-            team=register.app.team,
-            started_at=recent(days),
-            detected_at=recent(days) + datetime.timedelta(minutes=3),
-            failure_modes=[register.fm],
-        )
+    three_in_a_year(register)
 
     html = as_victor.get(f"/steps/{register.step.pk}/").content.decode()
 
