@@ -216,7 +216,8 @@ def application_incidents(
 
     def total(expression, output_field):
         return Subquery(
-            touching.annotate(group=Value(1))
+            touching.order_by()  # no ORDER BY beside the aggregate
+            .annotate(group=Value(1))
             .values("group")
             .annotate(total=expression)
             .values("total"),
