@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -36,11 +36,14 @@ def incident_url(pk: int) -> str:
     return reverse("registry:incident", args=[pk])
 
 
-def back_to(request: HttpRequest, fallback: str) -> str:
+def back_to(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
+    """Back to the page the form was on (a path of this site), else to `fallback`."""
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
+        return HttpResponseRedirect(target)
+    return HttpResponseRedirect(fallback)
 
 
 def evidence_context(team_id: int, failure_mode: FailureMode) -> dict:
@@ -171,7 +174,7 @@ class IncidentLinkView(WriteView):
         form = LinkIncidentForm(request.POST, team_id=self.team.pk)
         if not form.is_valid() or not form.cleaned_data.get("incident"):
             messages.error(request, "Choose an incident and a failure mode of your team.")
-            return redirect(back_to(request, reverse("registry:incidents")))
+            return back_to(request, reverse("registry:incidents"))
         incident = form.cleaned_data["incident"]
         failure_mode = form.cleaned_data.get("failure_mode")
         if failure_mode is None:
@@ -182,7 +185,7 @@ class IncidentLinkView(WriteView):
         else:
             incident.failure_modes.add(failure_mode)
             messages.success(request, f"“{incident}” linked to “{failure_mode}”.")
-        return redirect(back_to(request, incident_url(incident.pk)))
+        return back_to(request, incident_url(incident.pk))
 
 
 class AdoptEvidenceView(WriteView):
