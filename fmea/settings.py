@@ -341,6 +341,8 @@ SPECTACULAR_SETTINGS = {
         "TemplateComponentKindEnum": "registry.choices.TemplateComponentKind",
         "FailureModeStatusEnum": "registry.choices.FailureModeStatus",
         "SuppressionStatusEnum": "registry.choices.SuppressionStatus",
+        "IncidentSourceEnum": "registry.choices.IncidentSource",
+        "ReceiverSourceEnum": "registry.choices.RECEIVER_SOURCE_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

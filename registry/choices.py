@@ -191,6 +191,7 @@ class IncidentSource(models.TextChoices):
 
 #: The sources whose events arrive at a receiver of their own.
 RECEIVER_SOURCES = (IncidentSource.ALERTMANAGER, IncidentSource.PAGERDUTY)
+RECEIVER_SOURCE_CHOICES = [(source.value, source.label) for source in RECEIVER_SOURCES]
 
 
 class IncidentSeverity(models.TextChoices):

@@ -436,6 +436,7 @@ def test_incidents_and_their_links_survive_a_restore(demo, tmp_path):
     from registry.models import Incident, IncidentReceiver, PagerDutyService
     from registry.services.incidents import rotate_receiver_token
 
+    Incident.objects.filter(team=demo).delete()  # the demo's own: this test makes its one
     database = Component.objects.filter(team=demo).order_by("pk").first()
     first, second = FailureMode.objects.filter(team=demo).order_by("pk")[:2]
     started = datetime.datetime(2026, 10, 1, 9, 0, tzinfo=datetime.UTC)

@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from registry.api.base import as_api_error
 from registry.api.fields import MemberTeamField
-from registry.choices import RECEIVER_SOURCES, IncidentSource
+from registry.choices import RECEIVER_SOURCE_CHOICES, IncidentSource
 from registry.models import IncidentReceiver
 from registry.models.incidents import hash_token
 from registry.models.teams import is_team_owner
@@ -162,9 +162,7 @@ class IncidentReceiverSerializer(serializers.ModelSerializer):
 
 class RotateSerializer(serializers.Serializer):
     team = MemberTeamField(help_text="Id of the team; you must own it.")
-    source = serializers.ChoiceField(
-        choices=[(s.value, s.label) for s in RECEIVER_SOURCES], help_text="Which receiver."
-    )
+    source = serializers.ChoiceField(choices=RECEIVER_SOURCE_CHOICES, help_text="Which receiver.")
 
 
 class IssuedTokenSerializer(IncidentReceiverSerializer):
