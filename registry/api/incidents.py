@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.db import models
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -149,7 +149,13 @@ class IncidentViewSet(RegisterViewSet):
 
     @extend_schema(
         request={"multipart/form-data": IncidentImportSerializer},
-        responses={200: IncidentImportResultSerializer, 400: IncidentImportResultSerializer},
+        responses={
+            200: IncidentImportResultSerializer,
+            400: OpenApiResponse(
+                description="A request without its team or file: {field: [messages]}; a file "
+                "with problems: the result with ok false and each problem's row and column."
+            ),
+        },
     )
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
     def import_file(self, request: Request) -> Response:
