@@ -230,6 +230,10 @@ FMEA_ASSUMED_AVAILABILITY = env_percent("FMEA_ASSUMED_AVAILABILITY", "99.9")
 # time to restore a component within its region.
 FMEA_DEFAULT_DETECTION_SECONDS = env_int("FMEA_DEFAULT_DETECTION_SECONDS", 300)
 FMEA_ASSUMED_RECOVERY_SECONDS = env_int("FMEA_ASSUMED_RECOVERY_SECONDS", 3600)
+# Incidents are held against probability and detectability ratings over this window,
+# and a rating is flagged when the observed one is worse by at least the margin.
+FMEA_EVIDENCE_WINDOW_DAYS = env_int("FMEA_EVIDENCE_WINDOW_DAYS", 365)
+FMEA_EVIDENCE_MARGIN = env_int("FMEA_EVIDENCE_MARGIN", 2)
 CELERY_TIMEZONE = TIME_ZONE
 # Slow work (reports, worksheet imports) runs on its own queue, so that it never holds
 # up the recomputes on the default queue: `celery worker -Q celery,reports`.
@@ -350,6 +354,8 @@ SPECTACULAR_SETTINGS = {
         "FailureModeStatusEnum": "registry.choices.FailureModeStatus",
         "SuppressionStatusEnum": "registry.choices.SuppressionStatus",
         "WebhookEventEnum": "registry.choices.WebhookEvent",
+        "IncidentSourceEnum": "registry.choices.IncidentSource",
+        "ReceiverSourceEnum": "registry.choices.RECEIVER_SOURCE_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -165,6 +165,14 @@ class FindingKind(models.TextChoices):
     UNRECOVERABLE_DATA = "unrecoverable_data", "Data with no copy that survives a disruption"
     RECOVERY_UNTESTED = "recovery_untested", "Recovery not tested within the tier's interval"
     RECOVERY_TEST_FAILED = "recovery_test_failed", "Latest recovery test failed"
+    PROBABILITY_CONTRADICTED = (
+        "probability_contradicted",
+        "Incidents contradict the probability rating",
+    )
+    DETECTABILITY_CONTRADICTED = (
+        "detectability_contradicted",
+        "Incidents contradict the detectability rating",
+    )
 
 
 class SuppressionStatus(models.TextChoices):
@@ -220,3 +228,24 @@ class DeliveryStatus(models.TextChoices):
     RETRYING = "retrying", "Retrying"
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed"
+
+
+class IncidentSource(models.TextChoices):
+    """Where an incident was recorded: by hand, by a receiver, or through the API."""
+
+    MANUAL = "manual", "Entered by hand"
+    ALERTMANAGER = "alertmanager", "Prometheus Alertmanager"
+    PAGERDUTY = "pagerduty", "PagerDuty"
+    API = "api", "API"
+
+
+#: The sources whose events arrive at a receiver of their own.
+RECEIVER_SOURCES = (IncidentSource.ALERTMANAGER, IncidentSource.PAGERDUTY)
+RECEIVER_SOURCE_CHOICES = [(source.value, source.label) for source in RECEIVER_SOURCES]
+
+
+class IncidentSeverity(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"

@@ -13,6 +13,7 @@ from registry.views import (
     failure_modes,
     findings,
     imports,
+    incidents,
     invitations,
     library,
     preview,
@@ -186,6 +187,17 @@ urlpatterns = [
         name="business_function_edit",
     ),
     # reports, report schedules and worksheet imports
+    path("incidents/", incidents.IncidentListView.as_view(), name="incidents"),
+    path("incidents/new/", incidents.IncidentCreateView.as_view(), name="incident_new"),
+    path("incidents/link/", incidents.IncidentLinkView.as_view(), name="incident_link"),
+    path("incidents/receivers/", incidents.ReceiversView.as_view(), name="receivers"),
+    path("incidents/<int:pk>/", incidents.IncidentDetailView.as_view(), name="incident"),
+    path("incidents/<int:pk>/edit/", incidents.IncidentEditView.as_view(), name="incident_edit"),
+    path(
+        "failure-modes/<int:pk>/adopt-evidence/",
+        incidents.AdoptEvidenceView.as_view(),
+        name="adopt_evidence",
+    ),
     path("findings/", findings.FindingsView.as_view(), name="findings"),
     path("findings/<int:pk>/suppress/", findings.SuppressView.as_view(), name="finding_suppress"),
     path(

@@ -21,6 +21,7 @@ from registry.models import (
     Dependency,
     DrStrategy,
     FailureMode,
+    Incident,
     Membership,
     RecoveryTest,
     Step,
@@ -189,3 +190,21 @@ class RecoveryTestFactory(factory.django.DjangoModelFactory):
     measured_rto_seconds = 600
     measured_rpo_seconds = 0
     outcome = RecoveryTestOutcome.PASSED
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Incident
+        skip_postgeneration_save = True
+
+    team = factory.SubFactory(TeamFactory)
+    title = factory.Sequence(lambda n: f"Incident {n}")
+    started_at = factory.LazyFunction(
+        lambda: datetime.datetime(2026, 6, 1, 12, 0, tzinfo=datetime.UTC)
+    )
+    detected_at = factory.LazyAttribute(lambda row: row.started_at + datetime.timedelta(minutes=5))
+
+    @factory.post_generation
+    def failure_modes(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.failure_modes.add(*extracted)

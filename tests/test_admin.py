@@ -36,8 +36,11 @@ from registry.models import (
     Finding,
     FindingSuppression,
     GroupMapping,
+    Incident,
+    IncidentReceiver,
     Invitation,
     Membership,
+    PagerDutyService,
     ProviderMembership,
     RatingScale,
     RecoveryTest,
@@ -172,6 +175,14 @@ def register(db, admin_user) -> dict:
         measured_rto_seconds=1800,
         outcome="passed",
     )
+    incident = Incident.objects.create(
+        team=team, title="Orders database failover stuck", started_at=timezone.now()
+    )
+    incident.components.add(component)
+    incident.failure_modes.add(failure_mode)
+    receiver = IncidentReceiver(team=team, source="alertmanager")
+    receiver.issue_token(admin_user)
+    receiver.save()
     return {
         RecoveryTest: recovery_test,
         WebhookSubscription: subscription,
@@ -182,6 +193,11 @@ def register(db, admin_user) -> dict:
         ),
         GroupMapping: GroupMapping.objects.create(group="sre-payments", team=team, role="editor"),
         ProviderMembership: ProviderMembership.objects.create(membership=membership),
+        Incident: incident,
+        IncidentReceiver: receiver,
+        PagerDutyService: PagerDutyService.objects.create(
+            team=team, service_id="PF9KMXH", component=component
+        ),
         Baseline: baseline,
         ReportSchedule: schedule,
         ReportRun: ReportRun.objects.create(team=team, format="csv", requested_by=admin_user),

@@ -470,3 +470,61 @@ def test_baselines_survive_a_restore_and_diff_the_same(tmp_path):
     )
     assert copy.application.name == "Order processing" and copy.application != order
     assert [(c.kind, c.mode) for c in baselines.compare(copy, "current").changes] == original
+
+
+def test_incidents_and_their_links_survive_a_restore(demo, tmp_path):
+    """An incident linked to a component and two failure modes, and a PagerDuty service
+    mapped to a component, come back linked to the restored rows; receivers' tokens do
+    not (they are secrets: issued again)."""
+    from registry.models import Incident, IncidentReceiver, PagerDutyService
+    from registry.services.incidents import rotate_receiver_token
+
+    Incident.objects.filter(team=demo).delete()  # the demo's own: this test makes its one
+    database = Component.objects.filter(team=demo).order_by("pk").first()
+    first, second = FailureMode.objects.filter(team=demo).order_by("pk")[:2]
+    started = datetime.datetime(2026, 10, 1, 9, 0, tzinfo=datetime.UTC)
+    incident = Incident.objects.create(
+        team=demo,
+        title="Orders DB failover stuck",
+        started_at=started,
+        detected_at=started + datetime.timedelta(minutes=40),
+        resolved_at=started + datetime.timedelta(hours=2),
+        source="pagerduty",
+        external_id="PGR0VU2",
+        data_lost_seconds=30,
+    )
+    incident.components.add(database)
+    incident.failure_modes.add(first, second)
+    PagerDutyService.objects.create(team=demo, service_id="PF9KMXH", component=database)
+    rotate_receiver_token(team_id=demo.pk, source="pagerduty", user=None)
+
+    backup, document = export(tmp_path)
+    assert document["schema_version"] == 6
+    assert document["incidents"][0]["failure_modes"] == sorted([first.pk, second.pk])
+    restore(str(backup), "--name", "Demo copy", "--slug", "demo-copy")
+
+    copy = Incident.objects.get(team__slug="demo-copy")
+    assert (copy.title, copy.external_id, copy.detected_at, copy.data_lost_seconds) == (
+        "Orders DB failover stuck",
+        "PGR0VU2",
+        started + datetime.timedelta(minutes=40),
+        30,
+    )
+    assert [c.name for c in copy.components.all()] == [database.name]
+    assert sorted(f.mode for f in copy.failure_modes.all()) == sorted([first.mode, second.mode])
+    assert all(f.team.slug == "demo-copy" for f in copy.failure_modes.all())
+    mapping = PagerDutyService.objects.get(team__slug="demo-copy")
+    assert mapping.component.team.slug == "demo-copy"
+    assert not IncidentReceiver.objects.filter(team__slug="demo-copy").exists()
+
+
+def test_a_version_4_backup_without_incidents_is_still_read(demo, tmp_path):
+    backup, document = export(tmp_path)
+    document["schema_version"] = 4
+    for section in ("incidents", "incidents_history", "pagerduty_services"):
+        document.pop(section, None)
+    backup.write_text(json.dumps(document))
+
+    restore(str(backup), "--name", "Demo copy", "--slug", "demo-copy")
+
+    assert Team.objects.get(slug="demo-copy").incidents.count() == 0

@@ -15,6 +15,7 @@ from registry.admin import (  # noqa: F401  (each module registers its models)
     failure_modes,
     identity,
     imports,
+    incidents,
     recovery_tests,
     reference,
     reports,

@@ -66,7 +66,15 @@ class DrStrategyAdmin(admin.ModelAdmin):
 
 @admin.register(RatingScale)
 class RatingScaleAdmin(admin.ModelAdmin):
-    list_display = ("scale", "rating", "label")
+    list_display = (
+        "scale",
+        "rating",
+        "label",
+        "min_per_year",
+        "max_per_year",
+        "max_detect_seconds",
+    )
+    list_editable = ("min_per_year", "max_per_year", "max_detect_seconds")
     list_filter = ("scale",)
     search_fields = ("label", "description")
 

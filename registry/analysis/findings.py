@@ -29,6 +29,12 @@ from django.db.models.functions import Cast, Concat, JSONObject
 from django.utils import timezone
 
 from registry.analysis import resilience
+from registry.analysis.evidence import (
+    Evidence,
+    duration_words,
+    failure_mode_evidence,
+    window_words,
+)
 from registry.analysis.resilience import FindingData
 from registry.choices import (
     DATA_STORE_KINDS,
@@ -38,6 +44,7 @@ from registry.choices import (
     FailureModeStatus,
     FindingKind,
     FindingSeverity,
+    RatingScaleName,
     SuppressionEnd,
 )
 from registry.models import (
@@ -49,6 +56,7 @@ from registry.models import (
     FailureMode,
     Finding,
     FindingSuppression,
+    RatingScale,
     RecoveryTest,
     Step,
     Tier,
@@ -300,6 +308,8 @@ ROW_KINDS = {
     FindingKind.OVERDUE_ACTION,
     FindingKind.RERATING_MISSING,
     FindingKind.ACCEPTANCE_EXPIRED,
+    FindingKind.PROBABILITY_CONTRADICTED,
+    FindingKind.DETECTABILITY_CONTRADICTED,
 }
 STRUCTURAL_KINDS = [kind for kind in FindingKind if kind not in ROW_KINDS]
 
@@ -560,6 +570,21 @@ def store_overdue_action_findings(team_id: int, now) -> None:
     upsert(select, team_id, FindingKind.OVERDUE_ACTION)
 
 
+def replace_findings(team_id: int, findings: list[Finding], kinds) -> None:
+    """Store the findings computed in Python as the team's findings of `kinds`: new
+    ones inserted, the others updated, those of `kinds` no longer found deleted."""
+    Finding.objects.bulk_create(
+        findings,
+        update_conflicts=True,
+        unique_fields=["team", "key"],
+        update_fields=UPDATED_FIELDS,
+        batch_size=2000,
+    )
+    Finding.objects.filter(team_id=team_id, kind__in=kinds).exclude(
+        key__in=[finding.key for finding in findings]
+    ).delete()
+
+
 @transaction.atomic
 def refresh_findings(team_id: int, now=None) -> int:
     """Replace the team's findings with a fresh computation; returns how many there are.
@@ -569,7 +594,8 @@ def refresh_findings(team_id: int, now=None) -> int:
     now = now or timezone.now()
     # One row per key, even if two rules ever name the same subject.
     findings = list({f.key: f for f in structural_findings(team_id, now)}.values())
-    Finding.objects.bulk_create(
+    replace_findings(
+        team_id,
         [
             Finding(
                 team_id=team_id,
@@ -589,16 +615,11 @@ def refresh_findings(team_id: int, now=None) -> int:
             )
             for finding in findings
         ],
-        update_conflicts=True,
-        unique_fields=["team", "key"],
-        update_fields=UPDATED_FIELDS,
-        batch_size=2000,
+        STRUCTURAL_KINDS,
     )
-    Finding.objects.filter(team_id=team_id, kind__in=STRUCTURAL_KINDS).exclude(
-        key__in=[finding.key for finding in findings]
-    ).delete()
     store_failure_mode_findings(team_id, now)
     store_overdue_action_findings(team_id, now)
+    store_evidence_findings(team_id, now)
     settle_suppressions(team_id, now)
     return Finding.objects.filter(team_id=team_id).count()
 
@@ -620,3 +641,95 @@ def settle_suppressions(team_id: int, now) -> None:
         if suppression.details != suppression.finding.details
     ]
     active.filter(pk__in=changed).update(ended_at=now, end_reason=SuppressionEnd.FIGURES_CHANGED)
+
+
+# --- Ratings contradicted by incidents ----------------------------------------------
+
+CONTRADICTED_KINDS = {
+    RatingScaleName.PROBABILITY: FindingKind.PROBABILITY_CONTRADICTED,
+    RatingScaleName.DETECTABILITY: FindingKind.DETECTABILITY_CONTRADICTED,
+}
+
+
+def scale_words() -> dict[tuple[str, int], str]:
+    """What each probability and detectability rating means, as a clause."""
+    return {
+        (scale, rating): description[:1].lower() + description[1:]
+        for scale, rating, description in RatingScale.objects.filter(
+            scale__in=list(CONTRADICTED_KINDS)
+        ).values_list("scale", "rating", "description")
+    }
+
+
+def evidence_message(evidence: Evidence, scale: str, words: dict) -> str:
+    """“rated 2 (once in five to ten years); 3 incidents in the last 12 months suggest 6
+    (a few times a year)”."""
+    rated, observed = evidence.rated(scale), evidence.observed(scale)
+    window = window_words(evidence.window_days)
+    said = f"rated {rated} ({words.get((scale, rated), '')})"
+    if scale == RatingScaleName.PROBABILITY:
+        count = f"{evidence.incidents} incident{'s' if evidence.incidents != 1 else ''}"
+        verb = "suggest" if evidence.incidents != 1 else "suggests"
+        return f"{said}; {count} in {window} {verb} {observed} ({words.get((scale, observed))})"
+    return (
+        f"{said}; a median time to detect of "
+        f"{duration_words(evidence.median_detect_seconds)} over {evidence.incidents} "
+        f"incident{'s' if evidence.incidents != 1 else ''} in {window} suggests {observed} "
+        f"({words.get((scale, observed))})"
+    )
+
+
+def store_evidence_findings(team_id: int, now) -> None:
+    """Probability and detectability ratings that the failure mode's own incidents
+    contradict by FMEA_EVIDENCE_MARGIN or more (closed failure modes aside). The
+    figures come from one SQL statement; only the flagged rows are worded here."""
+    evidence = failure_mode_evidence(team_id, now=now)
+    flagged = {
+        scale: [row for row in evidence.values() if row.contradicts(scale)]
+        for scale in CONTRADICTED_KINDS
+    }
+    subject_ids = {row.failure_mode_id for rows in flagged.values() for row in rows}
+    subjects = {
+        row["id"]: row
+        for row in FailureMode.objects.filter(pk__in=subject_ids)
+        .exclude(status=FailureModeStatus.CLOSED)
+        .values("id", "mode", "step_id", "step__name", "step__application_id")
+        .annotate(
+            application_name=F("step__application__name"),
+            tier_id=F("step__application__tier_id"),
+        )
+    }
+    words = scale_words() if subjects else {}
+    for scale, kind in CONTRADICTED_KINDS.items():
+        findings = []
+        for row in flagged[scale]:
+            subject = subjects.get(row.failure_mode_id)
+            if subject is None:
+                continue
+            gap = row.observed(scale) - row.rated(scale)
+            where = (
+                f"“{subject['mode']}” in {subject['application_name']} / {subject['step__name']}"
+            )
+            findings.append(
+                Finding(
+                    team_id=team_id,
+                    key=f"{kind.value}:failure_mode:{row.failure_mode_id}",
+                    kind=kind,
+                    severity=FindingSeverity.HIGH if gap >= 4 else FindingSeverity.MEDIUM,
+                    message=f"{where}: {evidence_message(row, scale, words)}.",
+                    details={
+                        "rated": row.rated(scale),
+                        "observed": row.observed(scale),
+                        "incidents": row.incidents,
+                        "window_days": row.window_days,
+                        "median_detect_seconds": row.median_detect_seconds,
+                    },
+                    application_id=subject["step__application_id"],
+                    step_id=subject["step_id"],
+                    failure_mode_id=row.failure_mode_id,
+                    tier_id=subject["tier_id"],
+                    first_seen_at=now,
+                    computed_at=now,
+                )
+            )
+        replace_findings(team_id, findings, [kind])

@@ -25,6 +25,7 @@ from registry.models import (
     Dependency,
     FailureMode,
     FindingSuppression,
+    Incident,
     RecoveryTest,
     Step,
     TeamRecompute,
@@ -125,6 +126,7 @@ def team_of(instance) -> list[int]:
                 | BusinessFunction()
                 | FindingSuppression()
                 | RecoveryTest()
+                | Incident()
             ):
                 return [instance.team_id]
             case Action():

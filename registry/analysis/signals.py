@@ -19,6 +19,7 @@ from registry.models import (
     Dependency,
     FailureMode,
     FindingSuppression,
+    Incident,
     RecoveryTest,
     Step,
     Team,
@@ -39,6 +40,7 @@ WATCHED = (
     Tier,
     FindingSuppression,
     RecoveryTest,
+    Incident,
 )
 
 
@@ -84,6 +86,7 @@ def connect() -> None:
         Component.regions.through,
         Component.replica_regions.through,
         Component.backup_copy_regions.through,
+        Incident.failure_modes.through,
     ):
         m2m_changed.connect(
             on_regions_change, sender=through, dispatch_uid=f"recompute-m2m-{through.__name__}"

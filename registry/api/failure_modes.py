@@ -1,5 +1,6 @@
 """Failure modes and their actions."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -15,12 +16,15 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from registry.analysis.evidence import failure_mode_evidence
 from registry.api.base import (
     TeamScopedViewSet,
     ValidatedModelSerializer,
     VersionedViewSetMixin,
+    as_api_error,
 )
 from registry.api.fields import TeamScopedRelatedField
+from registry.api.incidents import AdoptSerializer, EvidenceSerializer
 from registry.api.pagination import CachedCountPagination
 from registry.exports import stream_csv
 from registry.filtersets import ActionFilterSet, FailureModeFilterSet
@@ -29,6 +33,7 @@ from registry.models.failure_modes import DUPLICATE_MESSAGE
 from registry.models.teams import is_team_owner
 from registry.ordering import ACTION_SORTS, FAILURE_MODE_SORTS
 from registry.services.failure_modes import duplicates_within, failure_modes_bulk_create
+from registry.services.incidents import adopt_observed_rating
 
 BULK_LIMIT = 1000
 ETAG_HEADER = OpenApiParameter(
@@ -254,6 +259,43 @@ class FailureModeViewSet(VersionedViewSetMixin, TeamScopedViewSet):
             )
         failure_mode.sign_off_review(request.user)
         failure_mode.refresh_from_db()
+        return self.with_etag(Response(self.get_serializer(failure_mode).data), failure_mode)
+
+    @extend_schema(
+        responses={200: EvidenceSerializer, 204: None},
+        description="What the failure mode's incidents in the evidence window "
+        "(FMEA_EVIDENCE_WINDOW_DAYS) say about its probability and detectability; 204 "
+        "when it has none.",
+    )
+    @action(detail=True, methods=["get"])
+    def evidence(self, request: Request, pk=None) -> Response:
+        failure_mode = self.get_object()
+        evidence = failure_mode_evidence(
+            failure_mode.team_id, failure_mode_ids=[failure_mode.pk]
+        ).get(failure_mode.pk)
+        if evidence is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(EvidenceSerializer(evidence).data)
+
+    @extend_schema(
+        request=AdoptSerializer,
+        responses={200: FailureModeDetailSerializer, **VERSIONED_ERRORS},
+        description="Set the current probability or detectability to the rating its "
+        "incidents suggest; the history names the incidents.",
+    )
+    @action(detail=True, methods=["post"], url_path="adopt-evidence")
+    def adopt_evidence(self, request: Request, pk=None) -> Response:
+        failure_mode = self.get_object()
+        self.check_write(failure_mode.team_id)
+        choice = AdoptSerializer(data=request.data)
+        choice.is_valid(raise_exception=True)
+        try:
+            adopt_observed_rating(
+                failure_mode, scale=choice.validated_data["scale"], user=request.user
+            )
+        except DjangoValidationError as exc:
+            raise as_api_error(exc) from exc
+        failure_mode = self.get_queryset().get(pk=failure_mode.pk)
         return self.with_etag(Response(self.get_serializer(failure_mode).data), failure_mode)
 
     def save_kwargs(self, *, created: bool) -> dict:

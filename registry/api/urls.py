@@ -10,7 +10,9 @@ from registry.api import (
     dependencies,
     failure_modes,
     imports,
+    incidents,
     invitations,
+    receivers,
     recovery,
     reports,
     rollups,
@@ -37,6 +39,8 @@ router.register("applications", applications.ApplicationViewSet, basename="appli
 router.register("steps", steps.StepViewSet, basename="step")
 router.register("components", components.ComponentViewSet, basename="component")
 router.register("dependencies", dependencies.DependencyViewSet, basename="dependency")
+router.register("incidents", incidents.IncidentViewSet, basename="incident")
+router.register("receivers", receivers.IncidentReceiverViewSet, basename="incidentreceiver")
 router.register("teams", TeamViewSet, basename="team")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("invitations", invitations.InvitationViewSet, basename="invitation")
@@ -71,6 +75,16 @@ urlpatterns = [
         "failure-modes/export.csv",
         failure_modes.FailureModeExportView.as_view(),
         name="failuremode-export",
+    ),
+    path(
+        "receivers/alertmanager/",
+        receivers.AlertmanagerReceiverView.as_view(),
+        name="receiver-alertmanager",
+    ),
+    path(
+        "receivers/pagerduty/",
+        receivers.PagerDutyReceiverView.as_view(),
+        name="receiver-pagerduty",
     ),
     path("", include(router.urls)),
 ]

@@ -2,6 +2,7 @@
 the API (a list's URL and its CSV export select the same rows)."""
 
 from registry.filtersets.baselines import BaselineFilterSet
+from registry.filtersets.incidents import IncidentFilterSet
 from registry.filtersets.recovery import RecoveryTestFilterSet
 from registry.filtersets.reference import (
     DrStrategyFilterSet,
@@ -30,6 +31,7 @@ __all__ = [
     "DrStrategyFilterSet",
     "FailureModeFilterSet",
     "FailureModeTemplateFilterSet",
+    "IncidentFilterSet",
     "RatingScaleFilterSet",
     "RecoveryTestFilterSet",
     "RegionFilterSet",

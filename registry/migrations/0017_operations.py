@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0015_recovery'),
+        ('registry', '0016_incidents'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

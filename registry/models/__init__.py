@@ -6,6 +6,7 @@ from registry.models.components import Component, Dependency
 from registry.models.failure_modes import Action, FailureMode
 from registry.models.identity import GroupMapping, ProviderMembership
 from registry.models.imports import WorksheetImport
+from registry.models.incidents import Incident, IncidentReceiver, PagerDutyService
 from registry.models.recovery import RecoveryTest
 from registry.models.reference import DrStrategy, FailureModeTemplate, RatingScale, Region, Tier
 from registry.models.reports import ReportFormat, ReportRun, ReportSchedule
@@ -36,9 +37,12 @@ __all__ = [
     "FindingSuppression",
     "GroupMapping",
     "ImmutableBaselineError",
+    "Incident",
+    "IncidentReceiver",
     "Invitation",
     "JobStatus",
     "Membership",
+    "PagerDutyService",
     "ProviderMembership",
     "RatingScale",
     "RecoveryTest",

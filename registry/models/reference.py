@@ -177,6 +177,32 @@ class RatingScale(models.Model):
     rating = models.PositiveSmallIntegerField(validators=rating_validators)
     label = models.CharField(max_length=60)
     description = models.TextField()
+    # The numbers incidents are held against (registry.analysis.evidence).
+    min_per_year = models.DecimalField(
+        "from (per year)",
+        max_digits=10,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text="Probability only: the observed frequency (occurrences a year) from "
+        "which this rating applies; the highest rating whose lower bound is reached wins.",
+    )
+    max_per_year = models.DecimalField(
+        "below (per year)",
+        max_digits=10,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text="Probability only: the frequency this band ends below; empty for the top.",
+    )
+    max_detect_seconds = models.PositiveIntegerField(
+        "detected within (seconds)",
+        null=True,
+        blank=True,
+        help_text="Detectability only: the longest median time to detect this rating "
+        "allows; the lowest rating that allows the observed median wins; empty for "
+        "no limit.",
+    )
 
     class Meta:
         ordering = ["scale", "rating"]
@@ -186,6 +212,17 @@ class RatingScale(models.Model):
             ),
             models.CheckConstraint(
                 condition=rating_range("rating"), name="%(app_label)s_%(class)s_rating_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_per_year__isnull=True)
+                | models.Q(max_per_year__isnull=True)
+                | models.Q(max_per_year__gt=models.F("min_per_year")),
+                name="%(app_label)s_%(class)s_frequency_band",
+                violation_error_message="A band ends above where it starts.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_per_year__isnull=True) | models.Q(min_per_year__gte=0),
+                name="%(app_label)s_%(class)s_frequency_positive",
             ),
         ]
 

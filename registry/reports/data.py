@@ -13,6 +13,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from registry.analysis import figures
+from registry.analysis.evidence import ApplicationIncidents, application_incidents
 from registry.choices import ActionPriority, ActionStatus
 from registry.models import Action, Finding, FindingSuppression, Tier
 from registry.models.failure_modes import failure_mode_figures
@@ -179,3 +180,9 @@ def action_text(action: dict) -> str:
         details.append(f"due {action['due_date']:%Y-%m-%d}")
     details.append(ActionStatus(action["status"]).label.lower())
     return f"{action['description']} ({', '.join(details)})"
+
+
+def incident_rows(scope: Scope) -> list[ApplicationIncidents]:
+    """Per application in scope: incidents over the evidence window, downtime, data
+    lost and contradicted ratings (registry.analysis.evidence)."""
+    return application_incidents(scope.team_id, scope.applications)

@@ -8,9 +8,10 @@ username, and a user this database does not have is left out (reported).
 
 A backup holds the register (business functions to actions), the change history of
 the historied rows, deleted rows included, the team's memberships, its report
-schedules, the daily rollup snapshots behind the trend charts, and its baselines
+schedules, the daily rollup snapshots behind the trend charts, its baselines
 (their snapshots' ids mapped to the restored rows, so that a diff against the
-restored register shows what changed, not every row). Findings and
+restored register shows what changed, not every row), its incidents with their links,
+and its PagerDuty service mapping. Findings and
 rollups are computed again after a restore. Report runs and worksheet imports (jobs
 and their files) are not backed up.
 """
@@ -40,7 +41,9 @@ from registry.models import (
     Dependency,
     DrStrategy,
     FailureMode,
+    Incident,
     Membership,
+    PagerDutyService,
     RecoveryTest,
     Region,
     ReportSchedule,
@@ -58,7 +61,10 @@ from registry.models.failure_modes import undecided
 # 4: baselines.
 # 5: recovery: components' recovery inputs (with their replica and backup copy
 #    regions), applications' detection and failover times, recovery tests.
-SCHEMA_VERSION = 5
+# 6: incidents (with the ids of the components and failure modes they are linked to)
+#    and PagerDuty services mapped to components. Receivers' tokens are secrets and are
+#    issued again after a restore.
+SCHEMA_VERSION = 6
 User = get_user_model()
 # Models in dependency order, each with its foreign keys to other exported models.
 SECTIONS: list[tuple[str, type[models.Model], dict[str, str]]] = [
@@ -78,11 +84,17 @@ SECTIONS: list[tuple[str, type[models.Model], dict[str, str]]] = [
     ("rollup_snapshots", RollupSnapshot, {}),
     ("baselines", Baseline, {"application": "applications"}),
     ("recovery_tests", RecoveryTest, {"application": "applications", "step": "steps"}),
+    ("incidents", Incident, {}),
+    ("pagerduty_services", PagerDutyService, {"component": "components"}),
 ]
 # Sets of regions a row holds, by model: written in a document as lists of codes.
 REGION_SETS: dict[type[models.Model], tuple[str, ...]] = {
     Application: ("regions",),
     Component: ("regions", "replica_regions", "backup_copy_regions"),
+}
+# Many-to-many links a section's rows carry as lists of ids of other sections.
+LINKS: dict[type[models.Model], dict[str, str]] = {
+    Incident: {"components": "components", "failure_modes": "failure_modes"},
 }
 # Historied models whose history rows do not carry the team: the parent that owns them.
 HISTORY_PARENTS: dict[type[models.Model], tuple[str, type[models.Model]]] = {
@@ -174,12 +186,15 @@ def export_register(team: Team) -> dict:
         fields = _fields(model)
         queryset = _team_rows(model, team.pk).order_by("pk")
         region_sets = REGION_SETS.get(model, ())
-        queryset = queryset.prefetch_related(*region_sets)
+        links = LINKS.get(model, {})
+        queryset = queryset.prefetch_related(*region_sets, *links)
         rows = []
         for instance in queryset:
             row = {"id": instance.pk, **_row(instance, fields, keys)}
             for name in region_sets:
                 row[name] = sorted(region.code for region in getattr(instance, name).all())
+            for name in links:
+                row[name] = sorted(linked.pk for linked in getattr(instance, name).all())
             rows.append(row)
         document[section] = rows
         if _historied(model):
@@ -328,7 +343,7 @@ class _Restore:
 
     def rows(self, section: str, model, references: dict[str, str], rows: list[dict]) -> None:
         fields = {f.name: f for f in _fields(model)}
-        extra = {"id", *REGION_SETS.get(model, ())}
+        extra = {"id", *REGION_SETS.get(model, ()), *LINKS.get(model, {})}
         self.ids[section] = {}
         seen: set[int] = set()
         for number, row in enumerate(rows, start=1):
@@ -394,6 +409,11 @@ class _Restore:
             if not isinstance(codes, list) or not all(code in self.regions for code in codes):
                 raise RestoreError(f"{where}: unknown {name.replace('_', ' ')} {codes!r}.")
             getattr(instance, name).set([self.regions[code] for code in codes])
+        for name, section in LINKS.get(model, {}).items():
+            linked = row.get(name, [])
+            if not isinstance(linked, list) or any(pk not in self.ids[section] for pk in linked):
+                raise RestoreError(f"{where}: {name} {linked!r} are not all in the backup.")
+            getattr(instance, name).set([self.ids[section][pk] for pk in linked])
         return instance.pk
 
     def natural(self, f: models.Field, value, where: str, *, strict: bool) -> int | None:

@@ -17,6 +17,7 @@ from registry.choices import (
     Disruption,
     FailureCategory,
     FailureModeStatus,
+    IncidentSource,
     RecoveryTestOutcome,
     Replication,
     Role,
@@ -30,6 +31,7 @@ from registry.models import (
     DrStrategy,
     FailureMode,
     FailureModeTemplate,
+    Incident,
     Membership,
     RecoveryTest,
     Region,
@@ -267,6 +269,7 @@ def seed_demo() -> Team:
     _worksheet_failure_modes(team, steps, components, user)
     _library_failure_modes(team, steps, components, user)
     _recovery_tests(team, applications, user)
+    _incidents(team)
     return team
 
 
@@ -286,6 +289,39 @@ def _recovery_tests(team: Team, applications: dict[str, Application], user) -> N
                 "recorded_by": user,
             },
         )
+
+
+def _incidents(team: Team) -> None:
+    """Two past incidents: one an occurrence of a worksheet failure mode (rated so that
+    it agrees with the evidence), one not yet linked to any."""
+    now = timezone.now().replace(second=0, microsecond=0)
+    subject = (
+        FailureMode.objects.filter(team=team, probability__gte=4, detectability__gte=2)
+        .exclude(component=None)
+        .order_by("pk")
+        .first()
+    )
+    rows = (
+        ("demo-1", "Checkout errors while the primary database failed over", 41, 4, 38),
+        ("demo-2", "Card network API timeouts at peak", 9, 12, 95),
+    )
+    for external_id, title, days_ago, detect_minutes, down_minutes in rows:
+        started = now - datetime.timedelta(days=days_ago)
+        incident, created = Incident.objects.get_or_create(
+            team=team,
+            source=IncidentSource.MANUAL,
+            external_id=external_id,
+            defaults={
+                "title": title,
+                "started_at": started,
+                "detected_at": started + datetime.timedelta(minutes=detect_minutes),
+                "resolved_at": started + datetime.timedelta(minutes=down_minutes),
+                "severity": "high",
+            },
+        )
+        if created and subject is not None and external_id == "demo-1":
+            incident.failure_modes.add(subject)
+            incident.components.add(subject.component)
 
 
 def _demo_user():

@@ -69,11 +69,30 @@ def _regions() -> Iterator[tuple[dict, dict]]:
         yield {"code": row["code"]}, {"name": row["name"], "country": row["country"]}
 
 
+def _number(text: str, kind: type = Decimal):
+    return kind(text) if text else None
+
+
+def rating_bands() -> dict[tuple[str, int], dict]:
+    """The numbers behind the probability and detectability ratings (a file of their
+    own: rating_scales.csv is shared with other material)."""
+    return {
+        (row["scale"], int(row["rating"])): {
+            "min_per_year": _number(row["min_per_year"]),
+            "max_per_year": _number(row["max_per_year"]),
+            "max_detect_seconds": _number(row["max_detect_seconds"], int),
+        }
+        for row in read_rows("rating_bands.csv")
+    }
+
+
 def _rating_scales() -> Iterator[tuple[dict, dict]]:
+    bands = rating_bands()
     for row in read_rows("rating_scales.csv"):
+        key = (row["scale"], int(row["rating"]))
         yield (
-            {"scale": row["scale"], "rating": int(row["rating"])},
-            {"label": row["label"], "description": row["description"]},
+            {"scale": key[0], "rating": key[1]},
+            {"label": row["label"], "description": row["description"], **bands.get(key, {})},
         )
 
 

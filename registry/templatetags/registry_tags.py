@@ -133,3 +133,20 @@ def ap_badge(code: str | None, open_actions: int = 0, long: bool = False) -> str
     if long:
         return format_html('{} <span class="ap-word">{}</span>', badge, label)
     return badge
+
+
+@register.simple_tag
+def evidence_badge(evidence, scale: str) -> dict | None:
+    """What a worksheet cell shows beside a rating its incidents say is worse (None
+    where they agree, or where there are none)."""
+    if evidence is None:
+        return None
+    observed, rated = evidence.observed(scale), evidence.rated(scale)
+    if observed is None or observed <= rated:
+        return None
+    return {
+        "observed": observed,
+        "contradicted": evidence.contradicts(scale),
+        "title": f"{evidence.incidents} incident{'s' if evidence.incidents != 1 else ''} in "
+        f"the evidence window suggest {scale} {observed}",
+    }

@@ -16,10 +16,11 @@ from registry.db.paging import RegisterPaginator
 from registry.exports import stream_csv
 from registry.forms import ActionForm, FailureModeForm, VersionForm
 from registry.history import failure_mode_history
-from registry.models import Action, FailureMode, StaleEditError
+from registry.models import Action, FailureMode, Incident, StaleEditError
 from registry.views.base import TeamView, WriteView
 from registry.views.editing import ModelFormPage
 from registry.views.filtersets import FailureModeListFilterSet
+from registry.views.incidents import evidence_context
 from registry.views.worksheet import worksheet_url
 
 PAGE_SIZE = 50
@@ -135,6 +136,13 @@ class FailureModeDetailView(TeamView):
                 "can_sign_off": needs_review and self.tc.role == Role.OWNER,
                 "action_form": new_action,
                 "now": timezone.now(),
+                **evidence_context(self.team.pk, failure_mode),
+                "incidents": failure_mode.incidents.order_by("-started_at", "-id")[:20],
+                "incident_choices": Incident.objects.for_team(self.team.pk)
+                .exclude(failure_modes=failure_mode)
+                .order_by("-started_at", "-id")[:100]
+                if self.tc.can_edit
+                else [],
             },
         )
 

@@ -13,8 +13,8 @@ from django import forms
 from django.forms.widgets import ChoiceWidget
 
 from registry.choices import FailureCategory
-from registry.filtersets import ApplicationFilterSet, FailureModeFilterSet
-from registry.models import Application, BusinessFunction, Tier
+from registry.filtersets import ApplicationFilterSet, FailureModeFilterSet, IncidentFilterSet
+from registry.models import Application, BusinessFunction, Component, Tier
 
 RATING_CHOICES = [(rating, str(rating)) for rating in range(1, 11)]
 
@@ -94,3 +94,39 @@ class ApplicationListFilterSet(ApplicationFilterSet):
             widget=select(functions.values_list("id", "name"), "All business functions"),
         )
         present(fields["q"], label="Name")
+
+
+class IncidentListFilterSet(IncidentFilterSet):
+    """Incidents of the current team: by source, severity, dates, component, failure
+    mode and text."""
+
+    def __init__(self, *args, team_id: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        del self.filters["team"]
+        fields = self.form.fields
+        components = Component.objects.for_team(team_id).order_by("name")
+        applications = Application.objects.for_team(team_id).order_by("name")
+        present(fields["q"], label="Text")
+        present(fields["source"], label="Source", widget=forms.CheckboxSelectMultiple())
+        present(fields["severity"], label="Severity", widget=forms.CheckboxSelectMultiple())
+        present(
+            fields["started_from"],
+            label="Started from",
+            widget=forms.DateInput(attrs={"type": "date"}),
+        )
+        present(
+            fields["started_to"],
+            label="Started to",
+            widget=forms.DateInput(attrs={"type": "date"}),
+        )
+        present(
+            fields["component"],
+            label="Component",
+            widget=select(components.values_list("id", "name"), "All components"),
+        )
+        present(
+            fields["application"],
+            label="Application",
+            widget=select(applications.values_list("id", "name"), "All applications"),
+        )
+        present(fields["failure_mode"], widget=forms.HiddenInput())

@@ -22,6 +22,7 @@ from registry.models import FailureMode, StaleEditError, Step
 from registry.models.failure_modes import RATINGS, REVISED_RATINGS
 from registry.views.base import TeamView, WriteView, is_htmx
 from registry.views.editing import field_values
+from registry.views.incidents import with_evidence
 from registry.views.preview import ROW_ID, score_cells
 from registry.views.worksheet import worksheet_url
 
@@ -40,7 +41,7 @@ class RowMixin:
         return self.render(
             "registry/worksheet/_row.html",
             {
-                "fm": failure_mode,
+                "fm": with_evidence(failure_mode.team_id, [failure_mode])[0],
                 "threshold": failure_mode.step.application.tier.rpn_threshold,
                 "scales": selectors.rating_scales(),
                 "row_id": f"fm-{failure_mode.pk}",

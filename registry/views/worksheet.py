@@ -16,6 +16,7 @@ from registry import ordering, selectors
 from registry.analysis import figures
 from registry.models import Step
 from registry.views.base import TeamView
+from registry.views.incidents import with_evidence
 
 #: (sort key, heading, long name or "", numeric?) of the worksheet's columns. The row's
 #: identity and scores come first: the page keeps them in view (frozen) while the
@@ -69,7 +70,7 @@ class WorksheetView(TeamView):
             {
                 "step": step,
                 "tier": tier,
-                "rows": rows,
+                "rows": with_evidence(self.team.pk, rows),
                 "sort": sort,
                 "columns": COLUMNS,
                 "scales": selectors.rating_scales(),

@@ -158,6 +158,8 @@ def test_each_create_links_to_the_operations_on_what_it_made(client):
         "failure_modes_partial_update",
         "failure_modes_destroy",
         "failure_modes_sign_off_create",
+        "failure_modes_evidence_retrieve",
+        "failure_modes_adopt_evidence_create",
     }
     for link in create["links"].values():
         assert link["parameters"] == {"id": "$response.body#/id"}

@@ -66,8 +66,11 @@ from registry.models import (
     FailureModeTemplate,
     Finding,
     FindingSuppression,
+    Incident,
+    IncidentReceiver,
     Invitation,
     Membership,
+    PagerDutyService,
     RecoveryTest,
     Region,
     ReportFormat,
@@ -91,6 +94,7 @@ from tests.factories import (
     ComponentFactory,
     DependencyFactory,
     FailureModeFactory,
+    IncidentFactory,
     MembershipFactory,
     RecoveryTestFactory,
     StepFactory,
@@ -286,8 +290,13 @@ def world(alice, bob, charlie, team_a, team_b, settings, tmp_path) -> SimpleName
         )
         baseline = baselines.freeze(application=app, user=owner, title="Rev one")
         drill = RecoveryTestFactory(application=app, step=step)
+        incident = IncidentFactory(
+            team=team, started_at=timezone.now() - datetime.timedelta(days=20)
+        )
+        incident.failure_modes.add(failure_mode)
         ids |= {
             f"{prefix}_drill": drill.pk,
+            f"{prefix}_incident": incident.pk,
             f"{prefix}_baseline": baseline.pk,
             f"{prefix}_bf": function.pk,
             f"{prefix}_app": app.pk,
@@ -350,9 +359,23 @@ WATCHED: dict[type[models.Model], str] = {
     ReportRun: "team",
     Baseline: "team",
     WorksheetImport: "team",
+    Incident: "team",
+    Incident.components.through: "incident__team",
+    Incident.failure_modes.through: "incident__team",
+    IncidentReceiver: "team",
+    PagerDutyService: "team",
     Membership: "team",
     Team: "pk",
 }
+#: Link rows, checked by the teams of both their ends (no full_clean of their own).
+LINK_ROWS = (
+    Application.regions.through,
+    Component.regions.through,
+    Component.replica_regions.through,
+    Component.backup_copy_regions.through,
+    Incident.components.through,
+    Incident.failure_modes.through,
+)
 #: Rows no form may change.
 FROZEN = (Membership, Team)
 REFUSED = {400, 403, 404, 405, 409, 422, 429}
@@ -417,6 +440,12 @@ def teams_of(row: models.Model) -> set[int]:
         case RecoveryTest():
             teams = {row.team_id, row.application.team_id}
             return teams | ({row.step.application.team_id} if row.step_id else set())
+    if isinstance(row, Incident.components.through):
+        return {row.incident.team_id, row.component.team_id}
+    if isinstance(row, Incident.failure_modes.through):
+        return {row.incident.team_id, row.failuremode.team_id}
+    if isinstance(row, PagerDutyService):
+        return {row.team_id, row.component.team_id}
     if hasattr(row, "application"):  # the regions of an application
         return {row.application.team_id}
     if hasattr(row, "component"):  # the regions of a component
@@ -453,13 +482,9 @@ def check_rules(row: models.Model, team_id: int) -> None:
     if isinstance(row, WorksheetImport):
         # An import that crashed records "The import failed: <exception>".
         assert not any("The import failed" in error["message"] for error in row.errors or [])
-    if not isinstance(
-        row,
-        Application.regions.through
-        | Component.regions.through
-        | Component.replica_regions.through
-        | Component.backup_copy_regions.through,
-    ):
+    if isinstance(row, Incident):
+        assert not row.time_errors(), row.time_errors()
+    if not isinstance(row, LINK_ROWS):
         row.full_clean()
 
 
@@ -765,6 +790,108 @@ def test_one_button_posts(world, name, target, data):
     route, row = name
     outcome = submit(world.bob, reverse(route, args=[target_pk(world, row, target)]), data)
     assert outcome.response.status_code == (302 if target == "own" else 404)
+
+
+# --- incidents: the form, links from either side, adopting evidence, receivers --------
+
+MOMENT = st.sampled_from(["2026-11-02T10:00", "2026-11-02T10:40", "2026-11-02 12:00:00"])
+INCIDENT = form_data(
+    st.fixed_dictionaries(
+        {
+            "title": NAME,
+            "severity": choice(["critical", "high", "medium", "low"]),
+            "started_at": st.just("2026-11-02T09:00"),
+            "detected_at": st.one_of(st.just(""), MOMENT),
+            "resolved_at": st.one_of(st.just(""), MOMENT),
+            "data_lost_seconds": st.one_of(st.just(""), st.integers(0, 3600).map(str)),
+            "url": st.sampled_from(["", "https://example.com/i/1"]),
+            "components": several(refs("a_db", "a_queue")),
+            "failure_modes": several(refs("a_fm")),
+        }
+    ),
+    {
+        "started_at": TEXT,
+        "detected_at": st.one_of(TEXT, st.just("2026-11-01T00:00")),
+        "resolved_at": st.one_of(TEXT, st.just("2026-11-01T00:00")),
+        "data_lost_seconds": NUMBER,
+        "url": TEXT,
+        "components": several(bad_id("b_db")),
+        "failure_modes": several(bad_id("b_fm")),
+    },
+)
+
+
+@fuzzes("registry:incident_new", "registry:incident_edit")
+@FUZZ
+@given(data=INCIDENT, target=st.one_of(st.none(), TARGET))
+def test_incident_forms(world, data, target):
+    """An incident links only team A's components and failure modes; it is not detected
+    or resolved before it started (the CHECKs would answer 500 if the form let it by)."""
+    url = (
+        reverse("registry:incident_new")
+        if target is None
+        else reverse("registry:incident_edit", args=[target_pk(world, "incident", target)])
+    )
+    submit(world.bob, url, resolve(world, data))
+
+
+@fuzzes("registry:incident_link", "registry:adopt_evidence")
+@FUZZ
+@given(
+    link=st.fixed_dictionaries(
+        {
+            "incident": st.one_of(refs("a_incident"), bad_id("b_incident")),
+            "failure_mode": st.one_of(refs("a_fm"), bad_id("b_fm")),
+            "unlink": st.sampled_from(["", "1"]),
+            "next": st.one_of(TEXT, st.just("https://evil.example.com/")),
+        }
+    ),
+    scale=st.one_of(choice(["probability", "detectability"]), TEXT),
+    target=TARGET,
+)
+def test_linking_and_adopting(world, link, scale, target):
+    """Links stay within team A, a redirect stays on the site, and adopting sets a
+    rating only from team A's own incidents."""
+    outcome = submit(world.bob, reverse("registry:incident_link"), resolve(world, link))
+    if outcome.response.status_code == 302:
+        assert outcome.response["Location"].startswith("/")
+    url = reverse("registry:adopt_evidence", args=[target_pk(world, "fm", target)])
+    submit(world.bob, url, {"scale": scale})
+
+
+@fuzzes("registry:receivers")
+@FUZZ
+@given(
+    data=st.fixed_dictionaries(
+        {
+            "source": st.one_of(choice(["alertmanager", "pagerduty"]), TEXT),
+            "what": st.one_of(choice(["rotate", "settings", "map", "unmap"]), TEXT),
+            "component_label": TEXT,
+            "signing_secret": TEXT,
+            "service_id": TEXT,
+            "component": st.one_of(refs("a_db"), bad_id("b_db")),
+            "mapping": NUMBER,
+        }
+    ),
+    owner=st.booleans(),
+)
+def test_receivers_page(world, data, owner):
+    """Only an owner changes the receivers, and only team A's."""
+
+    def issued_first(client):
+        from registry.services.incidents import rotate_receiver_token
+
+        for source in ("alertmanager", "pagerduty"):
+            rotate_receiver_token(team_id=world.team_a.pk, source=source, user=None)
+
+    outcome = submit(
+        world.alice if owner else world.bob,
+        reverse("registry:receivers"),
+        resolve(world, data),
+        prepare=issued_first,
+    )
+    if not owner:
+        assert not outcome.changed
 
 
 # --- failure modes: the worksheet row, the full form, the library, sign-off -------------
@@ -1564,6 +1691,8 @@ ROUTE_ARGS = {
     "registry:baseline_approve": "a_baseline",
     "registry:recovery_test_new": "a_app",
     "registry:recovery_test_edit": "a_drill",
+    "registry:incident_edit": "a_incident",
+    "registry:adopt_evidence": "a_fm",
 }
 CONTENT_TYPES = [
     "application/x-www-form-urlencoded",

@@ -77,7 +77,14 @@ def test_the_scope_combines_status_rpn_and_priority(make_run, demo):
 def test_the_xlsx_report_has_the_worksheet_summary_and_findings(make_run, computed):
     run = make_run("xlsx")
     workbook = load_workbook(io.BytesIO(read(run)))
-    assert workbook.sheetnames == ["Worksheet", "Summary", "Findings", "Recovery", "Set aside"]
+    assert workbook.sheetnames == [
+        "Worksheet",
+        "Summary",
+        "Findings",
+        "Recovery",
+        "Set aside",
+        "Incidents",
+    ]
 
     sheet = workbook["Worksheet"]
     headers = [cell.value for cell in sheet[1]]

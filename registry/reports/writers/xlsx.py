@@ -95,6 +95,7 @@ def write(context: ReportContext, out: BinaryIO, progress: Progress) -> int:
         _findings_sheet(workbook, context)
         _recovery_sheet(workbook, context)
         _suppressions_sheet(workbook, context)
+        _incidents_sheet(workbook, context)
     except BaseException:
         # Close the half-written sheets' temporary files; the error itself goes on up.
         for sheet in workbook.worksheets:
@@ -258,6 +259,35 @@ def _recovery_sheet(workbook, context: ReportContext) -> None:
         )
     sheet.append([])
     sheet.append([text(sheet, recovery_table.FOOTNOTE)])
+
+
+def _incidents_sheet(workbook, context: ReportContext) -> None:
+    """Per application: incidents over the evidence window, downtime, data lost and
+    contradicted ratings (durations in seconds)."""
+    sheet = workbook.create_sheet("Incidents")
+    set_widths(sheet, [40, 12, 18, 18, 22])
+    sheet.append(
+        header_row(
+            sheet,
+            [
+                "Application",
+                "Incidents",
+                "Downtime (seconds)",
+                "Data lost (seconds)",
+                "Contradicted ratings",
+            ],
+        )
+    )
+    for row in data.incident_rows(context.scope):
+        sheet.append(
+            [
+                text(sheet, row.application),
+                row.incidents,
+                row.downtime_seconds,
+                row.data_lost_seconds,
+                row.contradicted,
+            ]
+        )
 
 
 def _suppressions_sheet(workbook, context: ReportContext) -> None:

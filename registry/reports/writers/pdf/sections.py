@@ -7,11 +7,13 @@ from __future__ import annotations
 import io
 from xml.sax.saxutils import escape
 
+from django.conf import settings
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, Spacer, Table, TableStyle
 from svglib.svglib import svg2rlg
 
+from registry.analysis.evidence import duration_words, window_words
 from registry.choices import ActionPriority, FindingKind
 from registry.reports import changes as changes_module
 from registry.reports import charts, data
@@ -315,6 +317,7 @@ def findings_section(context: ReportContext, width: float) -> list:
             )
         )
     story += suppressions_section(context, width)
+    story += incidents_section(context, width)
     story.append(PageBreak())
     return story
 
@@ -352,6 +355,45 @@ def recovery_section(context: ReportContext, width: float) -> list:
     table.setStyle(TableStyle(style))
     story += [table, Paragraph(recovery_table.FOOTNOTE, s["muted"]), PageBreak()]
     return story
+
+
+def incidents_section(context: ReportContext, width: float) -> list:
+    """Per application: incidents over the evidence window, downtime, data lost, and
+    the ratings they contradict."""
+    s = styles()
+    rows = data.incident_rows(context.scope)
+    window = window_words(settings.FMEA_EVIDENCE_WINDOW_DAYS)
+    story: list = [
+        heading("Incidents", "h1", "Incidents"),
+        Paragraph(
+            f"Incidents linked to each application's failure modes in {window}, each "
+            "counted once; downtime is resolved − started over the resolved ones.",
+            s["muted"],
+        ),
+    ]
+    if not any(row.incidents or row.contradicted for row in rows):
+        return [*story, Paragraph("No incidents in scope.", s["muted"]), Spacer(1, 6 * mm)]
+    header = ("Application", "Incidents", "Downtime", "Data lost", "Contradicted ratings")
+    table_rows = [[para(h, "head") for h in header]]
+    for row in rows:
+        table_rows.append(
+            [
+                para(row.application),
+                para(f"{row.incidents:,}"),
+                para(seconds_text(row.downtime_seconds)),
+                para(seconds_text(row.data_lost_seconds)),
+                para(f"{row.contradicted:,}"),
+            ]
+        )
+    table = Table(
+        table_rows, colWidths=[width - 140 * mm, 25 * mm, 35 * mm, 35 * mm, 45 * mm], repeatRows=1
+    )
+    table.setStyle(TableStyle(grid_style()))
+    return [*story, table, Spacer(1, 6 * mm)]
+
+
+def seconds_text(seconds: int) -> str:
+    return duration_words(seconds) if seconds else "—"
 
 
 def suppressions_section(context: ReportContext, width: float) -> list:

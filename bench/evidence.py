@@ -1,0 +1,226 @@
+"""Evidence against ratings, and the receivers' throughput.
+
+On PostgreSQL with the bench register (BENCH_FAILURE_MODES failure modes over 10
+teams, 1,000,000 by default) and BENCH_INCIDENTS incidents (100,000 by default, a fifth
+of them linked to two failure modes, concentrated so that a failure mode with incidents
+has several):
+- the findings of every bench team with the incidents (evidence computed, contradicted
+  ratings stored) against the same findings with no incident, as a ratio (target
+  <= 1.5x);
+- BENCH_RECEIVER_EVENTS Alertmanager deliveries (a firing and a resolved notification
+  per alert group) through the whole Django stack, in events a
+  second (target >= 200), BENCH_RECEIVER_THREADS (8) at a time as a threaded web
+  worker would take them, then a check that none was lost: one resolved incident per
+  group.
+"""
+
+import logging
+import os
+import threading
+import time
+
+from bench.data import ensure_register, require_postgres, setup_django
+from bench.results import record
+
+FAILURE_MODES = int(os.environ.get("BENCH_FAILURE_MODES", "1000000"))
+INCIDENTS = int(os.environ.get("BENCH_INCIDENTS", "100000"))
+RECEIVER_EVENTS = int(os.environ.get("BENCH_RECEIVER_EVENTS", "2000"))
+# Deliveries in flight at once, as the threads of a web worker (GUNICORN_THREADS).
+THREADS = int(os.environ.get("BENCH_RECEIVER_THREADS", "8"))
+
+
+def timed(work) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def clear_incidents(team_ids: list[int]) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for links in ("registry_incident_failure_modes", "registry_incident_components"):
+            cursor.execute(
+                f"DELETE FROM {links} WHERE incident_id IN "
+                "(SELECT id FROM registry_incident WHERE team_id = ANY(%s))",
+                [team_ids],
+            )
+        cursor.execute("DELETE FROM registry_incident WHERE team_id = ANY(%s)", [team_ids])
+
+
+def insert_incidents(team_ids: list[int], count: int) -> None:
+    """`count` incidents over the last 400 days, detected 1 to 240 minutes after they
+    started, each linked to a failure mode of its team (every fifth to two)."""
+    from django.db import connection, transaction
+
+    per_team = max(1, count // len(team_ids))
+    # Each team's incidents fall on a quarter as many failure modes: about four each.
+    spread = max(1, per_team // 4)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO registry_incident
+                (team_id, title, started_at, detected_at, resolved_at, severity, source,
+                 external_id, url, postmortem_url, created_at, updated_at)
+            SELECT team_id, 'Bench incident ' || i, started,
+                   started + make_interval(mins => 1 + (i * 13) %% 240),
+                   started + make_interval(mins => 250 + (i * 17) %% 600),
+                   'medium', 'manual', '', '', '', now(), now()
+            FROM (
+                SELECT i, (%s::int[])[1 + i %% %s] AS team_id,
+                       now() - make_interval(secs => (i * 7919) %% (400 * 86400)) AS started
+                FROM generate_series(0, %s - 1) i
+            ) generated
+            """,
+            [team_ids, len(team_ids), count],
+        )
+        cursor.execute(
+            """
+            WITH fm AS (
+                SELECT id, team_id, row_number() OVER (PARTITION BY team_id ORDER BY id) AS n
+                FROM registry_failuremode WHERE team_id = ANY(%s)
+            ), inc AS (
+                SELECT id, team_id, row_number() OVER (PARTITION BY team_id ORDER BY id) AS k
+                FROM registry_incident WHERE team_id = ANY(%s)
+            )
+            INSERT INTO registry_incident_failure_modes (incident_id, failuremode_id)
+            SELECT inc.id, fm.id FROM inc
+            JOIN fm ON fm.team_id = inc.team_id
+             AND (fm.n = 1 + (inc.k * 37) %% %s
+                  OR (inc.k %% 5 = 0 AND fm.n = 1 + (inc.k * 37 + 1) %% %s))
+            """,
+            [team_ids, team_ids, spread, spread],
+        )
+        cursor.execute("ANALYZE registry_incident")
+        cursor.execute("ANALYZE registry_incident_failure_modes")
+
+
+def receiver_throughput(team_id: int) -> None:
+    from django.db import connection
+    from django.test import Client
+
+    from registry.models import Component, Incident
+    from registry.services.incidents import rotate_receiver_token
+
+    _, token = rotate_receiver_token(team_id=team_id, source="alertmanager", user=None)
+    component = Component.objects.filter(team_id=team_id).order_by("id").first()
+    groups = RECEIVER_EVENTS // 2
+    run = int(time.time())
+
+    def payload(group: int, status: str) -> dict:
+        alert = {
+            "status": status,
+            "labels": {"alertname": f"Bench{run}x{group}", "fmea_component": component.name},
+            "annotations": {"summary": f"Bench alert group {group}"},
+            "startsAt": "2026-11-20T10:00:00Z",
+            "endsAt": "2026-11-20T10:30:00Z" if status == "resolved" else "0001-01-01T00:00:00Z",
+            "generatorURL": "https://prometheus.example.com/graph",
+            "fingerprint": f"{group:016x}",
+        }
+        return {
+            "version": "4",
+            "groupKey": f'{{}}:{{alertname="Bench{run}x{group}"}}',
+            "truncatedAlerts": 0,
+            "status": status,
+            "receiver": "fmea",
+            "groupLabels": {"alertname": f"Bench{run}x{group}"},
+            "commonLabels": alert["labels"],
+            "commonAnnotations": alert["annotations"],
+            "externalURL": "https://alertmanager.example.com",
+            "alerts": [alert],
+        }
+
+    bodies = [payload(g, "firing") for g in range(groups)] + [
+        payload(g, "resolved") for g in range(groups)
+    ]
+    before = Incident.objects.filter(team_id=team_id, source="alertmanager").count()
+    failures = []
+
+    def deliver(chunk: list[dict]) -> None:
+        # One client (and database connection) per thread, as a threaded web worker.
+        client = Client(SERVER_NAME="localhost")
+        for body in chunk:
+            response = client.post(
+                "/api/v1/receivers/alertmanager/",
+                body,
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {token}",
+            )
+            failures.append(response.status_code != 200)
+        connection.close()
+
+    # Firing notifications first, then the resolved ones, each half spread over threads.
+    started = time.perf_counter()
+    for half in (bodies[:groups], bodies[groups:]):
+        threads = [
+            threading.Thread(target=deliver, args=(half[index::THREADS],))
+            for index in range(THREADS)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    failures = sum(failures)
+    elapsed = time.perf_counter() - started
+    rate = len(bodies) / elapsed
+    stored = Incident.objects.filter(
+        team_id=team_id, source="alertmanager", resolved_at__isnull=False
+    ).count()
+    lost = groups - (stored - before)
+    print(
+        f"  receivers: {len(bodies):,} Alertmanager deliveries in {elapsed:.2f} s, "
+        f"{rate:,.0f} events/s (target >= 200), {THREADS} at a time; {failures} refused; "
+        f"{groups:,} groups, {stored - before:,} resolved incidents stored, {lost} lost"
+    )
+    record("evidence", "Alertmanager deliveries", rate, "events/s", target=">= 200, 0 lost")
+
+
+def main() -> None:
+    setup_django()
+    if not require_postgres():
+        return
+
+    from registry.analysis.evidence import failure_mode_evidence
+    from registry.analysis.findings import refresh_findings
+    from registry.models import Finding, Team
+
+    ensure_register(failure_modes=FAILURE_MODES)
+    team_ids = list(
+        Team.objects.filter(slug__regex=r"^bench-[0-9]+$").values_list("id", flat=True)
+    )
+
+    def findings_of_all() -> float:
+        return timed(lambda: [refresh_findings(team_id) for team_id in team_ids])
+
+    clear_incidents(team_ids)
+    findings_of_all()  # settle: the first run writes every finding
+    without = min(findings_of_all() for _ in range(2))
+    insert_incidents(team_ids, INCIDENTS)
+    findings_of_all()  # settle: the contradicted ratings are written once
+    with_incidents = min(findings_of_all() for _ in range(2))
+    evidence_rows = sum(len(failure_mode_evidence(team_id)) for team_id in team_ids)
+    contradicted = Finding.objects.filter(
+        team_id__in=team_ids,
+        kind__in=["probability_contradicted", "detectability_contradicted"],
+    ).count()
+    print(
+        f"  findings of {len(team_ids)} teams ({FAILURE_MODES:,} failure modes): "
+        f"{without:.2f} s without incidents, {with_incidents:.2f} s with {INCIDENTS:,} "
+        f"({evidence_rows:,} failure modes with evidence, {contradicted:,} contradicted "
+        f"ratings); ratio {with_incidents / without:.2f}x (target <= 1.5x)"
+    )
+    record(
+        "evidence",
+        f"findings with {INCIDENTS:,} incidents",
+        with_incidents,
+        "s",
+        baseline=without,
+        target="<= 1.5x",
+    )
+    # One line per request would be the bench's own bottleneck.
+    logging.getLogger("fmea.requests").setLevel(logging.WARNING)
+    receiver_throughput(team_ids[0])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,319 @@
+"""The Alertmanager and PagerDuty receivers: payloads shaped as the vendors document
+them (Alertmanager's webhook_config payload version 4; PagerDuty webhooks v3), one
+incident per alert group or PagerDuty incident, replays that change nothing, and
+refusals (token, signature, payload) that leave nothing behind."""
+
+import copy
+import datetime
+import hashlib
+import hmac
+import json
+
+import pytest
+
+from registry.models import Incident, IncidentReceiver, PagerDutyService
+from registry.services.incidents import rotate_receiver_token
+from tests.factories import ApplicationFactory, ComponentFactory, FailureModeFactory, StepFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
+
+ALERTMANAGER = "/api/v1/receivers/alertmanager/"
+PAGERDUTY = "/api/v1/receivers/pagerduty/"
+GROUP_KEY = '{}/{severity="critical"}:{alertname="OrdersDbDown"}'
+
+
+def alert(status: str, **labels) -> dict:
+    return {
+        "status": status,
+        "labels": {"alertname": "OrdersDbDown", "severity": "critical", **labels},
+        "annotations": {"summary": "Orders database is down"},
+        "startsAt": "2026-11-20T10:00:00.000Z",
+        "endsAt": "2026-11-20T10:45:30.000Z" if status == "resolved" else "0001-01-01T00:00:00Z",
+        "generatorURL": "http://prometheus:9090/graph?g0.expr=up%7Bjob%3D%22orders-db%22%7D",
+        "fingerprint": "c6b0f8a1d2e3f405",
+    }
+
+
+def alertmanager_payload(status: str, **labels) -> dict:
+    """Alertmanager's documented webhook body, version 4."""
+    return {
+        "version": "4",
+        "groupKey": GROUP_KEY,
+        "truncatedAlerts": 0,
+        "status": status,
+        "receiver": "fmea",
+        "groupLabels": {"alertname": "OrdersDbDown"},
+        "commonLabels": {"alertname": "OrdersDbDown", "severity": "critical", **labels},
+        "commonAnnotations": {"summary": "Orders database is down"},
+        "externalURL": "http://alertmanager:9093",
+        "alerts": [alert(status, **labels)],
+    }
+
+
+def pagerduty_payload(event_type: str, occurred_at: str = "2026-11-20T10:05:00.000Z") -> dict:
+    """PagerDuty's documented v3 webhook body for an incident event."""
+    return {
+        "event": {
+            "id": "01DEN3KQ5AXXEXAMPLE",
+            "event_type": event_type,
+            "resource_type": "incident",
+            "occurred_at": occurred_at,
+            "agent": {
+                "html_url": "https://acme.pagerduty.com/users/PLH1HKV",
+                "id": "PLH1HKV",
+                "self": "https://api.pagerduty.com/users/PLH1HKV",
+                "summary": "Tenex Engineer",
+                "type": "user_reference",
+            },
+            "client": None,
+            "data": {
+                "id": "PGR0VU2",
+                "type": "incident",
+                "self": "https://api.pagerduty.com/incidents/PGR0VU2",
+                "html_url": "https://acme.pagerduty.com/incidents/PGR0VU2",
+                "number": 2,
+                "status": event_type.removeprefix("incident."),
+                "incident_key": "d3640fbd41094207a1c11e58e46b1662",
+                "created_at": "2026-11-20T10:02:00Z",
+                "title": "Orders DB connection pool exhausted",
+                "service": {
+                    "html_url": "https://acme.pagerduty.com/services/PF9KMXH",
+                    "id": "PF9KMXH",
+                    "self": "https://api.pagerduty.com/services/PF9KMXH",
+                    "summary": "Orders DB",
+                    "type": "service_reference",
+                },
+                "assignees": [],
+                "escalation_policy": {
+                    "id": "PTUXL6G",
+                    "type": "escalation_policy_reference",
+                    "summary": "Engineering",
+                },
+                "teams": [],
+                "priority": None,
+                "urgency": "high",
+                "conference_bridge": None,
+                "resolve_reason": None,
+            },
+        }
+    }
+
+
+@pytest.fixture
+def alertmanager_token(team_a, alice):
+    return rotate_receiver_token(team_id=team_a.pk, source="alertmanager", user=alice)[1]
+
+
+@pytest.fixture
+def pagerduty_token(team_a, alice):
+    receiver, token = rotate_receiver_token(team_id=team_a.pk, source="pagerduty", user=alice)
+    receiver.signing_secret = "pd-signing-secret"
+    receiver.save()
+    return token
+
+
+def post_alertmanager(api, token, payload):
+    return api.post(ALERTMANAGER, payload, format="json", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def post_pagerduty(api, token, payload, secret="pd-signing-secret", signature=None):
+    body = json.dumps(payload).encode()
+    if signature is None:
+        signature = "v1=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return api.generic(
+        "POST",
+        PAGERDUTY,
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_X_PAGERDUTY_SIGNATURE=signature,
+    )
+
+
+def stored():
+    """Everything a delivery could have written."""
+    return (
+        list(Incident.objects.values()),
+        Incident.history.count(),
+        Incident.components.through.objects.count(),
+        Incident.failure_modes.through.objects.count(),
+    )
+
+
+def test_a_firing_then_resolved_group_is_one_incident_and_a_replay_changes_nothing(
+    api, team_a, alertmanager_token
+):
+    orders_db = ComponentFactory(team=team_a, name="orders-db")
+
+    firing = post_alertmanager(
+        api, alertmanager_token, alertmanager_payload("firing", fmea_component="orders-db")
+    )
+    resolved = post_alertmanager(
+        api, alertmanager_token, alertmanager_payload("resolved", fmea_component="orders-db")
+    )
+
+    assert firing.status_code == 200, firing.data
+    assert resolved.status_code == 200, resolved.data
+    incident = Incident.objects.get()
+    assert firing.data["incident"] == resolved.data["incident"] == incident.pk
+    assert list(incident.components.all()) == [orders_db]
+    assert incident.source == "alertmanager"
+    assert incident.started_at == datetime.datetime(2026, 11, 20, 10, 0, tzinfo=datetime.UTC)
+    assert incident.resolved_at == datetime.datetime(2026, 11, 20, 10, 45, 30, tzinfo=datetime.UTC)
+    assert incident.detected_at >= incident.started_at  # when the first notification came
+    assert incident.title == "Orders database is down"
+    assert incident.severity == "critical"
+
+    before = stored()
+    for status in ("firing", "resolved"):
+        replay = post_alertmanager(
+            api, alertmanager_token, alertmanager_payload(status, fmea_component="orders-db")
+        )
+        assert replay.status_code == 200
+        assert replay.data["changed"] is False
+    assert stored() == before
+
+
+def test_the_component_is_matched_by_slug_and_the_failure_mode_by_its_label(
+    api, team_a, alertmanager_token
+):
+    component = ComponentFactory(team=team_a, name="Orders DB")
+    failure_mode = FailureModeFactory(
+        step=StepFactory(application=ApplicationFactory(team=team_a))
+    )
+
+    response = post_alertmanager(
+        api,
+        alertmanager_token,
+        alertmanager_payload(
+            "firing", fmea_component="orders-db", fmea_failure_mode=str(failure_mode.pk)
+        ),
+    )
+
+    assert response.status_code == 200, response.data
+    incident = Incident.objects.get()
+    assert list(incident.components.all()) == [component]
+    assert list(incident.failure_modes.all()) == [failure_mode]
+
+
+def test_the_component_label_is_configurable_and_an_unknown_name_is_reported(
+    api, team_a, alertmanager_token
+):
+    IncidentReceiver.objects.filter(team=team_a).update(component_label="service")
+    ComponentFactory(team=team_a, name="checkout-api")
+
+    response = post_alertmanager(
+        api, alertmanager_token, alertmanager_payload("firing", service="payments-api")
+    )
+
+    assert response.status_code == 200
+    assert response.data["unmatched"] == ["payments-api"]
+    assert Incident.objects.get().components.count() == 0
+
+
+@pytest.mark.parametrize(
+    "spoil, field",
+    [
+        (lambda p: p.update(version="3"), "version"),
+        (lambda p: p.update(status="pending"), "status"),
+        (lambda p: p.update(alerts=[]), "alerts"),
+        (lambda p: p["alerts"][0].update(startsAt="yesterday"), "alerts[0].startsAt"),
+        (
+            lambda p: p["alerts"][0]["labels"].update(fmea_failure_mode="999999"),
+            "fmea_failure_mode",
+        ),
+    ],
+)
+def test_a_payload_not_shaped_as_documented_is_a_400_and_writes_nothing(
+    api, team_a, alertmanager_token, spoil, field
+):
+    payload = copy.deepcopy(alertmanager_payload("firing"))
+    spoil(payload)
+
+    response = post_alertmanager(api, alertmanager_token, payload)
+
+    assert response.status_code == 400
+    assert field in response.data
+    assert stored() == ([], 0, 0, 0)
+
+
+def test_a_wrong_or_missing_token_is_a_401_and_writes_nothing(api, alertmanager_token):
+    assert (
+        post_alertmanager(api, "not-the-token", alertmanager_payload("firing")).status_code == 401
+    )
+    assert api.post(ALERTMANAGER, alertmanager_payload("firing"), format="json").status_code == 401
+    assert stored() == ([], 0, 0, 0)
+
+
+def test_a_rotated_token_stops_working_at_once(api, team_a, alice, alertmanager_token):
+    rotate_receiver_token(team_id=team_a.pk, source="alertmanager", user=alice)
+
+    assert (
+        post_alertmanager(api, alertmanager_token, alertmanager_payload("firing")).status_code
+        == 401
+    )
+
+
+def test_a_pagerduty_event_with_a_wrong_signature_is_a_401_and_writes_nothing(
+    api, pagerduty_token
+):
+    payload = pagerduty_payload("incident.triggered")
+
+    wrong = post_pagerduty(api, pagerduty_token, payload, secret="another-secret")
+    missing = post_pagerduty(api, pagerduty_token, payload, signature="")
+
+    assert wrong.status_code == 401
+    assert "X-PagerDuty-Signature" in str(wrong.data["detail"])
+    assert missing.status_code == 401
+    assert stored() == ([], 0, 0, 0)
+
+
+def test_pagerduty_triggered_acknowledged_resolved_is_one_incident_on_the_mapped_component(
+    api, team_a, pagerduty_token
+):
+    component = ComponentFactory(team=team_a, name="orders-db")
+    PagerDutyService.objects.create(team=team_a, service_id="PF9KMXH", component=component)
+
+    for event_type, occurred in (
+        ("incident.triggered", "2026-11-20T10:02:00Z"),
+        ("incident.acknowledged", "2026-11-20T10:04:00Z"),
+        ("incident.resolved", "2026-11-20T10:32:00Z"),
+    ):
+        response = post_pagerduty(api, pagerduty_token, pagerduty_payload(event_type, occurred))
+        assert response.status_code == 200, response.data
+
+    incident = Incident.objects.get()
+    assert incident.external_id == "PGR0VU2"
+    assert list(incident.components.all()) == [component]
+    assert incident.started_at == datetime.datetime(2026, 11, 20, 10, 2, tzinfo=datetime.UTC)
+    assert incident.resolved_at == datetime.datetime(2026, 11, 20, 10, 32, tzinfo=datetime.UTC)
+    assert incident.url == "https://acme.pagerduty.com/incidents/PGR0VU2"
+    before = stored()
+    replay = post_pagerduty(
+        api, pagerduty_token, pagerduty_payload("incident.resolved", "2026-11-20T10:32:00Z")
+    )
+    assert replay.data["changed"] is False
+    assert stored() == before
+
+
+def test_pagerduty_events_about_other_things_are_acknowledged_and_ignored(api, pagerduty_token):
+    response = post_pagerduty(api, pagerduty_token, pagerduty_payload("incident.annotated"))
+
+    assert response.status_code == 200
+    assert response.data["ignored"] == "incident.annotated is not recorded."
+    assert stored() == ([], 0, 0, 0)
+
+
+def test_only_an_owner_issues_a_token_and_it_is_shown_once(api, team_a, alice, bob):
+    refused = api.as_user(bob).post(
+        "/api/v1/receivers/rotate/", {"team": team_a.pk, "source": "pagerduty"}, format="json"
+    )
+    assert refused.status_code == 403
+    issued = api.as_user(alice).post(
+        "/api/v1/receivers/rotate/", {"team": team_a.pk, "source": "pagerduty"}, format="json"
+    )
+    assert issued.status_code == 201
+    token = issued.data["token"]
+    receiver = IncidentReceiver.objects.get()
+    assert receiver.token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in json.dumps(api.as_user(alice).get("/api/v1/receivers/").data)

@@ -1,0 +1,68 @@
+"""Evidence in the browser: the incident list, and a failure mode whose incidents
+contradict its probability rating, adopted with one click."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from registry.models import FailureMode, Tier
+from tests.browser.conftest import log_in, screenshot
+from tests.factories import (
+    ApplicationFactory,
+    ComponentFactory,
+    FailureModeFactory,
+    IncidentFactory,
+    StepFactory,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_contradicted_probability_is_shown_and_adopted(new_page, people):
+    app = ApplicationFactory(team=people, name="Checkout", tier=Tier.objects.get(level=1))
+    step = StepFactory(application=app, order=1, name="Pay")
+    orders_db = ComponentFactory(team=people, name="orders-db", kind="database")
+    failure_mode = FailureModeFactory(
+        step=step,
+        component=orders_db,
+        mode="Orders database failover stalls",
+        severity=8,
+        probability=2,
+        detectability=3,
+    )
+    now = timezone.now()
+    for days, minutes, title, source, external in (
+        (25, 40, "Orders DB primary lost; failover took 40 minutes", "alertmanager", "a1:1"),
+        (110, 35, "Orders DB replica promotion stuck", "pagerduty", "PGR0VU2"),
+        (240, 55, "Orders DB connection storm after deploy", "manual", ""),
+    ):
+        started = now - datetime.timedelta(days=days)
+        incident = IncidentFactory(
+            team=people,
+            title=title,
+            source=source,
+            external_id=external,
+            severity="high",
+            started_at=started,
+            detected_at=started + datetime.timedelta(minutes=minutes),
+            resolved_at=started + datetime.timedelta(minutes=minutes + 50),
+            failure_modes=[failure_mode],
+        )
+        incident.components.add(orders_db)
+    page = new_page()
+    log_in(page, "bob")
+
+    page.goto("/incidents/")
+    assert page.get_by_role("link", name="Orders DB replica promotion stuck").is_visible()
+    screenshot(page, "incidents-list")
+
+    page.goto(f"/failure-modes/{failure_mode.pk}/")
+    evidence = page.locator("#evidence")
+    assert "contradicted" in evidence.inner_text()
+    screenshot(page, "failure-mode-evidence")
+
+    page.get_by_role("button", name="Adopt 6 as the probability").click()
+    page.wait_for_url(f"**/failure-modes/{failure_mode.pk}/#evidence")
+    assert FailureMode.objects.get(pk=failure_mode.pk).probability == 6
+    assert "adopted from incidents" in page.locator("body").inner_text()
