@@ -38,6 +38,11 @@ INCIDENT_FIELDS = (
 )
 
 
+# Said by the CHECK constraints and by `Incident.time_errors`, which the receivers use.
+DETECTED_BEFORE_START = "An incident cannot be detected before it started."
+RESOLVED_BEFORE_START = "An incident cannot be resolved before it started."
+
+
 class Incident(ConstraintFieldsMixin, TimeStampedModel):
     """Something that went wrong in production, with when it started, was detected and
     was resolved. A redelivered event from the same source and external id updates the
@@ -108,13 +113,13 @@ class Incident(ConstraintFieldsMixin, TimeStampedModel):
                 condition=models.Q(detected_at__isnull=True)
                 | models.Q(detected_at__gte=models.F("started_at")),
                 name="%(app_label)s_%(class)s_detected_after_start",
-                violation_error_message="An incident cannot be detected before it started.",
+                violation_error_message=DETECTED_BEFORE_START,
             ),
             models.CheckConstraint(
                 condition=models.Q(resolved_at__isnull=True)
                 | models.Q(resolved_at__gte=models.F("started_at")),
                 name="%(app_label)s_%(class)s_resolved_after_start",
-                violation_error_message="An incident cannot be resolved before it started.",
+                violation_error_message=RESOLVED_BEFORE_START,
             ),
             models.CheckConstraint(
                 condition=models.Q(source__in=IncidentSource.values),
@@ -134,9 +139,9 @@ class Incident(ConstraintFieldsMixin, TimeStampedModel):
         CHECK constraints say the same to every other writer."""
         errors = {}
         if self.detected_at is not None and self.detected_at < self.started_at:
-            errors["detected_at"] = "An incident cannot be detected before it started."
+            errors["detected_at"] = DETECTED_BEFORE_START
         if self.resolved_at is not None and self.resolved_at < self.started_at:
-            errors["resolved_at"] = "An incident cannot be resolved before it started."
+            errors["resolved_at"] = RESOLVED_BEFORE_START
         return errors
 
     @property

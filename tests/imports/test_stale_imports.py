@@ -17,18 +17,23 @@ def queued(capture_queued):
     return capture_queued(import_worksheet_task)
 
 
-def test_an_import_whose_worker_died_is_queued_again_and_imported_once(
-    reference, team_a, bob, sample_bytes, settings, queued
-):
+def queued_in_background(team, user, sample_bytes, settings) -> WorksheetImport:
+    """A sample import too big to run in the request, queued; stale after 120 s."""
     settings.IMPORT_INLINE_MAX_BYTES = 10
     settings.JOB_STALE_AFTER_SECONDS = 120
-    job = jobs.start_import(
-        team=team_a,
-        user=bob,
+    return jobs.start_import(
+        team=team,
+        user=user,
         upload=SimpleUploadedFile("big.csv", sample_bytes),
         source_name="big.csv",
         dry_run=False,
     )
+
+
+def test_an_import_whose_worker_died_is_queued_again_and_imported_once(
+    reference, team_a, bob, sample_bytes, settings, queued
+):
+    job = queued_in_background(team_a, bob, sample_bytes, settings)
     assert (job.status, job.background) == ("queued", True)
     # A worker claimed it and died whole: its transaction died with it.
     long_ago = timezone.now() - timedelta(seconds=121)
@@ -65,15 +70,7 @@ def test_an_import_never_claimed_for_too_long_is_queued_again_and_imported_once(
     reference, team_a, bob, sample_bytes, settings, queued
 ):
     """Its message went with a worker killed before it started the import."""
-    settings.IMPORT_INLINE_MAX_BYTES = 10
-    settings.JOB_STALE_AFTER_SECONDS = 120
-    job = jobs.start_import(
-        team=team_a,
-        user=bob,
-        upload=SimpleUploadedFile("big.csv", sample_bytes),
-        source_name="big.csv",
-        dry_run=False,
-    )
+    job = queued_in_background(team_a, bob, sample_bytes, settings)
     recent = timezone.now() - timedelta(seconds=100)
     WorksheetImport.objects.filter(pk=job.pk).update(created_at=recent)
     assert requeue_stale_imports_task() == 0
