@@ -111,7 +111,7 @@ class TeamScopedViewSet(viewsets.ModelViewSet):
         return self.queryset.visible_to(self.request.user)
 
     # The lookups the paginator reads a page's rows with, for `list` (None: instances).
-    page_row_lookups: tuple[str, ...] | None = None
+    page_row_lookups: tuple[str | models.Expression, ...] | None = None
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         # Where every field is a plain column, the page's rows are read as tuples:

@@ -279,3 +279,19 @@ def test_a_token_list_page_reads_teams_once(postgres, alice, team_a):
         response = client.get("/api/v1/failure-modes/?page_size=5")
     assert response.status_code == 200 and response.json()["count"] == 1
     assert len(captured.captured_queries) == 2
+
+
+def test_a_token_sees_the_teams_read_with_it(alice, team_a, team_b):
+    """A token's caller is scoped by the team ids read with the token, as literals:
+    the rows of those teams and no others, and none at all without a team."""
+    mine = FailureModeFactory(step__application__team=team_a)
+    FailureModeFactory(step__application__team=team_b)
+    client = token_client(Token.objects.create(user=alice).key)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/api/v1/failure-modes/")
+    assert [row["id"] for row in response.json()["results"]] == [mine.pk]
+    page_query = captured.captured_queries[-1]["sql"]
+    assert "registry_membership" not in page_query  # the teams were known already
+    Membership.objects.filter(user=alice).delete()
+    assert client.get("/api/v1/failure-modes/").json()["count"] == 0
+    assert client.get(f"/api/v1/failure-modes/{mine.pk}/").status_code == 404

@@ -1,17 +1,22 @@
 """The list pages' fast representation gives exactly what DRF's own path gives."""
 
+import datetime
+
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 from django.test import RequestFactory
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from registry.api.failure_modes import FailureModeViewSet
 from registry.api.urls import router
+from registry.db.expressions import IsoTimestamp
 from registry.db.representation import FastRepresentationMixin, row_plan
 from registry.models import FailureMode, ReportRun, ReportSchedule, WebhookSubscription
 from registry.services.demo import seed_demo
 from registry.services.teams import invitation_create
-from tests.factories import UserFactory
+from tests.factories import FailureModeFactory, UserFactory
 
 FAST = [
     (prefix, viewset)
@@ -77,3 +82,36 @@ def test_rows_read_as_tuples_are_represented_as_drf_would(prefix, viewset):
     assert rows, f"the demo register has no {prefix}"
     generic = [serializers.Serializer.to_representation(serializer, row) for row in rows]
     assert plan.represent(queryset.values_list(*plan.lookups)) == [dict(row) for row in generic]
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime.datetime(2026, 12, 4, 6, 51, 55, 597239, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 12, 4, 6, 51, 55, tzinfo=datetime.UTC),  # no fraction
+        datetime.datetime(2026, 12, 4, 6, 51, 55, 100000, tzinfo=datetime.UTC),  # .100000
+        datetime.datetime(2026, 12, 4, 6, 51, 55, 7, tzinfo=datetime.UTC),  # .000007
+        datetime.datetime(1999, 1, 1, 0, 0, 0, 1, tzinfo=datetime.UTC),
+    ],
+)
+def test_the_database_writes_timestamps_as_drf_does(postgres, moment):
+    """On PostgreSQL a list page's timestamps are written by the database; the text is
+    DRF's, fraction or none, to the microsecond."""
+    failure_mode = FailureModeFactory()
+    FailureMode.objects.filter(pk=failure_mode.pk).update(created_at=moment, accepted_at=None)
+    ((written, empty),) = FailureMode.objects.filter(pk=failure_mode.pk).values_list(
+        IsoTimestamp(F("created_at")), IsoTimestamp(F("accepted_at"))
+    )
+    assert written == serializers.DateTimeField().to_representation(moment)
+    assert empty is None
+
+
+def test_list_pages_on_postgresql_read_timestamps_as_text(postgres):
+    plan = row_plan(FailureModeViewSet.serializer_class)
+    written = {
+        name
+        for name, lookup in zip(plan.names, plan.lookups, strict=True)
+        if isinstance(lookup, IsoTimestamp)
+    }
+    assert written == {"created_at", "updated_at", "accepted_at", "review_signed_off_at"}
+    assert not written & {field.field_name for field, _ in plan.converted}
