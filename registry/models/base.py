@@ -1,6 +1,7 @@
 """Shared model behaviour: timestamps, optimistic concurrency, and constraint
 violations answered on the field they concern."""
 
+from functools import cache
 from typing import ClassVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -8,6 +9,7 @@ from django.db import models, router, transaction
 from django.db.models.expressions import Col
 
 
+@cache  # asked on every sorted list page; a generated column's answer takes resolving it
 def may_be_empty(field: models.Field) -> bool:
     """Whether the column can hold NULL. A generated column (the revised RPN, say) is
     declared without `null` but is empty when a column it is computed from is; where
