@@ -57,12 +57,6 @@ class RecoveryTestSerializer(ValidatedModelSerializer):
         validators = []
         extra_kwargs = {
             "id": {"help_text": ID_HELP},
-            "outcome": {
-                "help_text": "passed, failed or partial; failed or partial when service or "
-                "data did not come back as the runbook says, whatever the figures."
-            },
-            "runbook_url": {"help_text": "The runbook the drill followed, if any."},
-            "notes": {"help_text": "Free text: what was learnt."},
         }
 
     def before_clean(self, instance: RecoveryTest) -> None:

@@ -30,10 +30,6 @@ class RecoveryTestForm(ScopedModelForm):
             "scenario": forms.Textarea(attrs={"rows": 3}),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
-        help_texts = {
-            "outcome": "Failed or partial when service or data did not come back as the "
-            "runbook says, whatever the figures.",
-        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -63,9 +63,22 @@ class RecoveryTest(ConstraintFieldsMixin, TimeStampedModel):
         blank=True,
         help_text="Data actually lost, measured in time (0 when nothing was lost).",
     )
-    outcome = models.CharField(max_length=10, choices=RecoveryTestOutcome.choices)
-    runbook_url = models.URLField("runbook URL", blank=True, default="", db_default="")
-    notes = models.TextField(blank=True, default="", db_default="")
+    outcome = models.CharField(
+        max_length=10,
+        choices=RecoveryTestOutcome.choices,
+        help_text="Failed or partial when service or data did not come back as the runbook "
+        "says, whatever the figures.",
+    )
+    runbook_url = models.URLField(
+        "runbook URL",
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The runbook the drill followed, if any.",
+    )
+    notes = models.TextField(
+        blank=True, default="", db_default="", help_text="Free text: what was learnt."
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

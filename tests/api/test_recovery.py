@@ -190,3 +190,17 @@ def test_recovery_inputs_round_trip_and_are_checked(api, bob, team_a):
     response = api.as_user(bob).post(COMPONENTS, bad, format="json")
     assert response.status_code == 400
     assert "replication_lag_seconds" in response.data
+
+
+def test_the_outcome_is_explained_alike_in_the_api_schema_and_the_form(api, bob, team_a):
+    """The outcome's help text is the model's: the schema and the form both show it."""
+    from registry.forms.recovery_tests import RecoveryTestForm
+
+    expected = RecoveryTest._meta.get_field("outcome").help_text
+    assert "whatever the figures" in expected
+    schema = api.as_user(bob).get("/api/v1/schema/", {"format": "json"}).json()
+    properties = schema["components"]["schemas"]["RecoveryTest"]["properties"]
+    assert properties["outcome"]["description"].startswith(expected)  # then the choices
+    application = ApplicationFactory(team=team_a)
+    form = RecoveryTestForm(instance=RecoveryTest(application=application, team=team_a))
+    assert form.fields["outcome"].help_text == expected
