@@ -26,6 +26,8 @@ only one attempt run it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import threading
 import time
@@ -80,13 +82,48 @@ def idempotency_constraint() -> models.UniqueConstraint:
 IDEMPOTENCY_KEY_MAX_LENGTH = 100
 
 
-def find_by_idempotency_key(model: type[models.Model], user, key: str | None):
-    """The user's job made under `key` before, or None."""
+def request_fingerprint_field() -> models.CharField:
+    return models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of what the request under the Idempotency-Key asked for: a "
+        "retry with that key must ask for the same.",
+    )
+
+
+def request_fingerprint(*parts: object) -> str:
+    """What a job request asked for, as a digest: its parameters (as JSON) and, for an
+    upload, the digest of the file's bytes."""
+    text = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class IdempotencyKeyReused(Exception):
+    """A request reused an Idempotency-Key of the same user for a different request."""
+
+    def __init__(self, job: models.Model) -> None:
+        self.job = job
+        super().__init__(
+            f"This Idempotency-Key was used for a different request ("
+            f"{job._meta.verbose_name} {job.pk}). Send a new key with a new request."
+        )
+
+
+def find_by_idempotency_key(
+    model: type[models.Model], user, key: str | None, fingerprint: str | None = None
+):
+    """The user's job made under `key` before, or None. A job made for a different
+    request (another fingerprint) is refused: `IdempotencyKeyReused`."""
     if not key:
         return None
     job = model.objects.filter(requested_by=user, idempotency_key=key).first()
-    if job is not None:
-        job.replayed = True
+    if job is None:
+        return None
+    if fingerprint is not None and job.request_fingerprint not in (None, fingerprint):
+        raise IdempotencyKeyReused(job)
+    job.replayed = True
     return job
 
 

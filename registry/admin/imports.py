@@ -11,7 +11,7 @@ class WorksheetImportAdmin(admin.ModelAdmin):
     list_select_related = ("team",)
     list_filter = ("status", "dry_run", "team")
     raw_id_fields = ("team", "requested_by")
-    readonly_fields = ("background", "heartbeat_at", "idempotency_key")
+    readonly_fields = ("background", "heartbeat_at", "idempotency_key", "request_fingerprint")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

@@ -52,7 +52,7 @@ class ReportRunAdmin(admin.ModelAdmin):
     list_select_related = ("team", "requested_by", "schedule")
     list_filter = ("status", "format", "team")
     raw_id_fields = ("team", "requested_by", "schedule")
-    readonly_fields = ("heartbeat_at", "idempotency_key", "claim_token")
+    readonly_fields = ("heartbeat_at", "idempotency_key", "request_fingerprint", "claim_token")
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request, obj=None) -> bool:

@@ -15,11 +15,18 @@ from rest_framework.response import Response
 
 from registry.api.base import user_can_write
 from registry.api.fields import MemberTeamField
-from registry.api.jobs import IDEMPOTENCY_KEY, QUEUE_DOWN, QueueDown, idempotency_key
+from registry.api.jobs import (
+    IDEMPOTENCY_KEY,
+    KEY_REUSED,
+    QUEUE_DOWN,
+    KeyReused,
+    QueueDown,
+    idempotency_key,
+)
 from registry.filtersets.imports import WorksheetImportFilterSet
 from registry.imports import jobs
 from registry.imports.tasks import queue_import
-from registry.jobs import QueueUnavailable
+from registry.jobs import IdempotencyKeyReused, QueueUnavailable
 from registry.models import JobStatus, WorksheetImport
 
 
@@ -113,6 +120,7 @@ class WorksheetImportViewSet(
                 "written. A request without a file or team: {field: [messages]}.",
             ),
             403: OpenApiResponse(description="Your role in the team is read-only."),
+            422: KEY_REUSED,
             503: QUEUE_DOWN,
         },
         parameters=[IDEMPOTENCY_KEY],
@@ -131,14 +139,17 @@ class WorksheetImportViewSet(
         if not user_can_write(request.user, team.pk):
             raise exceptions.PermissionDenied("Your role in this team is read-only.")
         file = upload.validated_data["file"]
-        job = jobs.start_import(
-            team=team,
-            user=request.user,
-            upload=file,
-            source_name=file.name,
-            dry_run=upload.validated_data["dry_run"],
-            idempotency_key=idempotency_key(request),
-        )
+        try:
+            job = jobs.start_import(
+                team=team,
+                user=request.user,
+                upload=file,
+                source_name=file.name,
+                dry_run=upload.validated_data["dry_run"],
+                idempotency_key=idempotency_key(request),
+            )
+        except IdempotencyKeyReused as error:
+            raise KeyReused(error) from error
         try:
             queue_import(job)
         except QueueUnavailable as error:

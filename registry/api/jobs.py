@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 
-from registry.jobs import IDEMPOTENCY_KEY_MAX_LENGTH, QueueUnavailable
+from registry.jobs import IDEMPOTENCY_KEY_MAX_LENGTH, IdempotencyKeyReused, QueueUnavailable
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -17,8 +17,13 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="Any unique string (a UUID, say) of at most "
     f"{IDEMPOTENCY_KEY_MAX_LENGTH} characters. A retry with the same key gets the job the "
-    "first request made, answered as the first time, instead of a second one. A job "
-    "failed with 503 keeps no key: retry with the same one.",
+    "first request made, answered as the first time, instead of a second one; the same "
+    "key with a different request is refused (422). A job failed with 503 keeps no key: "
+    "retry with the same one.",
+)
+
+KEY_REUSED = OpenApiResponse(
+    description="The Idempotency-Key was sent before with a different request."
 )
 
 QUEUE_DOWN = OpenApiResponse(
@@ -53,3 +58,13 @@ class QueueDown(exceptions.APIException):
     def __init__(self, error: QueueUnavailable) -> None:
         super().__init__(str(error))
         self.wait = error.retry_after
+
+
+class KeyReused(exceptions.APIException):
+    """422: the Idempotency-Key belongs to another request of the caller's."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+
+    def __init__(self, error: IdempotencyKeyReused) -> None:
+        super().__init__(str(error))

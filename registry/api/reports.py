@@ -18,9 +18,16 @@ from rest_framework.reverse import reverse
 
 from registry.api.base import TeamScopedViewSet, ValidatedModelSerializer
 from registry.api.fields import MemberTeamField
-from registry.api.jobs import IDEMPOTENCY_KEY, QUEUE_DOWN, QueueDown, idempotency_key
+from registry.api.jobs import (
+    IDEMPOTENCY_KEY,
+    KEY_REUSED,
+    QUEUE_DOWN,
+    KeyReused,
+    QueueDown,
+    idempotency_key,
+)
 from registry.filtersets.reports import ReportRunFilterSet, ReportScheduleFilterSet
-from registry.jobs import QueueUnavailable
+from registry.jobs import IdempotencyKeyReused, QueueUnavailable
 from registry.models import JobStatus, ReportFormat, ReportRun, ReportSchedule
 from registry.models.reports import SCOPE_FIELDS
 from registry.reports import runs
@@ -183,6 +190,7 @@ class ReportRunViewSet(TeamScopedViewSet):
         responses={
             202: ReportRunSerializer,
             400: OpenApiResponse(description="Validation error: {field: [messages]}."),
+            422: KEY_REUSED,
             503: QUEUE_DOWN,
         },
         parameters=[IDEMPOTENCY_KEY],
@@ -197,13 +205,16 @@ class ReportRunViewSet(TeamScopedViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        run = runs.request_report(
-            team=data["team"],
-            user=request.user,
-            format=data["format"],
-            scope={name: data[name] for name in SCOPE_FIELDS if name in data},
-            idempotency_key=key,
-        )
+        try:
+            run = runs.request_report(
+                team=data["team"],
+                user=request.user,
+                format=data["format"],
+                scope={name: data[name] for name in SCOPE_FIELDS if name in data},
+                idempotency_key=key,
+            )
+        except IdempotencyKeyReused as error:
+            raise KeyReused(error) from error
         try:
             queue_report(run)
         except QueueUnavailable as error:

@@ -7,6 +7,7 @@ file name is kept for display only and never becomes part of a path.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import uuid
@@ -20,7 +21,12 @@ from django.utils import timezone
 from registry.imports.reading import Refused, check_size
 from registry.imports.service import ImportResult, failed, import_worksheet
 from registry.imports.validation import Problem
-from registry.jobs import Heartbeat, ProgressWriter, find_by_idempotency_key
+from registry.jobs import (
+    Heartbeat,
+    ProgressWriter,
+    find_by_idempotency_key,
+    request_fingerprint,
+)
 from registry.jobs import take_back_stale as take_back
 from registry.models import JobStatus, Team, WorksheetImport
 
@@ -31,6 +37,15 @@ def display_name(name: str | None) -> str:
     """The last part of a client's file name, for showing only."""
     base = os.path.basename((name or "").replace("\\", "/"))
     return "".join(ch for ch in base if ch.isprintable())[:200]
+
+
+def upload_digest(upload) -> str:
+    """SHA-256 of an upload's bytes, read in chunks; the upload is rewound after."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
 
 
 def start_import(
@@ -48,9 +63,13 @@ def start_import(
     finished when imported inline or refused for its size, else queued with its upload
     stored, for the caller to queue the import task (`imports.tasks.queue_import`).
     With an idempotency key, the user's job made under that key, if any, instead: a
-    retried upload is not imported twice.
+    retried upload is not imported twice. The same key with another file or options is
+    refused (`IdempotencyKeyReused`).
     """
-    existing = find_by_idempotency_key(WorksheetImport, user, idempotency_key)
+    fingerprint = None
+    if idempotency_key:
+        fingerprint = request_fingerprint(team.pk, dry_run, source_name, upload_digest(upload))
+    existing = find_by_idempotency_key(WorksheetImport, user, idempotency_key, fingerprint)
     if existing is not None:
         return existing
     try:
@@ -61,10 +80,11 @@ def start_import(
                 source_name=display_name(source_name),
                 dry_run=dry_run,
                 idempotency_key=idempotency_key or None,
+                request_fingerprint=fingerprint,
             )
     except IntegrityError:
         # The same key in a concurrent request: that request's job is the one.
-        existing = find_by_idempotency_key(WorksheetImport, user, idempotency_key)
+        existing = find_by_idempotency_key(WorksheetImport, user, idempotency_key, fingerprint)
         if existing is None:
             raise
         return existing

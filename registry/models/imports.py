@@ -12,6 +12,7 @@ from registry.jobs import (
     heartbeat_field,
     idempotency_constraint,
     idempotency_key_field,
+    request_fingerprint_field,
 )
 from registry.models.teams import Team
 from registry.querysets import TeamScopedQuerySet
@@ -59,6 +60,7 @@ class WorksheetImport(JobRowMixin, models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = heartbeat_field()
     idempotency_key = idempotency_key_field()
+    request_fingerprint = request_fingerprint_field()
 
     objects = TeamScopedQuerySet.as_manager()
 

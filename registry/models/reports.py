@@ -24,6 +24,7 @@ from registry.jobs import (
     heartbeat_field,
     idempotency_constraint,
     idempotency_key_field,
+    request_fingerprint_field,
 )
 from registry.models.base import TimeStampedModel
 from registry.models.teams import Team
@@ -359,6 +360,7 @@ class ReportRun(JobRowMixin, ReportScope):
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = heartbeat_field()
     idempotency_key = idempotency_key_field()
+    request_fingerprint = request_fingerprint_field()
 
     objects = TeamScopedQuerySet.as_manager()
 

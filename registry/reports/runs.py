@@ -24,7 +24,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from registry.jobs import Heartbeat, ProgressWriter, find_by_idempotency_key, worker_gone
+from registry.jobs import (
+    Heartbeat,
+    ProgressWriter,
+    find_by_idempotency_key,
+    request_fingerprint,
+    worker_gone,
+)
 from registry.jobs import take_back_stale as take_back
 from registry.models import JobStatus, ReportFormat, ReportRun, Team
 from registry.reports import changes
@@ -62,9 +68,11 @@ def request_report(
     `generate_report_task` for it (`reports.tasks.queue_report`).
 
     With an idempotency key, the user's run made under that key, if any, instead: a
-    client retrying a request it got no answer to makes no second report.
+    client retrying a request it got no answer to makes no second report. The same key
+    for another report is refused (`IdempotencyKeyReused`).
     """
-    existing = find_by_idempotency_key(ReportRun, user, idempotency_key)
+    fingerprint = request_fingerprint(team.pk, format, scope, schedule and schedule.pk)
+    existing = find_by_idempotency_key(ReportRun, user, idempotency_key, fingerprint)
     if existing is not None:
         return existing
     run = ReportRun(
@@ -73,6 +81,7 @@ def request_report(
         format=format,
         schedule=schedule,
         idempotency_key=idempotency_key or None,
+        request_fingerprint=fingerprint if idempotency_key else None,
         **scope,
     )
     run.full_clean(exclude=["idempotency_key"])
@@ -81,7 +90,7 @@ def request_report(
             run.save()
     except IntegrityError:
         # The same key in a concurrent request: that request's run is the one.
-        existing = find_by_idempotency_key(ReportRun, user, idempotency_key)
+        existing = find_by_idempotency_key(ReportRun, user, idempotency_key, fingerprint)
         if existing is None:
             raise
         return existing

@@ -89,3 +89,32 @@ def test_a_large_upload_retried_with_its_key_is_queued_once_and_answered_202(
     assert (first.status_code, again.status_code) == (202, 202)
     assert ids == [first.json()["id"]]
     assert WorksheetImport.objects.count() == 1
+
+
+def test_the_same_key_with_another_file_is_refused_and_nothing_is_imported(
+    reference, team_a, api, sample_bytes
+):
+    """A key names one upload: the same key with other bytes, or with the same bytes
+    as a dry run, is a 422 and imports nothing."""
+    first = upload(api, team_a, sample_bytes, HTTP_IDEMPOTENCY_KEY="upload-3")
+    count = FailureMode.objects.count()
+    edited = sample_bytes.replace(b"\n", b"\r\n")
+    other = upload(api, team_a, edited, HTTP_IDEMPOTENCY_KEY="upload-3")
+    assert other.status_code == 422
+    assert other.json()["detail"] == (
+        f"This Idempotency-Key was used for a different request (worksheet import "
+        f"{first.json()['id']}). Send a new key with a new request."
+    )
+    dry = api.post(
+        "/api/v1/imports/",
+        {
+            "team": team_a.pk,
+            "file": SimpleUploadedFile("sheet.csv", sample_bytes),
+            "dry_run": True,
+        },
+        format="multipart",
+        HTTP_IDEMPOTENCY_KEY="upload-3",
+    )
+    assert dry.status_code == 422
+    assert FailureMode.objects.count() == count
+    assert WorksheetImport.objects.count() == 1

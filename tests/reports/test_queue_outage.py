@@ -61,6 +61,39 @@ def test_a_retry_with_the_same_idempotency_key_gets_the_same_run(register_a, tea
     assert queued == [first.json()["id"]]  # queued once
 
 
+def test_the_same_key_for_another_report_is_refused_and_changes_nothing(
+    register_a, team_a, api, queued
+):
+    """A key names one request: reused for a different report it is a 422, and neither
+    the first run nor the queue changes."""
+    first = api.post(
+        "/api/v1/reports/",
+        {"team": team_a.pk, "format": "csv"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
+    other = api.post(
+        "/api/v1/reports/",
+        {"team": team_a.pk, "format": "pdf"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
+    assert other.status_code == 422
+    assert other.json() == {
+        "detail": f"This Idempotency-Key was used for a different request (report run "
+        f"{first.json()['id']}). Send a new key with a new request."
+    }
+    assert list(ReportRun.objects.values_list("format", flat=True)) == ["csv"]
+    assert queued == [first.json()["id"]]
+    scoped = api.post(
+        "/api/v1/reports/",
+        {"team": team_a.pk, "format": "csv", "tiers": ["1"]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
+    assert scoped.status_code == 422  # the scope is part of the request too
+
+
 def test_another_key_or_no_key_makes_another_run(register_a, team_a, api, queued):
     body = {"team": team_a.pk, "format": "csv"}
     api.post("/api/v1/reports/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
