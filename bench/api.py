@@ -23,6 +23,19 @@ LIST_RUNS = RUNS * 10
 FAILURE_MODES = int(os.environ.get("BENCH_FAILURE_MODES", "1000000"))
 
 
+# The rows of a list page of 100 of one team by -rpn, as the API fetches them: the
+# baseline of the list page's figures.
+RAW_PAGE_SQL = """
+    SELECT fm.*, app.id, app.name, tier.level, step.name, component.name
+    FROM registry_failuremode fm
+    JOIN registry_step step ON step.id = fm.step_id
+    JOIN registry_application app ON app.id = step.application_id
+    JOIN registry_tier tier ON tier.id = app.tier_id
+    LEFT JOIN registry_component component ON component.id = fm.component_id
+    WHERE fm.team_id = %s ORDER BY fm.rpn DESC, fm.id LIMIT 100
+"""
+
+
 def median_seconds(work, runs: int = RUNS) -> float:
     work()  # warm caches and connections
     timings = []
@@ -34,17 +47,23 @@ def median_seconds(work, runs: int = RUNS) -> float:
 
 
 def paired_medians(work, baseline, runs: int = LIST_RUNS) -> tuple[float, float]:
-    """Medians of `work` and `baseline` run in turns, so that both see the same moments
-    of a machine whose speed drifts; a few milliseconds each, so many runs."""
-    work()
-    baseline()
-    timings: tuple[list[float], list[float]] = ([], [])
+    """Medians of `work` and `baseline` run in turns (see `medians_in_turns`)."""
+    work_median, baseline_median = medians_in_turns([work, baseline], runs)
+    return work_median, baseline_median
+
+
+def medians_in_turns(jobs, runs: int = LIST_RUNS) -> list[float]:
+    """Median seconds of each job, the jobs run in turns so that all see the same
+    moments of a machine whose speed drifts; a few milliseconds each, so many runs."""
+    for job in jobs:
+        job()
+    timings: list[list[float]] = [[] for _ in jobs]
     for _ in range(runs):
-        for job, spent in ((work, timings[0]), (baseline, timings[1])):
+        for job, spent in zip(jobs, timings, strict=True):
             started = time.perf_counter()
             job()
             spent.append(time.perf_counter() - started)
-    return statistics.median(timings[0]), statistics.median(timings[1])
+    return [statistics.median(spent) for spent in timings]
 
 
 def main() -> None:
@@ -79,19 +98,9 @@ def main() -> None:
         assert response.status_code == 200, response.status_code
         assert len(response.json()["results"]) == 100
 
-    raw_sql = """
-        SELECT fm.*, app.id, app.name, tier.level, step.name, component.name
-        FROM registry_failuremode fm
-        JOIN registry_step step ON step.id = fm.step_id
-        JOIN registry_application app ON app.id = step.application_id
-        JOIN registry_tier tier ON tier.id = app.tier_id
-        LEFT JOIN registry_component component ON component.id = fm.component_id
-        WHERE fm.team_id = %s ORDER BY fm.rpn DESC, fm.id LIMIT 100
-    """
-
     def raw_page():
         with connection.cursor() as cursor:
-            cursor.execute(raw_sql, [team.pk])
+            cursor.execute(RAW_PAGE_SQL, [team.pk])
             assert len(cursor.fetchall()) == 100
 
     def raw_page_and_count():
@@ -114,7 +123,7 @@ def main() -> None:
 
     def raw_deep_page():
         with connection.cursor() as cursor:
-            cursor.execute(f"{raw_sql} OFFSET 89900", [team.pk])
+            cursor.execute(f"{RAW_PAGE_SQL} OFFSET 89900", [team.pk])
             assert len(cursor.fetchall()) == 100
 
     api, raw = paired_medians(api_page, raw_page)

@@ -200,3 +200,82 @@ def ensure_register(
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     print(f"  generated {failure_modes:,} failure modes in {time.perf_counter() - started:.1f} s")
+
+
+def delete_team(slug: str) -> None:
+    """Delete a bench team. Deleting its rows marks the team for a recompute (recompute
+    signals), which must not outlive the team itself."""
+    from django.db import transaction
+
+    from registry.models import Team, TeamRecompute
+
+    with transaction.atomic():
+        ids = list(Team.objects.filter(slug=slug).values_list("id", flat=True))
+        Team.objects.filter(pk__in=ids).delete()
+        TeamRecompute.objects.filter(team_id__in=ids).delete()
+
+
+def ensure_team(slug: str, name: str, rows: int):
+    """A team of its own holding `rows` failure modes (1,000 applications of 5 steps),
+    kept from one run to the next while it has that many."""
+    from django.db import connection, transaction
+
+    from registry.models import FailureMode, Team
+
+    team = Team.objects.filter(slug=slug).first()
+    if team is not None and FailureMode.objects.filter(team=team).count() == rows:
+        return team
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        delete_team(slug)
+        team = Team.objects.create(name=name, slug=slug)
+        cursor.execute(
+            """
+            INSERT INTO registry_application
+                (team_id, name, description, tier_id, dr_strategy_id, data_residency, owner,
+                 created_at, updated_at)
+            SELECT %s, 'Application ' || a, '',
+                   (SELECT id FROM registry_tier ORDER BY level OFFSET (a %% 4) LIMIT 1),
+                   (SELECT id FROM registry_drstrategy ORDER BY cost_rank LIMIT 1),
+                   '', '', now(), now()
+            FROM generate_series(1, 1000) a
+            """,
+            [team.pk],
+        )
+        cursor.execute(
+            """
+            INSERT INTO registry_step
+                (application_id, "order", name, description, created_at, updated_at)
+            SELECT app.id, s, 'Step ' || s, '', now(), now()
+            FROM registry_application app CROSS JOIN generate_series(1, 5) s
+            WHERE app.team_id = %s
+            """,
+            [team.pk],
+        )
+        cursor.execute(
+            """
+            WITH numbered AS (
+                SELECT step.id AS step_id, row_number() OVER (ORDER BY step.id) - 1 AS n
+                FROM registry_step step
+                JOIN registry_application app ON app.id = step.application_id
+                WHERE app.team_id = %s
+            )
+            INSERT INTO registry_failuremode
+                (team_id, step_id, mode, effect, cause, failure_category,
+                 prevention_controls, detection_controls, severity, probability, detectability,
+                 status, version, created_at, updated_at)
+            SELECT %s, numbered.step_id, 'Failure mode ' || f,
+                   'Users cannot complete the step', 'Dependency fails', 'shared_fate',
+                   'Redundancy', 'Alarm', 1 + f %% 10, 1 + (f / 10) %% 10, 1 + (f / 100) %% 10,
+                   'open', 1, now(), now()
+            FROM generate_series(0, %s - 1) f
+            JOIN numbered ON numbered.n = f %% 5000
+            """,
+            [team.pk, team.pk, rows],
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE registry_failuremode")
+    print(
+        f"  generated {rows:,} failure modes in one team in {time.perf_counter() - started:.1f} s"
+    )
+    return team

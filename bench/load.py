@@ -18,7 +18,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from bench.data import ensure_register, require_postgres, setup_django
 from bench.results import record
@@ -45,6 +48,52 @@ def web_command() -> list[str]:
     line = next(line for line in procfile if line.startswith("web:")).removeprefix("web:")
     assert line.split()[0] == "gunicorn", line
     return ["sh", "-c", f"exec {line.strip()}"]
+
+
+def server_env(**overrides: str) -> dict[str, str]:
+    """The environment the benchmarks serve the app with: production settings (DEBUG
+    off), on loopback, with the rate limits out of the benchmark's way."""
+    return {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-" + "x" * 50),
+        "ALLOWED_HOSTS": "localhost,127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "THROTTLE_USER_RATE": "10000000/hour",
+        **overrides,
+    }
+
+
+@contextmanager
+def serving(
+    env: dict[str, str], port: int = PORT, output: IO | None = None
+) -> Iterator[subprocess.Popen]:
+    """The Procfile's web server on `port`, from its first answer until the block ends
+    (its output to `output`, else this process's)."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, check=True
+    )
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    server = subprocess.Popen(
+        web_command(),
+        env={**env, "PORT": str(port), "PATH": path},
+        cwd=ROOT,
+        stdout=output,
+        stderr=output,
+    )
+    try:
+        for _ in range(100):
+            if server.poll() is not None:
+                raise RuntimeError("gunicorn did not start")
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield server
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
 
 
 def run_load(paths, token: str, seconds: float, users: int) -> dict:
@@ -136,39 +185,11 @@ def main() -> None:
         body = json.dumps({"probability": rng.randint(1, 10)})
         return "PATCH", f"/api/v1/failure-modes/{pk}/", body, {"Content-Type": "application/json"}
 
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-" + "x" * 50),
-        "ALLOWED_HOSTS": "localhost,127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "LOG_LEVEL": "WARNING",
-        "GUNICORN_LOG_LEVEL": "warning",
-        "THROTTLE_USER_RATE": "10000000/hour",
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, check=True
-    )
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    server = subprocess.Popen(
-        web_command(), env={**env, "PORT": str(PORT), "PATH": path}, cwd=ROOT
-    )
-    try:
-        for _ in range(100):
-            if server.poll() is not None:
-                raise RuntimeError("gunicorn did not start")
-            try:
-                http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.2)
+    with serving(server_env(LOG_LEVEL="WARNING", GUNICORN_LOG_LEVEL="warning")):
         mixed_result = run_load(mixed, token, SECONDS, USERS)
         trivial = run_load(
             lambda rng: ("GET", "/healthz", None, {}), token, min(SECONDS, 20), USERS
         )
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
     for label, result in (("mixed workload", mixed_result), ("/healthz", trivial)):
         print(
             f"  {label}: {result['requests']:,} requests, {len(result['errors'])} errors, "

@@ -9,23 +9,24 @@ from __future__ import annotations
 import io
 
 from django.http import HttpResponse
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 from reportlab.lib.units import mm
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Spacer, Table
 
 from registry.choices import FailureModeStatus
 from registry.models import Baseline
 from registry.reports import palette
-from registry.reports.palette import argb
+from registry.reports.writers import spreadsheet
 from registry.reports.writers.pdf.document import footer_canvas
 from registry.reports.writers.pdf.theme import MARGIN, grid_style, page_size, para, styles
+from registry.reports.writers.spreadsheet import BOLD, Style, Styled
 from registry.services.baselines import Comparison, compare
 
 FORMATS = {
     "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx": spreadsheet.CONTENT_TYPE,
 }
+TABLE_HEADER = Style(fill=palette.HEADER, bold=True)
+WRAP = Style(wrap=True)
 # (header, width in the PDF (relative) and XLSX (characters), value of a snapshot row)
 COLUMNS = [
     ("Step", 14, lambda row: row["step_name"]),
@@ -144,44 +145,33 @@ def write_pdf(baseline: Baseline, comparison: Comparison) -> bytes:
 
 
 def write_xlsx(baseline: Baseline, comparison: Comparison) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Baseline"
-    lines = header_lines(baseline)
-    stamp = lines[1]
-    bold = Font(bold=True)
-    for line in lines:
-        sheet.append([line])
-        sheet.cell(row=sheet.max_row, column=1).font = bold
-    if baseline.notes:
-        sheet.append([baseline.notes])
-    sheet.append([])
-    header_row = sheet.max_row + 1
-    sheet.append([header for header, _, _ in COLUMNS])
-    fill = PatternFill("solid", fgColor=argb(palette.HEADER))
-    for cell in sheet[header_row]:
-        cell.font, cell.fill = bold, fill
-    for row in baseline.snapshot["failure_modes"]:
-        sheet.append([text(value(row)) for _, _, value in COLUMNS])
-    for index, (_, width, _) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for cells in sheet.iter_rows(min_row=header_row + 1):
-        for cell in cells:
-            cell.alignment = wrap
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
-    changes = workbook.create_sheet("Changes since")
-    changes.append([f"Rev {baseline.number} → now"])
-    changes.append(["Change", "Step", "Failure mode", "Before → after"])
-    for change in comparison.changes:
-        changes.append([change.kind, text(change.step), text(change.mode), change_line(change)])
-    for ws in (sheet, changes):
-        # Printed, every page carries the revision and its approval.
-        ws.oddHeader.center.text = stamp
-        ws.oddFooter.left.text = baseline.application.name
-        ws.oddFooter.right.text = "Page &P of &N"
     out = io.BytesIO()
-    workbook.save(out)
+    lines = header_lines(baseline)
+    with spreadsheet.workbook(out) as book:
+        sheet = book.sheet("Baseline", [width for _, width, _ in COLUMNS])
+        for line in lines:
+            sheet.append([Styled(line, BOLD)])
+        if baseline.notes:
+            sheet.append([baseline.notes])
+        sheet.append([])
+        sheet.worksheet.freeze_panes(sheet.row + 1, 0)  # under the table's header
+        sheet.append([Styled(header, TABLE_HEADER) for header, _, _ in COLUMNS])
+        for row in baseline.snapshot["failure_modes"]:
+            sheet.append([Styled(text(value(row)), WRAP) for _, _, value in COLUMNS])
+        changes = book.sheet("Changes since")
+        changes.append([f"Rev {baseline.number} → now"])
+        changes.append(["Change", "Step", "Failure mode", "Before → after"])
+        for change in comparison.changes:
+            changes.append(
+                [change.kind, text(change.step), text(change.mode), change_line(change)]
+            )
+        for each in (sheet, changes):
+            # Printed, every page carries the revision and its approval ("&&" is a
+            # literal "&" in a page header or footer).
+            each.worksheet.set_header("&C" + lines[1].replace("&", "&&"))
+            each.worksheet.set_footer(
+                "&L" + baseline.application.name.replace("&", "&&") + "&RPage &P of &N"
+            )
     return out.getvalue()
 
 

@@ -47,10 +47,5 @@ TREND = "#b8451f"
 REVISED = "#1a7f37"
 
 
-def argb(colour: str) -> str:
-    """The colour as a spreadsheet writes it ("F8D0CC")."""
-    return colour.lstrip("#").upper()
-
-
 # (fill, ink) of a recovery figure that meets its objective (True) or misses it (False).
 RECOVERY = {True: ("#d8f0dc", "#1a5c2a"), False: ("#f8d0cc", "#8a1c10")}

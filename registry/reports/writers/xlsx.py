@@ -1,21 +1,20 @@
-"""XLSX report (openpyxl, write-only so memory stays flat): a Worksheet sheet in the
+"""XLSX report (XlsxWriter, constant memory: see `spreadsheet`): a Worksheet sheet in the
 FMEA column layout (frozen header, filters, widths, AP cells coloured), a Summary sheet
 with the tier rollups and counts by action priority, a Findings sheet, a Recovery sheet, and for a
 scheduled report a Changes sheet first.
 
-Every text cell is written as a string: openpyxl would otherwise store a text that
-starts with "=" as a formula, which the spreadsheet would run.
+Every text cell is written as a string, never as a formula (`spreadsheet.OPTIONS`).
+
+With XlsxWriter the report task of 10,000 failure modes takes about half the time it
+took with openpyxl's write-only mode (0.45-0.58 of it, in turns on 2 busy shared cores):
+openpyxl made and compared a style object for every coloured cell.
 """
 
 from __future__ import annotations
 
-import contextlib
+from collections.abc import Callable
+from operator import itemgetter
 from typing import BinaryIO
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from registry import columns as worksheet
 from registry.choices import (
@@ -29,21 +28,24 @@ from registry.reports import changes as changes_module
 from registry.reports import data, palette
 from registry.reports import recovery as recovery_table
 from registry.reports.context import Progress, ReportContext
-from registry.reports.palette import argb
+from registry.reports.writers import spreadsheet
+from registry.reports.writers.spreadsheet import BOLD, Book, Style, Styled, workbook
 
-CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT_TYPE = spreadsheet.CONTENT_TYPE
 
-# (fill, font colour) per action priority and per finding severity; the text is in the
-# cell too.
-AP_FILLS = {
-    priority: (argb(fill), argb(ink)) for priority, (fill, ink) in palette.ACTION_PRIORITY.items()
+# The style of a cell showing an action priority and of a finding's severity; the text
+# is in the cell too.
+AP_STYLES = {
+    priority: Style(fill, ink, bold=True)
+    for priority, (fill, ink) in palette.ACTION_PRIORITY.items()
 }
-SEVERITY_FILLS = {
-    severity: (argb(fill), argb(ink)) for severity, (fill, ink) in palette.FINDING_SEVERITY.items()
+SEVERITY_STYLES = {
+    severity: Style(fill, ink, bold=True)
+    for severity, (fill, ink) in palette.FINDING_SEVERITY.items()
 }
-HEADER_FILL = PatternFill("solid", fgColor=argb(palette.HEADER))
-HEADER_FONT = Font(bold=True)
-WRAP = Alignment(wrap_text=True, vertical="top")
+RECOVERY_STYLES = {meets: Style(fill, ink) for meets, (fill, ink) in palette.RECOVERY.items()}
+# A revised RPN worse than the initial ratings: flagged like a medium priority.
+WORSE_STYLE = AP_STYLES[ActionPriority.MEDIUM]
 
 # (header, width, key of the row dict): the FMEA layout (`registry.columns`), whose
 # headers the worksheet import reads back as the export's columns.
@@ -86,93 +88,48 @@ LABELS = {
 
 
 def write(context: ReportContext, out: BinaryIO, progress: Progress) -> int:
-    workbook = Workbook(write_only=True)
-    try:
+    with workbook(out) as book:
         if context.changes is not None:
-            _changes_sheet(workbook, context)
-        rows = _worksheet_sheet(workbook, context, progress)
-        _summary_sheet(workbook, context)
-        _findings_sheet(workbook, context)
-        _recovery_sheet(workbook, context)
-        _suppressions_sheet(workbook, context)
-        _incidents_sheet(workbook, context)
-    except BaseException:
-        # Close the half-written sheets' temporary files; the error itself goes on up.
-        for sheet in workbook.worksheets:
-            with contextlib.suppress(Exception):
-                sheet.close()
-        raise
-    workbook.save(out)
+            _changes_sheet(book, context)
+        rows = _worksheet_sheet(book, context, progress)
+        _summary_sheet(book, context)
+        _findings_sheet(book, context)
+        _recovery_sheet(book, context)
+        _suppressions_sheet(book, context)
+        _incidents_sheet(book, context)
     return rows
 
 
-def text(sheet, value) -> WriteOnlyCell | object:
-    """A cell value that is never taken for a formula."""
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
+def _priority_cell(value: str | None) -> Styled | None:
+    return Styled(value, AP_STYLES[value]) if value else None
 
 
-def styled(sheet, value, fill: str | None = None, ink: str | None = None, bold=False):
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-    if fill:
-        cell.fill = PatternFill("solid", fgColor=fill)
-    if ink or bold:
-        cell.font = Font(color=ink, bold=bold)
-    return cell
+def _worksheet_cell(key: str) -> Callable[[dict], object]:
+    """How a Worksheet column's cell is made from a row of `data.worksheet_rows`."""
+    if key in ("action_priority", "revised_action_priority"):
+        return lambda row: _priority_cell(row[key])
+    if key == "revised_rpn":
+        return lambda row: Styled(row[key], WORSE_STYLE) if row["revised_worse"] else row[key]
+    if key in LABELS:
+        labels = LABELS[key]
+        return lambda row: labels.get(row[key], row[key])
+    if key == "actions":
+        return lambda row: "\n".join(map(data.action_text, row[key]))
+    return itemgetter(key)
 
 
-def header_row(sheet, names) -> list:
-    cells = []
-    for name in names:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.fill = HEADER_FILL
-        cell.font = HEADER_FONT
-        cell.alignment = WRAP
-        cells.append(cell)
-    return cells
+# Chosen once per column, not again for every cell of every row.
+WORKSHEET_CELLS = [_worksheet_cell(key) for _, _, key in WORKSHEET_COLUMNS]
 
 
-def set_widths(sheet, widths) -> None:
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-
-
-def _priority_cell(sheet, value):
-    if not value:
-        return None
-    fill, ink = AP_FILLS[value]
-    return styled(sheet, value, fill, ink, bold=True)
-
-
-def _worksheet_sheet(workbook, context: ReportContext, progress: Progress) -> int:
-    sheet = workbook.create_sheet("Worksheet")
-    # Frozen header and filters must be set before the first row is written.
-    sheet.freeze_panes = "A2"
-    last_column = get_column_letter(len(WORKSHEET_COLUMNS))
-    sheet.auto_filter.ref = f"A1:{last_column}{context.total + 1}"
-    set_widths(sheet, [width for _, width, _ in WORKSHEET_COLUMNS])
-    sheet.append(header_row(sheet, [name for name, _, _ in WORKSHEET_COLUMNS]))
+def _worksheet_sheet(book: Book, context: ReportContext, progress: Progress) -> int:
+    sheet = book.sheet("Worksheet", [width for _, width, _ in WORKSHEET_COLUMNS])
+    sheet.freeze_header()
+    sheet.filter(context.total, len(WORKSHEET_COLUMNS))
+    sheet.header([name for name, _, _ in WORKSHEET_COLUMNS])
     count = 0
     for row in data.worksheet_rows(context.failure_modes()):
-        values = []
-        for _, _, key in WORKSHEET_COLUMNS:
-            value = row[key]
-            if key in ("action_priority", "revised_action_priority"):
-                values.append(_priority_cell(sheet, value))
-            elif key == "revised_rpn" and row["revised_worse"]:
-                # Worse than the initial ratings: flagged like a medium priority.
-                values.append(styled(sheet, value, *AP_FILLS["M"], bold=True))
-            elif key in LABELS:
-                values.append(LABELS[key].get(value, value))
-            elif key == "actions":
-                values.append(text(sheet, "\n".join(data.action_text(a) for a in value)))
-            else:
-                values.append(text(sheet, value))
+        values = [cell(row) for cell in WORKSHEET_CELLS]
         sheet.append(values)
         count += 1
         if count % 500 == 0:
@@ -181,107 +138,89 @@ def _worksheet_sheet(workbook, context: ReportContext, progress: Progress) -> in
     return count
 
 
-def _summary_sheet(workbook, context: ReportContext) -> None:
-    sheet = workbook.create_sheet("Summary")
-    set_widths(sheet, [width for _, width, _ in TIER_COLUMNS])
-    sheet.append([styled(sheet, "FMEA risk report", bold=True)])
-    sheet.append(["Team", text(sheet, context.team.name)])
+def _summary_sheet(book: Book, context: ReportContext) -> None:
+    sheet = book.sheet("Summary", [width for _, width, _ in TIER_COLUMNS])
+    sheet.append([Styled("FMEA risk report", BOLD)])
+    sheet.append(["Team", context.team.name])
     sheet.append(["Generated", context.stamp])
-    sheet.append(["Requested by", text(sheet, context.requested_by)])
+    sheet.append(["Requested by", context.requested_by])
     for label, value in context.scope.describe():
-        sheet.append([label, text(sheet, value)])
+        sheet.append([label, value])
     sheet.append(["Failure modes in scope", context.total])
     sheet.append([])
-    sheet.append([styled(sheet, "Tier rollup", bold=True)])
-    sheet.append(header_row(sheet, [name for name, _, _ in TIER_COLUMNS]))
+    sheet.append([Styled("Tier rollup", BOLD)])
+    sheet.header([name for name, _, _ in TIER_COLUMNS])
     tier_rows = data.tier_rows(context.scope)
     for tier_row in tier_rows:
         sheet.append([getter(tier_row) for _, _, getter in TIER_COLUMNS])
     total = data.all_tiers(tier_rows)
-    sheet.append([styled(sheet, getter(total), bold=True) for _, _, getter in TIER_COLUMNS])
+    sheet.append([Styled(getter(total), BOLD) for _, _, getter in TIER_COLUMNS])
     sheet.append([])
-    sheet.append([styled(sheet, "Failure modes by action priority", bold=True)])
-    sheet.append(header_row(sheet, ["AP", "Meaning", "Current", "Revised"]))
+    sheet.append([Styled("Failure modes by action priority", BOLD)])
+    sheet.header(["AP", "Meaning", "Current", "Revised"])
     counts = data.priority_counts(context.scope.failure_modes())
     for value, label in ActionPriority.choices:
         sheet.append(
-            [
-                _priority_cell(sheet, value),
-                label,
-                counts["current"][value],
-                counts["revised"][value],
-            ]
+            [_priority_cell(value), label, counts["current"][value], counts["revised"][value]]
         )
 
 
-def _findings_sheet(workbook, context: ReportContext) -> None:
-    sheet = workbook.create_sheet("Findings")
+def _findings_sheet(book: Book, context: ReportContext) -> None:
     findings = data.ranked_findings(context.scope)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(FINDING_COLUMNS))}{findings.count() + 1}"
-    set_widths(sheet, [width for _, width in FINDING_COLUMNS])
-    sheet.append(header_row(sheet, [name for name, _ in FINDING_COLUMNS]))
+    sheet = book.sheet("Findings", [width for _, width in FINDING_COLUMNS])
+    sheet.freeze_header()
+    sheet.filter(findings.count(), len(FINDING_COLUMNS))
+    sheet.header([name for name, _ in FINDING_COLUMNS])
     kinds = dict(FindingKind.choices)
     for finding in findings.iterator(chunk_size=2000):
-        fill, ink = SEVERITY_FILLS.get(finding.severity, (None, None))
         sheet.append(
             [
-                styled(sheet, finding.get_severity_display(), fill, ink, bold=True),
+                Styled(
+                    finding.get_severity_display(), SEVERITY_STYLES.get(finding.severity, BOLD)
+                ),
                 kinds.get(finding.kind, finding.kind),
-                text(sheet, finding.message),
-                text(sheet, finding.application.name if finding.application else None),
-                text(sheet, finding.step.name if finding.step else None),
+                finding.message,
+                finding.application.name if finding.application else None,
+                finding.step.name if finding.step else None,
                 "assumed" if finding.rests_on_assumption else None,
                 finding.first_seen_at.replace(tzinfo=None),
             ]
         )
 
 
-RECOVERY_FILLS = {
-    meets: (argb(fill), argb(ink)) for meets, (fill, ink) in palette.RECOVERY.items()
-}
-
-
-def _recovery_sheet(workbook, context: ReportContext) -> None:
+def _recovery_sheet(book: Book, context: ReportContext) -> None:
     """Per step and disruption: objective, computed and last measured RTO and RPO."""
-    sheet = workbook.create_sheet("Recovery")
-    sheet.freeze_panes = "A2"
-    set_widths(sheet, [34, 18, 12, 50, 30, 12, 50, 30])
-    sheet.append(header_row(sheet, list(recovery_table.HEADINGS)))
+    sheet = book.sheet("Recovery", [34, 18, 12, 50, 30, 12, 50, 30])
+    sheet.freeze_header()
+    sheet.header(recovery_table.HEADINGS)
     for label, row in recovery_table.recovery_lines(context.scope):
         sheet.append(
             [
-                text(sheet, cell.text)
-                if cell.meets is None
-                else styled(sheet, cell.text, *RECOVERY_FILLS[cell.meets])
+                cell.text if cell.meets is None else Styled(cell.text, RECOVERY_STYLES[cell.meets])
                 for cell in recovery_table.recovery_cells(label, row)
             ]
         )
     sheet.append([])
-    sheet.append([text(sheet, recovery_table.FOOTNOTE)])
+    sheet.append([recovery_table.FOOTNOTE])
 
 
-def _incidents_sheet(workbook, context: ReportContext) -> None:
+def _incidents_sheet(book: Book, context: ReportContext) -> None:
     """Per application: incidents over the evidence window, downtime, data lost and
     contradicted ratings (durations in seconds)."""
-    sheet = workbook.create_sheet("Incidents")
-    set_widths(sheet, [40, 12, 18, 18, 22])
-    sheet.append(
-        header_row(
-            sheet,
-            [
-                "Application",
-                "Incidents",
-                "Downtime (seconds)",
-                "Data lost (seconds)",
-                "Contradicted ratings",
-            ],
-        )
+    sheet = book.sheet("Incidents", [40, 12, 18, 18, 22])
+    sheet.header(
+        [
+            "Application",
+            "Incidents",
+            "Downtime (seconds)",
+            "Data lost (seconds)",
+            "Contradicted ratings",
+        ]
     )
     for row in data.incident_rows(context.scope):
         sheet.append(
             [
-                text(sheet, row.application),
+                row.application,
                 row.incidents,
                 row.downtime_seconds,
                 row.data_lost_seconds,
@@ -290,29 +229,24 @@ def _incidents_sheet(workbook, context: ReportContext) -> None:
         )
 
 
-def _suppressions_sheet(workbook, context: ReportContext) -> None:
+def _suppressions_sheet(book: Book, context: ReportContext) -> None:
     """The findings set aside, each with its decision (left out of the Findings sheet)."""
-    sheet = workbook.create_sheet("Set aside")
-    set_widths(sheet, [60, 16, 50, 12, 14, 12])
-    sheet.append(header_row(sheet, ["Finding", "Decision", "Why", "Until", "By", "On"]))
+    sheet = book.sheet("Set aside", [60, 16, 50, 12, 14, 12])
+    sheet.header(["Finding", "Decision", "Why", "Until", "By", "On"])
     for suppression in data.suppressions(context.scope):
         sheet.append(
             [
-                text(sheet, suppression.message),
+                suppression.message,
                 suppression.get_status_display(),
-                text(sheet, suppression.reason),
+                suppression.reason,
                 suppression.expires_on,
-                text(
-                    sheet,
-                    suppression.created_by.get_username() if suppression.created_by else None,
-                ),
+                suppression.created_by.get_username() if suppression.created_by else None,
                 suppression.created_at.replace(tzinfo=None),
             ]
         )
 
 
-def _changes_sheet(workbook, context: ReportContext) -> None:
-    sheet = workbook.create_sheet("Changes")
-    sheet.column_dimensions["A"].width = 120
+def _changes_sheet(book: Book, context: ReportContext) -> None:
+    sheet = book.sheet("Changes", [120])
     for line in changes_module.summary_lines(context.changes):
-        sheet.append([text(sheet, line)])
+        sheet.append([line])
