@@ -8,12 +8,12 @@ half-written rollup; the dashboard, the API and whole-team reports read them.
 import datetime
 import time
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from registry.analysis import figures
-from registry.analysis.findings import refresh_findings
+from registry.analysis.findings import lock_team, refresh_findings
 from registry.models import (
     Application,
     ApplicationRollup,
@@ -51,13 +51,6 @@ def refresh_rollups(team_id: int, now: datetime.datetime | None = None) -> None:
             "id", flat=True
         )
     )
-
-
-def lock_team(team_id: int) -> None:
-    """Serialise recomputes of one team (PostgreSQL; SQLite serialises all writers)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x464D4541, team_id])
 
 
 def recompute_team(team_id: int) -> TeamRecompute:

@@ -49,7 +49,10 @@ class Finding(models.Model):
     `first_seen_at` while it persists and disappears when it is resolved.
     """
 
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="findings")
+    # No index of its own: the (team, key) and (team, kind) indexes start with it.
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="findings", db_index=False
+    )
     key = models.CharField(max_length=200, help_text="Stable identity of the finding.")
     kind = models.CharField(max_length=40, choices=FindingKind.choices)
     severity = models.CharField(max_length=10, choices=FindingSeverity.choices)
@@ -61,8 +64,15 @@ class Finding(models.Model):
     step = models.ForeignKey(
         Step, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
     )
+    # Indexed where set (below): findings about failure modes and actions, most rows,
+    # have none.
     component = models.ForeignKey(
-        Component, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
+        Component,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="findings",
+        db_index=False,
     )
     failure_mode = models.ForeignKey(
         FailureMode, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
@@ -100,7 +110,14 @@ class Finding(models.Model):
                 name="%(app_label)s_%(class)s_severity_valid",
             ),
         ]
-        indexes = [models.Index(fields=["team", "kind"], name="registry_finding_team_kind")]
+        indexes = [
+            models.Index(fields=["team", "kind"], name="registry_finding_team_kind"),
+            models.Index(
+                fields=["component"],
+                condition=models.Q(component__isnull=False),
+                name="registry_finding_component",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.message
