@@ -362,6 +362,21 @@ def finding_select(queryset: QuerySet, team_id: int, now, **columns) -> QuerySet
     return queryset.annotate(**aliases).order_by().values(*aliases)
 
 
+def stale_deletion(source: str, key: str) -> str:
+    """The tail of an upsert statement: delete the team's findings of the kinds stored
+    (parameters: the team, the kinds) whose keys the CTE `source` no longer holds. Their
+    suppressions stay, as history, without the finding (the ORM's SET_NULL, which a
+    DELETE in SQL does not do)."""
+    return (
+        "gone AS (DELETE FROM registry_finding WHERE registry_finding.team_id = %s "
+        "AND registry_finding.kind = ANY(%s) "
+        f"AND registry_finding.key NOT IN (SELECT {source}.{key} FROM {source}) "
+        "RETURNING registry_finding.id) "
+        "UPDATE registry_findingsuppression SET finding_id = NULL "
+        "WHERE finding_id IN (SELECT gone.id FROM gone)"
+    )
+
+
 def upsert(select: QuerySet, team_id: int, kind: FindingKind, *, fresh: bool = False) -> None:
     """Store the rows of `select` as the team's findings of `kind`: new ones are
     inserted, changed ones updated, unchanged ones left alone (no rewrite), and the
@@ -384,17 +399,15 @@ def upsert(select: QuerySet, team_id: int, kind: FindingKind, *, fresh: bool = F
         if name != "computed_at"
     )
     on_conflict = f"ON CONFLICT (team_id, key) DO UPDATE SET {updates} WHERE {changed}"
-    stale = "registry_finding.team_id = %s AND registry_finding.kind = %s"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # One statement: the rule's SELECT runs once for the insert and the delete.
             cursor.execute(
                 f"WITH selected AS MATERIALIZED ({sql}), "
                 f"stored AS (INSERT INTO registry_finding ({quoted}) "
-                f"SELECT * FROM selected {on_conflict}) "
-                f"DELETE FROM registry_finding WHERE {stale} "
-                "AND registry_finding.key NOT IN (SELECT finding_key FROM selected)",
-                (*params, team_id, kind.value),
+                f"SELECT * FROM selected {on_conflict}), "
+                f"{stale_deletion('selected', 'finding_key')}",
+                (*params, team_id, [kind.value]),
             )
             return
         cursor.execute(f"INSERT INTO registry_finding ({quoted}) {sql} {on_conflict}", params)
@@ -632,10 +645,8 @@ def replace_findings(
         cursor.execute(
             f"WITH given AS MATERIALIZED ({given}), "
             f"stored AS ({insert} SELECT * FROM given "
-            f"ON CONFLICT (team_id, key) DO UPDATE SET {updates}) "
-            "DELETE FROM registry_finding WHERE registry_finding.team_id = %s "
-            "AND registry_finding.kind = ANY(%s) "
-            "AND registry_finding.key NOT IN (SELECT given.key FROM given)",
+            f"ON CONFLICT (team_id, key) DO UPDATE SET {updates}), "
+            f"{stale_deletion('given', 'key')}",
             [*params, team_id, [str(kind) for kind in kinds]],
         )
 
