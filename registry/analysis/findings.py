@@ -6,7 +6,6 @@ functions of `registry.analysis.resilience`. The rules about failure modes and a
 the flagged rows in SQL, so their cost does not grow with the rows that are fine.
 """
 
-import json
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
@@ -48,6 +47,7 @@ from registry.choices import (
     RatingScaleName,
     SuppressionEnd,
 )
+from registry.db.bulk import json_insert_sql, upsert_rows
 from registry.models import (
     Action,
     Application,
@@ -591,21 +591,20 @@ def store_overdue_action_findings(team_id: int, now, *, fresh: bool = False) -> 
     upsert(select, team_id, FindingKind.OVERDUE_ACTION, fresh=fresh)
 
 
-# The columns of a finding computed in Python, as the rows travel to PostgreSQL: one
-# JSON document, read by jsonb_to_recordset (one parameter, whatever the row count).
-RECORD_COLUMNS = {
-    "key": "text",
-    "kind": "text",
-    "severity": "text",
-    "message": "text",
-    "details": "jsonb",
-    "application_id": "bigint",
-    "step_id": "bigint",
-    "component_id": "bigint",
-    "failure_mode_id": "bigint",
-    "tier_id": "bigint",
-    "rests_on_assumption": "boolean",
-}
+# The columns of a finding computed in Python (FindingData), as they are stored.
+RECORD_COLUMNS = [
+    "key",
+    "kind",
+    "severity",
+    "message",
+    "details",
+    "application_id",
+    "step_id",
+    "component_id",
+    "failure_mode_id",
+    "tier_id",
+    "rests_on_assumption",
+]
 
 
 def finding_record(finding: FindingData) -> dict:
@@ -620,57 +619,33 @@ def replace_findings(
     """Store the findings computed in Python as the team's findings of `kinds`: new
     ones inserted, the others rewritten (their `computed_at` is this recompute), those
     of `kinds` no longer found deleted. `fresh`: the team has no findings yet."""
+    records = [finding_record(finding) for finding in findings]
+    constants = {"team_id": team_id, "first_seen_at": now, "computed_at": now}
     if connection.vendor != "postgresql":
-        replace_findings_orm(team_id, findings, kinds, now)
+        upsert_rows(
+            Finding,
+            records,
+            constants,
+            unique_fields=["team", "key"],
+            update_fields=UPDATED_FIELDS,
+        )
+        Finding.objects.filter(team_id=team_id, kind__in=kinds).exclude(
+            key__in=[record["key"] for record in records]
+        ).delete()
         return
-    quote = connection.ops.quote_name
-    columns = ["team_id", *RECORD_COLUMNS, "first_seen_at", "computed_at"]
-    record_type = ", ".join(f"{quote(name)} {kind}" for name, kind in RECORD_COLUMNS.items())
-    given = (
-        f"SELECT %s::bigint, given.*, %s::timestamptz, %s::timestamptz "
-        f"FROM jsonb_to_recordset(%s::jsonb) AS given({record_type})"
-    )
-    params = [team_id, now, now, json.dumps([finding_record(f) for f in findings])]
-    insert = f"INSERT INTO registry_finding ({', '.join(quote(name) for name in columns)})"
+    upsert = {"unique_fields": [] if fresh else ["team", "key"], "update_fields": UPDATED_FIELDS}
+    sql, params = json_insert_sql(Finding, RECORD_COLUMNS, records, constants, **upsert)
     with connection.cursor() as cursor:
         if fresh:
-            cursor.execute(f"{insert} {given}", params)
+            cursor.execute(sql, params)
             return
-        updates = ", ".join(
-            f"{quote(Finding._meta.get_field(name).column)} = "
-            f"excluded.{quote(Finding._meta.get_field(name).column)}"
-            for name in UPDATED_FIELDS
-        )
-        # One statement: the rows are parsed once for the upsert and the delete.
+        # One statement: every row given comes back from the upsert (each is written),
+        # and the team's others of `kinds` go.
         cursor.execute(
-            f"WITH given AS MATERIALIZED ({given}), "
-            f"stored AS ({insert} SELECT * FROM given "
-            f"ON CONFLICT (team_id, key) DO UPDATE SET {updates}), "
-            f"{stale_deletion('given', 'key')}",
+            f"WITH stored AS ({sql} RETURNING registry_finding.key), "
+            f"{stale_deletion('stored', 'key')}",
             [*params, team_id, [str(kind) for kind in kinds]],
         )
-
-
-def replace_findings_orm(team_id: int, findings: list[FindingData], kinds, now) -> None:
-    """replace_findings on other databases (SQLite), through the ORM."""
-    Finding.objects.bulk_create(
-        [
-            Finding(
-                team_id=team_id,
-                **finding_record(finding),
-                first_seen_at=now,
-                computed_at=now,
-            )
-            for finding in findings
-        ],
-        update_conflicts=True,
-        unique_fields=["team", "key"],
-        update_fields=UPDATED_FIELDS,
-        batch_size=2000,
-    )
-    Finding.objects.filter(team_id=team_id, kind__in=kinds).exclude(
-        key__in=[finding.key for finding in findings]
-    ).delete()
 
 
 def lock_team(team_id: int) -> None:
