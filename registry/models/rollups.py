@@ -26,20 +26,22 @@ from registry.querysets import TeamScopedQuerySet
 class FindingQuerySet(TeamScopedQuerySet):
     def suppressed(self, today: datetime.date | None = None) -> "FindingQuerySet":
         """Findings set aside by a suppression in force today."""
-        return self.filter(models.Exists(active_suppressions(today)))
+        return self.filter(pk__in=suppressed_finding_ids(today))
 
     def unsuppressed(self, today: datetime.date | None = None) -> "FindingQuerySet":
         """The findings that count: those no suppression sets aside today."""
-        return self.filter(~models.Exists(active_suppressions(today)))
+        return self.exclude(pk__in=suppressed_finding_ids(today))
 
 
-def active_suppressions(today: datetime.date | None = None) -> models.QuerySet:
-    """The suppressions in force today of the finding OuterRef("pk")."""
+def suppressed_finding_ids(today: datetime.date | None = None) -> models.QuerySet:
+    """The ids of the findings a suppression in force today sets aside. A short list
+    (each is a decision someone made): the database hashes it once and checks every
+    finding against it, rather than probing the suppressions once per finding."""
     return FindingSuppression.objects.filter(
-        finding=models.OuterRef("pk"),
+        finding__isnull=False,  # NOT IN a list holding NULL would exclude everything
         ended_at__isnull=True,
         expires_on__gte=today or timezone.localdate(),
-    )
+    ).values("finding_id")
 
 
 class Finding(models.Model):
