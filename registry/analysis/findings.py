@@ -591,18 +591,10 @@ def store_overdue_action_findings(team_id: int, now, *, fresh: bool = False) -> 
     upsert(select, team_id, FindingKind.OVERDUE_ACTION, fresh=fresh)
 
 
-# The columns of a finding computed in Python (FindingData), as they are stored.
+# The columns of a finding computed in Python (FindingData), as they are stored: those
+# the rules in SQL give, but the constants, and whether it rests on an assumption.
 RECORD_COLUMNS = [
-    "key",
-    "kind",
-    "severity",
-    "message",
-    "details",
-    "application_id",
-    "step_id",
-    "component_id",
-    "failure_mode_id",
-    "tier_id",
+    *(name for name in INSERT_COLUMNS if name not in ("team_id", "first_seen_at", "computed_at")),
     "rests_on_assumption",
 ]
 
