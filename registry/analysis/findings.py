@@ -6,7 +6,7 @@ functions of `registry.analysis.resilience`. The rules about failure modes and a
 the flagged rows in SQL, so their cost does not grow with the rows that are fine.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -47,6 +47,7 @@ from registry.choices import (
     RatingScaleName,
     SuppressionEnd,
 )
+from registry.db.bulk import json_insert_sql, upsert_rows
 from registry.models import (
     Action,
     Application,
@@ -361,13 +362,35 @@ def finding_select(queryset: QuerySet, team_id: int, now, **columns) -> QuerySet
     return queryset.annotate(**aliases).order_by().values(*aliases)
 
 
-def upsert(select: QuerySet, team_id: int, kind: FindingKind) -> None:
+def stale_deletion(source: str, key: str) -> str:
+    """The tail of an upsert statement: delete the team's findings of the kinds stored
+    (parameters: the team, the kinds) whose keys the CTE `source` no longer holds. Their
+    suppressions stay, as history, without the finding (the ORM's SET_NULL, which a
+    DELETE in SQL does not do)."""
+    return (
+        "gone AS (DELETE FROM registry_finding WHERE registry_finding.team_id = %s "
+        "AND registry_finding.kind = ANY(%s) "
+        f"AND registry_finding.key NOT IN (SELECT {source}.{key} FROM {source}) "
+        "RETURNING registry_finding.id) "
+        "UPDATE registry_findingsuppression SET finding_id = NULL "
+        "WHERE finding_id IN (SELECT gone.id FROM gone)"
+    )
+
+
+def upsert(select: QuerySet, team_id: int, kind: FindingKind, *, fresh: bool = False) -> None:
     """Store the rows of `select` as the team's findings of `kind`: new ones are
     inserted, changed ones updated, unchanged ones left alone (no rewrite), and the
-    team's findings of that kind that `select` no longer yields are deleted."""
+    team's findings of that kind that `select` no longer yields are deleted.
+
+    `fresh`: the team has no findings yet, so the rows are only inserted (a plain
+    INSERT, without the conflict checks and the delete that find nothing)."""
     sql, params = select.query.sql_with_params()
     quote = connection.ops.quote_name
     quoted = ", ".join(quote(name) for name in INSERT_COLUMNS)
+    if fresh:
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO registry_finding ({quoted}) {sql}", params)
+        return
     changing = [name for name in INSERT_COLUMNS if name not in ("team_id", "key", "first_seen_at")]
     updates = ", ".join(f"{quote(name)} = excluded.{quote(name)}" for name in changing)
     changed = " OR ".join(
@@ -376,17 +399,15 @@ def upsert(select: QuerySet, team_id: int, kind: FindingKind) -> None:
         if name != "computed_at"
     )
     on_conflict = f"ON CONFLICT (team_id, key) DO UPDATE SET {updates} WHERE {changed}"
-    stale = "registry_finding.team_id = %s AND registry_finding.kind = %s"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # One statement: the rule's SELECT runs once for the insert and the delete.
             cursor.execute(
                 f"WITH selected AS MATERIALIZED ({sql}), "
                 f"stored AS (INSERT INTO registry_finding ({quoted}) "
-                f"SELECT * FROM selected {on_conflict}) "
-                f"DELETE FROM registry_finding WHERE {stale} "
-                "AND registry_finding.key NOT IN (SELECT finding_key FROM selected)",
-                (*params, team_id, kind.value),
+                f"SELECT * FROM selected {on_conflict}), "
+                f"{stale_deletion('selected', 'finding_key')}",
+                (*params, team_id, [kind.value]),
             )
             return
         cursor.execute(f"INSERT INTO registry_finding ({quoted}) {sql} {on_conflict}", params)
@@ -395,7 +416,7 @@ def upsert(select: QuerySet, team_id: int, kind: FindingKind) -> None:
     ).delete()
 
 
-def store_failure_mode_findings(team_id: int, now) -> None:
+def store_failure_mode_findings(team_id: int, now, *, fresh: bool = False) -> None:
     """Rules on the residual risk of failure modes in force (not closed, not accepted
     until a date to come): high current risk without an open action, done actions
     without a re-rating, severe risks without a management review, and expired
@@ -448,7 +469,7 @@ def store_failure_mode_findings(team_id: int, now) -> None:
         ),
         **subject,
     )
-    upsert(select, team_id, FindingKind.UNMITIGATED_HIGH_RISK)
+    upsert(select, team_id, FindingKind.UNMITIGATED_HIGH_RISK, fresh=fresh)
     not_rerated = live.filter(revised_severity__isnull=True).filter(
         Exists(any_done), ~Exists(any_open)
     )
@@ -473,7 +494,7 @@ def store_failure_mode_findings(team_id: int, now) -> None:
         details=JSONObject(rpn=F("rpn"), action_priority=F("action_priority")),
         **subject,
     )
-    upsert(select, team_id, FindingKind.RERATING_MISSING)
+    upsert(select, team_id, FindingKind.RERATING_MISSING, fresh=fresh)
     # A severe risk needs its review whatever is decided about it, unless it is closed.
     unreviewed = team_rows.exclude(status=FailureModeStatus.CLOSED).filter(
         severity__gte=9,
@@ -498,7 +519,7 @@ def store_failure_mode_findings(team_id: int, now) -> None:
         details=JSONObject(severity=F("severity"), action_priority=F("action_priority")),
         **subject,
     )
-    upsert(select, team_id, FindingKind.MANAGEMENT_REVIEW_MISSING)
+    upsert(select, team_id, FindingKind.MANAGEMENT_REVIEW_MISSING, fresh=fresh)
     expired = team_rows.filter(status=FailureModeStatus.ACCEPTED, acceptance_expires_on__lt=today)
     select = finding_select(
         expired,
@@ -529,10 +550,10 @@ def store_failure_mode_findings(team_id: int, now) -> None:
         ),
         **subject,
     )
-    upsert(select, team_id, FindingKind.ACCEPTANCE_EXPIRED)
+    upsert(select, team_id, FindingKind.ACCEPTANCE_EXPIRED, fresh=fresh)
 
 
-def store_overdue_action_findings(team_id: int, now) -> None:
+def store_overdue_action_findings(team_id: int, now, *, fresh: bool = False) -> None:
     today = timezone.localdate(now)
     overdue = Action.objects.filter(failure_mode__team_id=team_id).overdue(today)
     select = finding_select(
@@ -567,22 +588,63 @@ def store_overdue_action_findings(team_id: int, now) -> None:
         failure_mode_id=F("failure_mode_id"),
         tier_id=F("failure_mode__step__application__tier_id"),
     )
-    upsert(select, team_id, FindingKind.OVERDUE_ACTION)
+    upsert(select, team_id, FindingKind.OVERDUE_ACTION, fresh=fresh)
 
 
-def replace_findings(team_id: int, findings: list[Finding], kinds) -> None:
+# The columns of a finding computed in Python (FindingData), as they are stored: those
+# the rules in SQL give, but the constants, and whether it rests on an assumption.
+RECORD_COLUMNS = [
+    *(name for name in INSERT_COLUMNS if name not in ("team_id", "first_seen_at", "computed_at")),
+    "rests_on_assumption",
+]
+
+
+def finding_record(finding: FindingData) -> dict:
+    record = asdict(finding)
+    record["rests_on_assumption"] = record.pop("assumed")
+    return record
+
+
+def replace_findings(
+    team_id: int, findings: list[FindingData], kinds, now, *, fresh: bool = False
+) -> None:
     """Store the findings computed in Python as the team's findings of `kinds`: new
-    ones inserted, the others updated, those of `kinds` no longer found deleted."""
-    Finding.objects.bulk_create(
-        findings,
-        update_conflicts=True,
-        unique_fields=["team", "key"],
-        update_fields=UPDATED_FIELDS,
-        batch_size=2000,
-    )
-    Finding.objects.filter(team_id=team_id, kind__in=kinds).exclude(
-        key__in=[finding.key for finding in findings]
-    ).delete()
+    ones inserted, the others rewritten (their `computed_at` is this recompute), those
+    of `kinds` no longer found deleted. `fresh`: the team has no findings yet."""
+    records = [finding_record(finding) for finding in findings]
+    constants = {"team_id": team_id, "first_seen_at": now, "computed_at": now}
+    if connection.vendor != "postgresql":
+        upsert_rows(
+            Finding,
+            records,
+            constants,
+            unique_fields=["team", "key"],
+            update_fields=UPDATED_FIELDS,
+        )
+        Finding.objects.filter(team_id=team_id, kind__in=kinds).exclude(
+            key__in=[record["key"] for record in records]
+        ).delete()
+        return
+    upsert = {"unique_fields": [] if fresh else ["team", "key"], "update_fields": UPDATED_FIELDS}
+    sql, params = json_insert_sql(Finding, RECORD_COLUMNS, records, constants, **upsert)
+    with connection.cursor() as cursor:
+        if fresh:
+            cursor.execute(sql, params)
+            return
+        # One statement: every row given comes back from the upsert (each is written),
+        # and the team's others of `kinds` go.
+        cursor.execute(
+            f"WITH stored AS ({sql} RETURNING registry_finding.key), "
+            f"{stale_deletion('stored', 'key')}",
+            [*params, team_id, [str(kind) for kind in kinds]],
+        )
+
+
+def lock_team(team_id: int) -> None:
+    """Serialise recomputes of one team (PostgreSQL; SQLite serialises all writers)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x464D4541, team_id])
 
 
 @transaction.atomic
@@ -592,34 +654,16 @@ def refresh_findings(team_id: int, now=None) -> int:
     A finding that persists keeps its row and `first_seen_at`; a resolved one goes.
     """
     now = now or timezone.now()
+    lock_team(team_id)
+    # A team never computed (a fresh register): every finding is new, so the rows are
+    # only inserted.
+    fresh = not Finding.objects.filter(team_id=team_id).exists()
     # One row per key, even if two rules ever name the same subject.
     findings = list({f.key: f for f in structural_findings(team_id, now)}.values())
-    replace_findings(
-        team_id,
-        [
-            Finding(
-                team_id=team_id,
-                key=finding.key,
-                kind=finding.kind,
-                severity=finding.severity,
-                message=finding.message,
-                details=finding.details,
-                application_id=finding.application_id,
-                step_id=finding.step_id,
-                component_id=finding.component_id,
-                failure_mode_id=finding.failure_mode_id,
-                tier_id=finding.tier_id,
-                rests_on_assumption=finding.assumed,
-                first_seen_at=now,
-                computed_at=now,
-            )
-            for finding in findings
-        ],
-        STRUCTURAL_KINDS,
-    )
-    store_failure_mode_findings(team_id, now)
-    store_overdue_action_findings(team_id, now)
-    store_evidence_findings(team_id, now)
+    replace_findings(team_id, findings, STRUCTURAL_KINDS, now, fresh=fresh)
+    store_failure_mode_findings(team_id, now, fresh=fresh)
+    store_overdue_action_findings(team_id, now, fresh=fresh)
+    store_evidence_findings(team_id, now, fresh=fresh)
     settle_suppressions(team_id, now)
     return Finding.objects.filter(team_id=team_id).count()
 
@@ -679,7 +723,7 @@ def evidence_message(evidence: Evidence, scale: str, words: dict) -> str:
     )
 
 
-def store_evidence_findings(team_id: int, now) -> None:
+def store_evidence_findings(team_id: int, now, *, fresh: bool = False) -> None:
     """Probability and detectability ratings that the failure mode's own incidents
     contradict by FMEA_EVIDENCE_MARGIN or more (closed failure modes aside). The
     figures come from one SQL statement; only the flagged rows are worded here."""
@@ -711,8 +755,7 @@ def store_evidence_findings(team_id: int, now) -> None:
                 f"“{subject['mode']}” in {subject['application_name']} / {subject['step__name']}"
             )
             findings.append(
-                Finding(
-                    team_id=team_id,
+                FindingData(
                     key=f"{kind.value}:failure_mode:{row.failure_mode_id}",
                     kind=kind,
                     severity=FindingSeverity.HIGH if gap >= 4 else FindingSeverity.MEDIUM,
@@ -728,8 +771,6 @@ def store_evidence_findings(team_id: int, now) -> None:
                     step_id=subject["step_id"],
                     failure_mode_id=row.failure_mode_id,
                     tier_id=subject["tier_id"],
-                    first_seen_at=now,
-                    computed_at=now,
                 )
             )
-        replace_findings(team_id, findings, [kind])
+        replace_findings(team_id, findings, [kind], now, fresh=fresh)

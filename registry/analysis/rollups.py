@@ -8,12 +8,13 @@ half-written rollup; the dashboard, the API and whole-team reports read them.
 import datetime
 import time
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from registry.analysis import figures
-from registry.analysis.findings import refresh_findings
+from registry.analysis.findings import lock_team, refresh_findings
+from registry.db.bulk import upsert_rows
 from registry.models import (
     Application,
     ApplicationRollup,
@@ -23,41 +24,46 @@ from registry.models import (
     Tier,
     TierRollup,
 )
-from registry.models.rollups import FIGURE_NAMES
+from registry.models.rollups import FIGURE_NAMES, no_figures
 from registry.webhooks.events import FindingWatch
 
 
 @transaction.atomic
 def refresh_rollups(team_id: int, now: datetime.datetime | None = None) -> None:
-    """Replace the team's tier and application rollups."""
+    """Replace the team's tier and application rollups: one upsert of each kind of row,
+    and the rows of applications no longer the team's deleted."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     rows = figures.team_figures(team_id, today)
     by_tier, by_application = figures.per_tier(rows), figures.per_application(rows)
-    TierRollup.objects.filter(team_id=team_id).delete()
-    TierRollup.objects.bulk_create(
-        TierRollup(team_id=team_id, tier_id=tier_id, computed_at=now, **by_tier.get(tier_id, {}))
-        for tier_id in Tier.objects.values_list("id", flat=True)
+    written = [*FIGURE_NAMES, "computed_at"]
+    upsert_rows(
+        TierRollup,
+        [
+            {"tier_id": tier_id, **no_figures(), **by_tier.get(tier_id, {})}
+            for tier_id in Tier.objects.values_list("id", flat=True)
+        ],
+        {"team_id": team_id, "computed_at": now},
+        unique_fields=["team", "tier"],
+        update_fields=written,
     )
-    ApplicationRollup.objects.filter(team_id=team_id).delete()
-    ApplicationRollup.objects.bulk_create(
-        ApplicationRollup(
-            team_id=team_id,
-            application_id=application_id,
-            computed_at=now,
-            **by_application.get(application_id, {}),
-        )
-        for application_id in Application.objects.filter(team_id=team_id).values_list(
-            "id", flat=True
-        )
+    application_ids = list(
+        Application.objects.filter(team_id=team_id).order_by().values_list("id", flat=True)
     )
-
-
-def lock_team(team_id: int) -> None:
-    """Serialise recomputes of one team (PostgreSQL; SQLite serialises all writers)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x464D4541, team_id])
+    # An application moved from another team takes its rollup row along.
+    upsert_rows(
+        ApplicationRollup,
+        [
+            {"application_id": app_id, **no_figures(), **by_application.get(app_id, {})}
+            for app_id in application_ids
+        ],
+        {"team_id": team_id, "computed_at": now},
+        unique_fields=["application"],
+        update_fields=["team", *written],
+    )
+    ApplicationRollup.objects.filter(team_id=team_id).exclude(
+        application_id__in=application_ids
+    ).delete()
 
 
 def recompute_team(team_id: int) -> TeamRecompute:

@@ -26,20 +26,22 @@ from registry.querysets import TeamScopedQuerySet
 class FindingQuerySet(TeamScopedQuerySet):
     def suppressed(self, today: datetime.date | None = None) -> "FindingQuerySet":
         """Findings set aside by a suppression in force today."""
-        return self.filter(models.Exists(active_suppressions(today)))
+        return self.filter(pk__in=suppressed_finding_ids(today))
 
     def unsuppressed(self, today: datetime.date | None = None) -> "FindingQuerySet":
         """The findings that count: those no suppression sets aside today."""
-        return self.filter(~models.Exists(active_suppressions(today)))
+        return self.exclude(pk__in=suppressed_finding_ids(today))
 
 
-def active_suppressions(today: datetime.date | None = None) -> models.QuerySet:
-    """The suppressions in force today of the finding OuterRef("pk")."""
+def suppressed_finding_ids(today: datetime.date | None = None) -> models.QuerySet:
+    """The ids of the findings a suppression in force today sets aside. A short list
+    (each is a decision someone made): the database hashes it once and checks every
+    finding against it, rather than probing the suppressions once per finding."""
     return FindingSuppression.objects.filter(
-        finding=models.OuterRef("pk"),
+        finding__isnull=False,  # NOT IN a list holding NULL would exclude everything
         ended_at__isnull=True,
         expires_on__gte=today or timezone.localdate(),
-    )
+    ).values("finding_id")
 
 
 class Finding(models.Model):
@@ -49,7 +51,10 @@ class Finding(models.Model):
     `first_seen_at` while it persists and disappears when it is resolved.
     """
 
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="findings")
+    # No index of its own: the (team, key) and (team, kind) indexes start with it.
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="findings", db_index=False
+    )
     key = models.CharField(max_length=200, help_text="Stable identity of the finding.")
     kind = models.CharField(max_length=40, choices=FindingKind.choices)
     severity = models.CharField(max_length=10, choices=FindingSeverity.choices)
@@ -61,8 +66,15 @@ class Finding(models.Model):
     step = models.ForeignKey(
         Step, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
     )
+    # Indexed where set (below): findings about failure modes and actions, most rows,
+    # have none.
     component = models.ForeignKey(
-        Component, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
+        Component,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="findings",
+        db_index=False,
     )
     failure_mode = models.ForeignKey(
         FailureMode, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
@@ -100,7 +112,14 @@ class Finding(models.Model):
                 name="%(app_label)s_%(class)s_severity_valid",
             ),
         ]
-        indexes = [models.Index(fields=["team", "kind"], name="registry_finding_team_kind")]
+        indexes = [
+            models.Index(fields=["team", "kind"], name="registry_finding_team_kind"),
+            models.Index(
+                fields=["component"],
+                condition=models.Q(component__isnull=False),
+                name="registry_finding_component",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.message

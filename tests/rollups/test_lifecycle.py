@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from registry.analysis import figures, rollups
 from registry.analysis.findings import refresh_findings
-from registry.models import FailureMode, Finding, FindingSuppression, Tier, TierRollup
+from registry.models import FailureMode, Finding, FindingSuppression, Step, Tier, TierRollup
 from registry.services.findings import suppress_finding, unsuppress_finding
 from registry.services.reference_data import load_reference_data
 from tests.factories import ActionFactory, ApplicationFactory, FailureModeFactory, StepFactory
@@ -302,6 +302,34 @@ def test_a_suppression_ends_when_the_figures_change(unmitigated, bob):
         .filter(pk=unmitigated.pk, details__current_rpn=360)
         .exists()
     )
+
+
+def test_a_suppression_ends_when_its_finding_is_resolved(unmitigated, bob):
+    """An open action on the S8/O8/D5 failure mode mitigates it: the finding goes, and
+    its suppression is kept as history, ended as resolved."""
+    suppression = suppress(unmitigated, bob)
+    ActionFactory(failure_mode_id=unmitigated.failure_mode_id, status="open")
+    rollups.recompute_team(unmitigated.team_id)
+    suppression.refresh_from_db()
+    assert (suppression.end_reason, suppression.finding_id) == ("resolved", None)
+    assert not Finding.objects.filter(pk=unmitigated.pk).exists()
+
+
+def test_a_suppressed_finding_about_the_set_up_resolves_too(step, bob):
+    """A tier 1 worksheet last reviewed 400 days ago is overdue (its interval is 90
+    days); suppressed, then reviewed today, the finding goes and its suppression ends
+    as resolved."""
+    Step.objects.filter(pk=step.pk).update(
+        last_reviewed_at=timezone.now() - datetime.timedelta(days=400)
+    )
+    rollups.recompute_team(step.application.team_id)
+    finding = Finding.objects.get(key=f"review_overdue:step:{step.pk}")
+    suppression = suppress(finding, bob)
+    Step.objects.filter(pk=step.pk).update(last_reviewed_at=timezone.now())
+    rollups.recompute_team(step.application.team_id)
+    suppression.refresh_from_db()
+    assert (suppression.end_reason, suppression.finding_id) == ("resolved", None)
+    assert not Finding.objects.filter(pk=finding.pk).exists()
 
 
 def test_a_suppression_ends_on_expiry(unmitigated, bob):
