@@ -64,19 +64,21 @@ from registry.models import (
 from registry.models.components import availability_figure
 from registry.models.failure_modes import in_force, open_actions, over_threshold
 
-UPDATED_FIELDS = [
+# What a finding says, as stored columns (FindingData's attributes of the same names).
+SAID_FIELDS = [
     "kind",
     "severity",
     "message",
     "details",
-    "application",
-    "step",
-    "component",
-    "failure_mode",
-    "tier",
-    "rests_on_assumption",
-    "computed_at",
+    "application_id",
+    "step_id",
+    "component_id",
+    "failure_mode_id",
+    "tier_id",
 ]
+# A stored finding equal in these is not rewritten.
+COMPARED_FIELDS = [*SAID_FIELDS, "rests_on_assumption"]
+UPDATED_FIELDS = [*COMPARED_FIELDS, "computed_at"]
 
 
 def tier_data(tier: Tier) -> resilience.TierData:
@@ -313,21 +315,7 @@ ROW_KINDS = {
 }
 STRUCTURAL_KINDS = [kind for kind in FindingKind if kind not in ROW_KINDS]
 
-INSERT_COLUMNS = [
-    "team_id",
-    "key",
-    "kind",
-    "severity",
-    "message",
-    "details",
-    "application_id",
-    "step_id",
-    "component_id",
-    "failure_mode_id",
-    "tier_id",
-    "first_seen_at",
-    "computed_at",
-]
+INSERT_COLUMNS = ["team_id", "key", *SAID_FIELDS, "first_seen_at", "computed_at"]
 
 
 def text(*parts) -> Concat:
@@ -570,32 +558,28 @@ def store_overdue_action_findings(team_id: int, now) -> None:
     upsert(select, team_id, FindingKind.OVERDUE_ACTION)
 
 
-def replace_findings(team_id: int, findings: list[Finding], kinds) -> None:
-    """Store the findings computed in Python as the team's findings of `kinds`: new
-    ones inserted, the others updated, those of `kinds` no longer found deleted."""
-    Finding.objects.bulk_create(
-        findings,
-        update_conflicts=True,
-        unique_fields=["team", "key"],
-        update_fields=UPDATED_FIELDS,
-        batch_size=2000,
-    )
-    Finding.objects.filter(team_id=team_id, kind__in=kinds).exclude(
-        key__in=[finding.key for finding in findings]
-    ).delete()
+def replace_findings(team_id: int, findings: list[FindingData], kinds, now) -> None:
+    """Store the findings computed in Python as the team's findings of `kinds`: new and
+    changed ones written, the others stamped `computed_at`, those of `kinds` no longer
+    found deleted.
 
-
-@transaction.atomic
-def refresh_findings(team_id: int, now=None) -> int:
-    """Replace the team's findings with a fresh computation; returns how many there are.
-
-    A finding that persists keeps its row and `first_seen_at`; a resolved one goes.
+    Most findings are the same at each recompute; rewriting a row costs PostgreSQL a
+    new version of it and of its nine index entries, so only the changed ones are sent.
     """
-    now = now or timezone.now()
+    stored = {
+        key: said
+        for key, *said in Finding.objects.filter(team_id=team_id, kind__in=kinds).values_list(
+            "key", *COMPARED_FIELDS
+        )
+    }
     # One row per key, even if two rules ever name the same subject.
-    findings = list({f.key: f for f in structural_findings(team_id, now)}.values())
-    replace_findings(
-        team_id,
+    found = {finding.key: finding for finding in findings}
+    gone = [key for key in stored if key not in found]
+    if gone:
+        Finding.objects.filter(team_id=team_id, key__in=gone).delete()
+    if len(gone) < len(stored):
+        Finding.objects.filter(team_id=team_id, kind__in=kinds).update(computed_at=now)
+    Finding.objects.bulk_create(
         [
             Finding(
                 team_id=team_id,
@@ -613,10 +597,29 @@ def refresh_findings(team_id: int, now=None) -> int:
                 first_seen_at=now,
                 computed_at=now,
             )
-            for finding in findings
+            for finding in found.values()
+            if stored.get(finding.key) != said(finding)
         ],
-        STRUCTURAL_KINDS,
+        update_conflicts=True,
+        unique_fields=["team", "key"],
+        update_fields=UPDATED_FIELDS,
+        batch_size=2000,
     )
+
+
+def said(finding: FindingData) -> list:
+    """What a finding says, as `COMPARED_FIELDS` reads it from the stored row."""
+    return [*(getattr(finding, name) for name in SAID_FIELDS), finding.assumed]
+
+
+@transaction.atomic
+def refresh_findings(team_id: int, now=None) -> int:
+    """Replace the team's findings with a fresh computation; returns how many there are.
+
+    A finding that persists keeps its row and `first_seen_at`; a resolved one goes.
+    """
+    now = now or timezone.now()
+    replace_findings(team_id, structural_findings(team_id, now), STRUCTURAL_KINDS, now)
     store_failure_mode_findings(team_id, now)
     store_overdue_action_findings(team_id, now)
     store_evidence_findings(team_id, now)
@@ -711,8 +714,7 @@ def store_evidence_findings(team_id: int, now) -> None:
                 f"“{subject['mode']}” in {subject['application_name']} / {subject['step__name']}"
             )
             findings.append(
-                Finding(
-                    team_id=team_id,
+                FindingData(
                     key=f"{kind.value}:failure_mode:{row.failure_mode_id}",
                     kind=kind,
                     severity=FindingSeverity.HIGH if gap >= 4 else FindingSeverity.MEDIUM,
@@ -728,8 +730,6 @@ def store_evidence_findings(team_id: int, now) -> None:
                     step_id=subject["step_id"],
                     failure_mode_id=row.failure_mode_id,
                     tier_id=subject["tier_id"],
-                    first_seen_at=now,
-                    computed_at=now,
                 )
             )
-        replace_findings(team_id, findings, [kind])
+        replace_findings(team_id, findings, [kind], now)
