@@ -11,6 +11,30 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from registry.models import Application, Component
+
+# The recovery inputs of a row's component and application, as (column, label, path
+# from a failure mode): the models' own field names, prefixed.
+RECOVERY_COLUMNS = (
+    *(
+        (
+            f"component_{name}",
+            "Component " + name.replace("_", " ").replace("pitr", "PITR"),
+            f"component__{name}",
+        )
+        for name in Component.RECOVERY_FIELDS
+    ),
+    *(
+        (
+            f"application_{name}",
+            "Application " + name.replace("_", " "),
+            f"step__application__{name}",
+        )
+        for name in Application.RECOVERY_FIELDS
+    ),
+)
+RECOVERY_KEYS = tuple(key for key, _, _ in RECOVERY_COLUMNS)
+
 
 @dataclass(frozen=True)
 class Column:
@@ -21,6 +45,7 @@ class Column:
     text: bool = False  # free text, which a spreadsheet could take for a formula
     row_key: str = ""  # key in `reports.data.worksheet_rows`' dicts; blank: `key`
     short: str = ""  # the PDF's narrow header; blank: `label`
+    regions: bool = False  # `path` is a set of regions, written as their codes
 
     @property
     def source(self) -> str:
@@ -78,6 +103,13 @@ COLUMNS = {
         Column("revised_detectability", "Revised detectability", 12),
         Column("revised_rpn", "Revised RPN", 8),
         Column("revised_action_priority", "Revised AP", 8),
+        # The recovery inputs of the row's component and application
+        # (registry.analysis.resilience.recovery); `regions` columns hold region codes
+        # separated by spaces.
+        *(
+            Column(key, label, 12, path=path, regions=path.endswith("_regions"))
+            for key, label, path in RECOVERY_COLUMNS
+        ),
         # Read by the import only: one action per row.
         Column("action", "Action"),
         Column("action_owner", "Action owner"),
@@ -114,6 +146,7 @@ EXPORT = (
     "revised_detectability",
     "revised_rpn",
     "revised_action_priority",
+    *RECOVERY_KEYS,
 )
 
 # The XLSX report's worksheet: the FMEA layout, left to right (each rating beside what
@@ -144,6 +177,7 @@ WORKSHEET = (
     "revised_detectability",
     "revised_rpn",
     "revised_action_priority",
+    *RECOVERY_KEYS,
     "id",
     "version",
 )
@@ -179,6 +213,7 @@ IMPORT_OPTIONAL = (
     "action",
     "action_owner",
     "action_due",
+    *RECOVERY_KEYS,
 )
 IMPORT_INFORMATIVE = (
     "rpn",

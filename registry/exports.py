@@ -14,6 +14,7 @@ from django.db.models.functions import Concat, Substr
 from django.db.models.lookups import In
 
 from registry import columns as worksheet
+from registry.models.components import region_codes
 
 # Spreadsheets run cells that start with these as formulas (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -26,8 +27,21 @@ TEXT_COLUMNS = {column.key: column.source for column in _COLUMNS if column.text}
 PLAIN_COLUMNS = {
     column.key: column.source
     for column in _COLUMNS
-    if not column.text and column.source != column.key
+    if not column.text and not column.regions and column.source != column.key
 }
+
+
+def recovery_values() -> dict[str, Expression]:
+    """The recovery inputs of each failure mode's component and application, by column
+    (region sets as their codes joined by spaces): the CSV and the XLSX report alike."""
+    return {
+        key: (
+            region_codes(path.removeprefix("component__"))
+            if worksheet.COLUMNS[key].regions
+            else F(path)
+        )
+        for key, _, path in worksheet.RECOVERY_COLUMNS
+    }
 
 
 def neutralised(path: str) -> Expression:
@@ -47,6 +61,7 @@ def export_rows(queryset: QuerySet) -> QuerySet:
     expressions = {
         **{name: neutralised(path) for name, path in TEXT_COLUMNS.items()},
         **{name: F(path) for name, path in PLAIN_COLUMNS.items()},
+        **recovery_values(),
     }
     renamed = {name: f"export_{name}" for name in expressions}
     rows = queryset.annotate(**{renamed[name]: expr for name, expr in expressions.items()})

@@ -65,19 +65,21 @@ from registry.models import (
 from registry.models.components import availability_figure
 from registry.models.failure_modes import in_force, open_actions, over_threshold
 
-UPDATED_FIELDS = [
+# What a finding says, as stored columns (FindingData's attributes of the same names).
+SAID_FIELDS = [
     "kind",
     "severity",
     "message",
     "details",
-    "application",
-    "step",
-    "component",
-    "failure_mode",
-    "tier",
-    "rests_on_assumption",
-    "computed_at",
+    "application_id",
+    "step_id",
+    "component_id",
+    "failure_mode_id",
+    "tier_id",
 ]
+# A stored finding equal in these is not rewritten.
+COMPARED_FIELDS = [*SAID_FIELDS, "rests_on_assumption"]
+UPDATED_FIELDS = [*COMPARED_FIELDS, "computed_at"]
 
 
 def tier_data(tier: Tier) -> resilience.TierData:
@@ -314,21 +316,7 @@ ROW_KINDS = {
 }
 STRUCTURAL_KINDS = [kind for kind in FindingKind if kind not in ROW_KINDS]
 
-INSERT_COLUMNS = [
-    "team_id",
-    "key",
-    "kind",
-    "severity",
-    "message",
-    "details",
-    "application_id",
-    "step_id",
-    "component_id",
-    "failure_mode_id",
-    "tier_id",
-    "first_seen_at",
-    "computed_at",
-]
+INSERT_COLUMNS = ["team_id", "key", *SAID_FIELDS, "first_seen_at", "computed_at"]
 
 
 def text(*parts) -> Concat:
@@ -605,39 +593,51 @@ def finding_record(finding: FindingData) -> dict:
     return record
 
 
+def said(finding: FindingData) -> list:
+    """What a finding says, as `COMPARED_FIELDS` reads it from the stored row."""
+    return [*(getattr(finding, name) for name in SAID_FIELDS), finding.assumed]
+
+
 def replace_findings(
     team_id: int, findings: list[FindingData], kinds, now, *, fresh: bool = False
 ) -> None:
-    """Store the findings computed in Python as the team's findings of `kinds`: new
-    ones inserted, the others rewritten (their `computed_at` is this recompute), those
-    of `kinds` no longer found deleted. `fresh`: the team has no findings yet."""
-    records = [finding_record(finding) for finding in findings]
-    constants = {"team_id": team_id, "first_seen_at": now, "computed_at": now}
-    if connection.vendor != "postgresql":
-        upsert_rows(
-            Finding,
-            records,
-            constants,
-            unique_fields=["team", "key"],
-            update_fields=UPDATED_FIELDS,
-        )
-        Finding.objects.filter(team_id=team_id, kind__in=kinds).exclude(
-            key__in=[record["key"] for record in records]
-        ).delete()
+    """Store the findings computed in Python as the team's findings of `kinds`: new and
+    changed ones written (`computed_at` this recompute), unchanged ones left alone,
+    those of `kinds` no longer found deleted. `fresh`: the team has no findings yet.
+
+    Most findings are the same at each recompute; rewriting a row costs PostgreSQL a
+    new version of it and of its index entries, so only the changed ones are sent, as
+    the rules in SQL do (`upsert`).
+    """
+    found = {finding.key: finding for finding in findings}
+    stored = {}
+    if not fresh:
+        stored = {
+            key: said
+            for key, *said in Finding.objects.filter(
+                team_id=team_id, kind__in=kinds
+            ).values_list("key", *COMPARED_FIELDS)
+        }
+    gone = [key for key in stored if key not in found]
+    if gone:
+        # Through the ORM: their suppressions stay, as history, without the finding.
+        Finding.objects.filter(team_id=team_id, key__in=gone).delete()
+    records = [
+        finding_record(finding)
+        for finding in found.values()
+        if stored.get(finding.key) != said(finding)
+    ]
+    if not records:
         return
-    upsert = {"unique_fields": [] if fresh else ["team", "key"], "update_fields": UPDATED_FIELDS}
-    sql, params = json_insert_sql(Finding, RECORD_COLUMNS, records, constants, **upsert)
-    with connection.cursor() as cursor:
-        if fresh:
+    constants = {"team_id": team_id, "first_seen_at": now, "computed_at": now}
+    if fresh and connection.vendor == "postgresql":
+        sql, params = json_insert_sql(Finding, RECORD_COLUMNS, records, constants)
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return
-        # One statement: every row given comes back from the upsert (each is written),
-        # and the team's others of `kinds` go.
-        cursor.execute(
-            f"WITH stored AS ({sql} RETURNING registry_finding.key), "
-            f"{stale_deletion('stored', 'key')}",
-            [*params, team_id, [str(kind) for kind in kinds]],
-        )
+        return
+    upsert_rows(
+        Finding, records, constants, unique_fields=["team", "key"], update_fields=UPDATED_FIELDS
+    )
 
 
 def lock_team(team_id: int) -> None:

@@ -23,8 +23,7 @@ class ApplicationForm(ScopedModelForm):
             "regions",
             "data_residency",
             "owner",
-            "detection_time_seconds",
-            "failover_time_seconds",
+            *Application.RECOVERY_FIELDS,
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),

@@ -23,6 +23,7 @@ from registry.analysis.recompute import request_recompute
 from registry.choices import FailureCategory
 from registry.db.bulk import ChangedSinceRead, update_versioned
 from registry.imports import columns as columns_module
+from registry.imports import recovery as recovery_inputs
 from registry.imports.reading import Refused, read_table
 from registry.imports.validation import Problem, Row, read_rows
 from registry.models import (
@@ -93,6 +94,7 @@ class Plan:
     applications: dict[str, Application | tuple] = field(default_factory=dict)
     steps: dict[tuple[str, str], Step | tuple] = field(default_factory=dict)
     components: dict[str, Component | tuple] = field(default_factory=dict)
+    recovery: recovery_inputs.RecoveryPlan = field(default_factory=recovery_inputs.RecoveryPlan)
 
     @classmethod
     def build(cls, team: Team, rows: list[Row], present=(), *, lock: bool = False) -> Plan:
@@ -188,8 +190,25 @@ class Plan:
                         )
             if row.id is not None:
                 self._match_update(row, stored.get(row.id))
+            self.recovery.collect(row)
         if self.updates:
             self._match_actions()
+        self._check_recovery()
+
+    def _check_recovery(self) -> None:
+        if not (self.recovery.components or self.recovery.applications):
+            return
+        self.recovery.check(
+            {
+                Component: {k: v for k, v in self.components.items() if isinstance(v, Component)},
+                Application: {
+                    k: v for k, v in self.applications.items() if isinstance(v, Application)
+                },
+            },
+            {Component: self.components},
+            self.team,
+        )
+        self.problems += self.recovery.problems
 
     def _match_update(self, row: Row, current: FailureMode | None) -> None:
         if current is None:
@@ -372,6 +391,12 @@ class Plan:
         }
         Component.objects.bulk_create(new_components.values())
         self.components.update(new_components)
+        recovery_inputs.apply(self.recovery.components, self.components, Component)
+        applications = recovery_inputs.apply(
+            self.recovery.applications, self.applications, Application
+        )
+        if applications:
+            Application.history.bulk_history_create(applications, update=True, **change)
 
         library = {
             fold(mode): category

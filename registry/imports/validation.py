@@ -12,7 +12,8 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from registry.choices import ComponentKind, FailureCategory, FailureModeStatus
+from registry.choices import ComponentKind, FailureCategory, FailureModeStatus, Replication
+from registry.columns import COLUMNS, RECOVERY_KEYS
 from registry.exports import FORMULA_PREFIXES
 from registry.imports.reading import Formula, Table
 from registry.scoring import RATING_MAX, RATING_MIN
@@ -70,6 +71,8 @@ class Row:
     action_due: datetime.date | None
     id: int | None = None  # the failure mode the row updates (none: a new one)
     version: int | None = None  # the version of it that the file was made from
+    # The recovery inputs of its component and application, by column (those the file has).
+    recovery: dict[str, object] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -91,7 +94,10 @@ def vocabulary(choices) -> dict[str, str]:
     return lookup
 
 
+YES = {"yes", "y", "true", "t", "1"}
+NO = {"no", "n", "false", "f", "0", ""}
 STATUSES = vocabulary(FailureModeStatus.choices)
+REPLICATIONS = vocabulary(Replication.choices)
 CATEGORIES = vocabulary(FailureCategory.choices)
 KINDS = vocabulary(ComponentKind.choices)
 
@@ -201,6 +207,21 @@ class RowReader:
             )
         return value
 
+    def boolean(self, column: str) -> bool:
+        """Yes or no, as a spreadsheet, a CSV or PostgreSQL writes it; empty is no."""
+        value = self.raw(column)
+        if isinstance(value, bool):
+            return value
+        text = "" if value is None else str(value).strip().casefold()
+        if text in YES or text in NO:
+            return text in YES
+        self.problem(column, f"{value!r} is not yes or no.")
+        return False
+
+    def codes(self, column: str) -> tuple[str, ...]:
+        """Codes separated by spaces or commas, each once, in order."""
+        return tuple(dict.fromkeys(self.text(column).replace(",", " ").split()))
+
     def date(self, column: str) -> datetime.date | None:
         value = self.raw(column)
         if value is None or value == "":
@@ -287,9 +308,28 @@ def read_row(
     values["revised"] = tuple(revised) if all(v is not None for v in revised) else None
     if not values["action"] and (values["action_owner"] or values["action_due"]):
         reader.problem("action", "An action owner or due date needs the action itself.")
+    values["recovery"] = recovery_inputs(reader)
     if reader.problems:
         return None, reader.problems
     return Row(number=number, **values), []
+
+
+def recovery_inputs(reader: RowReader) -> dict[str, object]:
+    """The recovery columns the file has, read as the model's fields hold them; the
+    models' own rules check the values (registry.imports.recovery)."""
+    values: dict[str, object] = {}
+    for column in RECOVERY_KEYS:
+        if column not in reader.columns:
+            continue
+        if COLUMNS[column].regions:
+            values[column] = reader.codes(column)
+        elif column == "component_replication":
+            values[column] = reader.choice(column, REPLICATIONS, Replication.NONE)
+        elif column == "component_point_in_time_recovery":
+            values[column] = reader.boolean(column)
+        else:
+            values[column] = reader.integer(column, required=False)
+    return values
 
 
 def read_rows(

@@ -10,7 +10,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -19,551 +18,2397 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='BusinessFunction',
+            name="BusinessFunction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When the record was created.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the record last changed.')),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('priority', models.PositiveSmallIntegerField(default=3, help_text='1 is the most important; teams start with the highest priority.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the record was created."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the record last changed."),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        help_text="1 is the most important; teams start with the highest priority.",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['team', 'priority', 'name'],
+                "ordering": ["team", "priority", "name"],
             },
         ),
         migrations.CreateModel(
-            name='DrStrategy',
+            name="DrStrategy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('cost_rank', models.PositiveSmallIntegerField(help_text='1 is the cheapest.', unique=True)),
-                ('best_rto_seconds', models.PositiveIntegerField(verbose_name='best achievable RTO (seconds)')),
-                ('best_rpo_seconds', models.PositiveIntegerField(verbose_name='best achievable RPO (seconds)')),
-                ('multi_region', models.BooleanField(help_text='Runs in more than one region.')),
-                ('summary', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "cost_rank",
+                    models.PositiveSmallIntegerField(help_text="1 is the cheapest.", unique=True),
+                ),
+                (
+                    "best_rto_seconds",
+                    models.PositiveIntegerField(verbose_name="best achievable RTO (seconds)"),
+                ),
+                (
+                    "best_rpo_seconds",
+                    models.PositiveIntegerField(verbose_name="best achievable RPO (seconds)"),
+                ),
+                ("multi_region", models.BooleanField(help_text="Runs in more than one region.")),
+                ("summary", models.TextField(blank=True)),
             ],
             options={
-                'verbose_name': 'DR strategy',
-                'verbose_name_plural': 'DR strategies',
-                'ordering': ['cost_rank'],
+                "verbose_name": "DR strategy",
+                "verbose_name_plural": "DR strategies",
+                "ordering": ["cost_rank"],
             },
         ),
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(help_text='e.g. eu-west-1', max_length=40, unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('jurisdiction', models.CharField(help_text='e.g. EU, US, UK', max_length=20)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(help_text="e.g. eu-west-1", max_length=40, unique=True)),
+                ("name", models.CharField(max_length=100)),
+                ("jurisdiction", models.CharField(help_text="e.g. EU, US, UK", max_length=20)),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Application',
+            name="Application",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When the record was created.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the record last changed.')),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('data_residency', models.CharField(blank=True, help_text='Jurisdiction the data must stay in (e.g. EU); blank when unconstrained.', max_length=20)),
-                ('owner', models.CharField(blank=True, help_text='Who answers for it.', max_length=200)),
-                ('business_function', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='applications', to='registry.businessfunction')),
-                ('dr_strategy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='registry.drstrategy', verbose_name='DR strategy')),
-                ('regions', models.ManyToManyField(blank=True, related_name='applications', to='registry.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the record was created."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the record last changed."),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "data_residency",
+                    models.CharField(
+                        blank=True,
+                        help_text="Jurisdiction the data must stay in (e.g. EU); blank when unconstrained.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.CharField(blank=True, help_text="Who answers for it.", max_length=200),
+                ),
+                (
+                    "business_function",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="applications",
+                        to="registry.businessfunction",
+                    ),
+                ),
+                (
+                    "dr_strategy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to="registry.drstrategy",
+                        verbose_name="DR strategy",
+                    ),
+                ),
+                (
+                    "regions",
+                    models.ManyToManyField(
+                        blank=True, related_name="applications", to="registry.region"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['team', 'tier__level', 'name'],
+                "ordering": ["team", "tier__level", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Component',
+            name="Component",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When the record was created.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the record last changed.')),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('application', 'Application'), ('service', 'Service'), ('database', 'Database'), ('queue', 'Queue'), ('storage', 'Storage'), ('network', 'Network'), ('third_party', 'Third-party API')], max_length=20)),
-                ('description', models.TextField(blank=True)),
-                ('availability', models.DecimalField(decimal_places=4, default=Decimal('99.9'), help_text='Availability of one deployment, in percent.', max_digits=7, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))])),
-                ('application', models.ForeignKey(blank=True, help_text="Set when the component is one of the team's applications.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='as_components', to='registry.application')),
-                ('regions', models.ManyToManyField(blank=True, help_text='Each region counts as a parallel replica for composite availability.', related_name='components', to='registry.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the record was created."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the record last changed."),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("application", "Application"),
+                            ("service", "Service"),
+                            ("database", "Database"),
+                            ("queue", "Queue"),
+                            ("storage", "Storage"),
+                            ("network", "Network"),
+                            ("third_party", "Third-party API"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                (
+                    "availability",
+                    models.DecimalField(
+                        decimal_places=4,
+                        default=Decimal("99.9"),
+                        help_text="Availability of one deployment, in percent.",
+                        max_digits=7,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                    ),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Set when the component is one of the team's applications.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="as_components",
+                        to="registry.application",
+                    ),
+                ),
+                (
+                    "regions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Each region counts as a parallel replica for composite availability.",
+                        related_name="components",
+                        to="registry.region",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['team', 'name'],
+                "ordering": ["team", "name"],
             },
         ),
         migrations.CreateModel(
-            name='FailureMode',
+            name="FailureMode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When the record was created.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the record last changed.')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, help_text='Increases on every change; used as the ETag.')),
-                ('mode', models.CharField(help_text='What can go wrong.', max_length=300, verbose_name='failure mode')),
-                ('effect', models.TextField(blank=True, help_text='What users and the business notice.')),
-                ('cause', models.TextField(blank=True, help_text='Why it would happen.')),
-                ('failure_category', models.CharField(choices=[('single_point_of_failure', 'Single point of failure'), ('excessive_load', 'Excessive load'), ('excessive_latency', 'Excessive latency'), ('misconfiguration_and_bugs', 'Misconfiguration and bugs'), ('shared_fate', 'Shared fate')], default='single_point_of_failure', max_length=40)),
-                ('prevention_controls', models.TextField(blank=True, help_text='What stops it happening.')),
-                ('detection_controls', models.TextField(blank=True, help_text='How it is noticed.')),
-                ('severity', models.PositiveSmallIntegerField(help_text='1 (no effect) to 10 (hazardous).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='severity')),
-                ('probability', models.PositiveSmallIntegerField(help_text='1 (remote) to 10 (almost certain).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='probability')),
-                ('detectability', models.PositiveSmallIntegerField(help_text='1 (caught automatically) to 10 (almost impossible to detect).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='detectability')),
-                ('rpn', models.GeneratedField(db_persist=True, expression=django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('severity'), '*', models.F('probability')), '*', models.F('detectability')), help_text='Risk priority number: severity × probability × detectability.', output_field=models.PositiveSmallIntegerField(), verbose_name='RPN')),
-                ('action_priority', models.GeneratedField(db_persist=True, expression=models.Case(models.When(models.Q(('severity__range', (9, 10)), ('probability__range', (8, 10)), ('detectability__range', (1, 10))), then=models.Value('H')), models.When(models.Q(('severity__range', (9, 10)), ('probability__range', (6, 7)), ('detectability__range', (1, 10))), then=models.Value('H')), models.When(models.Q(('severity__range', (9, 10)), ('probability__range', (4, 5)), ('detectability__range', (2, 10))), then=models.Value('H')), models.When(models.Q(('severity__range', (9, 10)), ('probability__range', (4, 5)), ('detectability__range', (1, 1))), then=models.Value('M')), models.When(models.Q(('severity__range', (9, 10)), ('probability__range', (2, 3)), ('detectability__range', (7, 10))), then=models.Value('H')), models.When(models.Q(('severity__range', (9, 10)), ('probability__range', (2, 3)), ('detectability__range', (5, 6))), then=models.Value('M')), models.When(models.Q(('severity__range', (9, 10)), ('probability__range', (2, 3)), ('detectability__range', (1, 4))), then=models.Value('L')), models.When(models.Q(('severity__range', (9, 10)), ('probability__range', (1, 1)), ('detectability__range', (1, 10))), then=models.Value('L')), models.When(models.Q(('severity__range', (7, 8)), ('probability__range', (8, 10)), ('detectability__range', (1, 10))), then=models.Value('H')), models.When(models.Q(('severity__range', (7, 8)), ('probability__range', (6, 7)), ('detectability__range', (2, 10))), then=models.Value('H')), models.When(models.Q(('severity__range', (7, 8)), ('probability__range', (6, 7)), ('detectability__range', (1, 1))), then=models.Value('M')), models.When(models.Q(('severity__range', (7, 8)), ('probability__range', (4, 5)), ('detectability__range', (7, 10))), then=models.Value('H')), models.When(models.Q(('severity__range', (7, 8)), ('probability__range', (4, 5)), ('detectability__range', (1, 6))), then=models.Value('M')), models.When(models.Q(('severity__range', (7, 8)), ('probability__range', (2, 3)), ('detectability__range', (5, 10))), then=models.Value('M')), models.When(models.Q(('severity__range', (7, 8)), ('probability__range', (2, 3)), ('detectability__range', (1, 4))), then=models.Value('L')), models.When(models.Q(('severity__range', (7, 8)), ('probability__range', (1, 1)), ('detectability__range', (1, 10))), then=models.Value('L')), models.When(models.Q(('severity__range', (4, 6)), ('probability__range', (8, 10)), ('detectability__range', (5, 10))), then=models.Value('H')), models.When(models.Q(('severity__range', (4, 6)), ('probability__range', (8, 10)), ('detectability__range', (1, 4))), then=models.Value('M')), models.When(models.Q(('severity__range', (4, 6)), ('probability__range', (6, 7)), ('detectability__range', (2, 10))), then=models.Value('M')), models.When(models.Q(('severity__range', (4, 6)), ('probability__range', (6, 7)), ('detectability__range', (1, 1))), then=models.Value('L')), models.When(models.Q(('severity__range', (4, 6)), ('probability__range', (4, 5)), ('detectability__range', (7, 10))), then=models.Value('M')), models.When(models.Q(('severity__range', (4, 6)), ('probability__range', (4, 5)), ('detectability__range', (1, 6))), then=models.Value('L')), models.When(models.Q(('severity__range', (4, 6)), ('probability__range', (1, 3)), ('detectability__range', (1, 10))), then=models.Value('L')), models.When(models.Q(('severity__range', (2, 3)), ('probability__range', (8, 10)), ('detectability__range', (5, 10))), then=models.Value('M')), models.When(models.Q(('severity__range', (2, 3)), ('probability__range', (8, 10)), ('detectability__range', (1, 4))), then=models.Value('L')), models.When(models.Q(('severity__range', (2, 3)), ('probability__range', (1, 7)), ('detectability__range', (1, 10))), then=models.Value('L')), models.When(models.Q(('severity__range', (1, 1)), ('probability__range', (1, 10)), ('detectability__range', (1, 10))), then=models.Value('L')), default=None, output_field=models.CharField(max_length=1)), help_text='AIAG-VDA action priority: H, M or L.', output_field=models.CharField(choices=[('H', 'High'), ('M', 'Medium'), ('L', 'Low')], max_length=1), verbose_name='AP')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('mitigating', 'Mitigating'), ('accepted', 'Accepted'), ('closed', 'Closed')], default='open', max_length=12)),
-                ('revised_severity', models.PositiveSmallIntegerField(blank=True, help_text='Severity after actions.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='revised severity')),
-                ('revised_probability', models.PositiveSmallIntegerField(blank=True, help_text='Probability after actions.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='revised probability')),
-                ('revised_detectability', models.PositiveSmallIntegerField(blank=True, help_text='Detectability after actions.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='revised detectability')),
-                ('revised_rpn', models.GeneratedField(db_persist=True, expression=django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('revised_severity'), '*', models.F('revised_probability')), '*', models.F('revised_detectability')), help_text='Revised (residual) RPN after actions.', output_field=models.PositiveSmallIntegerField(), verbose_name='revised RPN')),
-                ('revised_action_priority', models.GeneratedField(db_persist=True, expression=models.Case(models.When(models.Q(('revised_severity__range', (9, 10)), ('revised_probability__range', (8, 10)), ('revised_detectability__range', (1, 10))), then=models.Value('H')), models.When(models.Q(('revised_severity__range', (9, 10)), ('revised_probability__range', (6, 7)), ('revised_detectability__range', (1, 10))), then=models.Value('H')), models.When(models.Q(('revised_severity__range', (9, 10)), ('revised_probability__range', (4, 5)), ('revised_detectability__range', (2, 10))), then=models.Value('H')), models.When(models.Q(('revised_severity__range', (9, 10)), ('revised_probability__range', (4, 5)), ('revised_detectability__range', (1, 1))), then=models.Value('M')), models.When(models.Q(('revised_severity__range', (9, 10)), ('revised_probability__range', (2, 3)), ('revised_detectability__range', (7, 10))), then=models.Value('H')), models.When(models.Q(('revised_severity__range', (9, 10)), ('revised_probability__range', (2, 3)), ('revised_detectability__range', (5, 6))), then=models.Value('M')), models.When(models.Q(('revised_severity__range', (9, 10)), ('revised_probability__range', (2, 3)), ('revised_detectability__range', (1, 4))), then=models.Value('L')), models.When(models.Q(('revised_severity__range', (9, 10)), ('revised_probability__range', (1, 1)), ('revised_detectability__range', (1, 10))), then=models.Value('L')), models.When(models.Q(('revised_severity__range', (7, 8)), ('revised_probability__range', (8, 10)), ('revised_detectability__range', (1, 10))), then=models.Value('H')), models.When(models.Q(('revised_severity__range', (7, 8)), ('revised_probability__range', (6, 7)), ('revised_detectability__range', (2, 10))), then=models.Value('H')), models.When(models.Q(('revised_severity__range', (7, 8)), ('revised_probability__range', (6, 7)), ('revised_detectability__range', (1, 1))), then=models.Value('M')), models.When(models.Q(('revised_severity__range', (7, 8)), ('revised_probability__range', (4, 5)), ('revised_detectability__range', (7, 10))), then=models.Value('H')), models.When(models.Q(('revised_severity__range', (7, 8)), ('revised_probability__range', (4, 5)), ('revised_detectability__range', (1, 6))), then=models.Value('M')), models.When(models.Q(('revised_severity__range', (7, 8)), ('revised_probability__range', (2, 3)), ('revised_detectability__range', (5, 10))), then=models.Value('M')), models.When(models.Q(('revised_severity__range', (7, 8)), ('revised_probability__range', (2, 3)), ('revised_detectability__range', (1, 4))), then=models.Value('L')), models.When(models.Q(('revised_severity__range', (7, 8)), ('revised_probability__range', (1, 1)), ('revised_detectability__range', (1, 10))), then=models.Value('L')), models.When(models.Q(('revised_severity__range', (4, 6)), ('revised_probability__range', (8, 10)), ('revised_detectability__range', (5, 10))), then=models.Value('H')), models.When(models.Q(('revised_severity__range', (4, 6)), ('revised_probability__range', (8, 10)), ('revised_detectability__range', (1, 4))), then=models.Value('M')), models.When(models.Q(('revised_severity__range', (4, 6)), ('revised_probability__range', (6, 7)), ('revised_detectability__range', (2, 10))), then=models.Value('M')), models.When(models.Q(('revised_severity__range', (4, 6)), ('revised_probability__range', (6, 7)), ('revised_detectability__range', (1, 1))), then=models.Value('L')), models.When(models.Q(('revised_severity__range', (4, 6)), ('revised_probability__range', (4, 5)), ('revised_detectability__range', (7, 10))), then=models.Value('M')), models.When(models.Q(('revised_severity__range', (4, 6)), ('revised_probability__range', (4, 5)), ('revised_detectability__range', (1, 6))), then=models.Value('L')), models.When(models.Q(('revised_severity__range', (4, 6)), ('revised_probability__range', (1, 3)), ('revised_detectability__range', (1, 10))), then=models.Value('L')), models.When(models.Q(('revised_severity__range', (2, 3)), ('revised_probability__range', (8, 10)), ('revised_detectability__range', (5, 10))), then=models.Value('M')), models.When(models.Q(('revised_severity__range', (2, 3)), ('revised_probability__range', (8, 10)), ('revised_detectability__range', (1, 4))), then=models.Value('L')), models.When(models.Q(('revised_severity__range', (2, 3)), ('revised_probability__range', (1, 7)), ('revised_detectability__range', (1, 10))), then=models.Value('L')), models.When(models.Q(('revised_severity__range', (1, 1)), ('revised_probability__range', (1, 10)), ('revised_detectability__range', (1, 10))), then=models.Value('L')), default=None, output_field=models.CharField(max_length=1)), help_text='Action priority of the revised ratings.', output_field=models.CharField(choices=[('H', 'High'), ('M', 'Medium'), ('L', 'Low')], max_length=1), verbose_name='revised AP')),
-                ('review_signed_off_at', models.DateTimeField(blank=True, null=True)),
-                ('component', models.ForeignKey(blank=True, help_text="The component that fails, if the failure mode is one component's.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='failure_modes', to='registry.component')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('review_signed_off_by', models.ForeignKey(blank=True, help_text='Manager who reviewed this severity 9–10 risk.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the record was created."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the record last changed."),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        editable=False,
+                        help_text="Increases on every change; used as the ETag.",
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        help_text="What can go wrong.", max_length=300, verbose_name="failure mode"
+                    ),
+                ),
+                (
+                    "effect",
+                    models.TextField(blank=True, help_text="What users and the business notice."),
+                ),
+                ("cause", models.TextField(blank=True, help_text="Why it would happen.")),
+                (
+                    "failure_category",
+                    models.CharField(
+                        choices=[
+                            ("single_point_of_failure", "Single point of failure"),
+                            ("excessive_load", "Excessive load"),
+                            ("excessive_latency", "Excessive latency"),
+                            ("misconfiguration_and_bugs", "Misconfiguration and bugs"),
+                            ("shared_fate", "Shared fate"),
+                        ],
+                        default="single_point_of_failure",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "prevention_controls",
+                    models.TextField(blank=True, help_text="What stops it happening."),
+                ),
+                (
+                    "detection_controls",
+                    models.TextField(blank=True, help_text="How it is noticed."),
+                ),
+                (
+                    "severity",
+                    models.PositiveSmallIntegerField(
+                        help_text="1 (no effect) to 10 (hazardous).",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="severity",
+                    ),
+                ),
+                (
+                    "probability",
+                    models.PositiveSmallIntegerField(
+                        help_text="1 (remote) to 10 (almost certain).",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="probability",
+                    ),
+                ),
+                (
+                    "detectability",
+                    models.PositiveSmallIntegerField(
+                        help_text="1 (caught automatically) to 10 (almost impossible to detect).",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="detectability",
+                    ),
+                ),
+                (
+                    "rpn",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=django.db.models.expressions.CombinedExpression(
+                            django.db.models.expressions.CombinedExpression(
+                                models.F("severity"), "*", models.F("probability")
+                            ),
+                            "*",
+                            models.F("detectability"),
+                        ),
+                        help_text="Risk priority number: severity × probability × detectability.",
+                        output_field=models.PositiveSmallIntegerField(),
+                        verbose_name="RPN",
+                    ),
+                ),
+                (
+                    "action_priority",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=models.Case(
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (9, 10)),
+                                    ("probability__range", (8, 10)),
+                                    ("detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (9, 10)),
+                                    ("probability__range", (6, 7)),
+                                    ("detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (9, 10)),
+                                    ("probability__range", (4, 5)),
+                                    ("detectability__range", (2, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (9, 10)),
+                                    ("probability__range", (4, 5)),
+                                    ("detectability__range", (1, 1)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (9, 10)),
+                                    ("probability__range", (2, 3)),
+                                    ("detectability__range", (7, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (9, 10)),
+                                    ("probability__range", (2, 3)),
+                                    ("detectability__range", (5, 6)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (9, 10)),
+                                    ("probability__range", (2, 3)),
+                                    ("detectability__range", (1, 4)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (9, 10)),
+                                    ("probability__range", (1, 1)),
+                                    ("detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (7, 8)),
+                                    ("probability__range", (8, 10)),
+                                    ("detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (7, 8)),
+                                    ("probability__range", (6, 7)),
+                                    ("detectability__range", (2, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (7, 8)),
+                                    ("probability__range", (6, 7)),
+                                    ("detectability__range", (1, 1)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (7, 8)),
+                                    ("probability__range", (4, 5)),
+                                    ("detectability__range", (7, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (7, 8)),
+                                    ("probability__range", (4, 5)),
+                                    ("detectability__range", (1, 6)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (7, 8)),
+                                    ("probability__range", (2, 3)),
+                                    ("detectability__range", (5, 10)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (7, 8)),
+                                    ("probability__range", (2, 3)),
+                                    ("detectability__range", (1, 4)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (7, 8)),
+                                    ("probability__range", (1, 1)),
+                                    ("detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (4, 6)),
+                                    ("probability__range", (8, 10)),
+                                    ("detectability__range", (5, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (4, 6)),
+                                    ("probability__range", (8, 10)),
+                                    ("detectability__range", (1, 4)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (4, 6)),
+                                    ("probability__range", (6, 7)),
+                                    ("detectability__range", (2, 10)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (4, 6)),
+                                    ("probability__range", (6, 7)),
+                                    ("detectability__range", (1, 1)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (4, 6)),
+                                    ("probability__range", (4, 5)),
+                                    ("detectability__range", (7, 10)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (4, 6)),
+                                    ("probability__range", (4, 5)),
+                                    ("detectability__range", (1, 6)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (4, 6)),
+                                    ("probability__range", (1, 3)),
+                                    ("detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (2, 3)),
+                                    ("probability__range", (8, 10)),
+                                    ("detectability__range", (5, 10)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (2, 3)),
+                                    ("probability__range", (8, 10)),
+                                    ("detectability__range", (1, 4)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (2, 3)),
+                                    ("probability__range", (1, 7)),
+                                    ("detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (1, 1)),
+                                    ("probability__range", (1, 10)),
+                                    ("detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            default=None,
+                            output_field=models.CharField(max_length=1),
+                        ),
+                        help_text="AIAG-VDA action priority: H, M or L.",
+                        output_field=models.CharField(
+                            choices=[("H", "High"), ("M", "Medium"), ("L", "Low")], max_length=1
+                        ),
+                        verbose_name="AP",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("mitigating", "Mitigating"),
+                            ("accepted", "Accepted"),
+                            ("closed", "Closed"),
+                        ],
+                        default="open",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "revised_severity",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Severity after actions.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="revised severity",
+                    ),
+                ),
+                (
+                    "revised_probability",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Probability after actions.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="revised probability",
+                    ),
+                ),
+                (
+                    "revised_detectability",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Detectability after actions.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="revised detectability",
+                    ),
+                ),
+                (
+                    "revised_rpn",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=django.db.models.expressions.CombinedExpression(
+                            django.db.models.expressions.CombinedExpression(
+                                models.F("revised_severity"), "*", models.F("revised_probability")
+                            ),
+                            "*",
+                            models.F("revised_detectability"),
+                        ),
+                        help_text="Revised (residual) RPN after actions.",
+                        output_field=models.PositiveSmallIntegerField(),
+                        verbose_name="revised RPN",
+                    ),
+                ),
+                (
+                    "revised_action_priority",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=models.Case(
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (9, 10)),
+                                    ("revised_probability__range", (8, 10)),
+                                    ("revised_detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (9, 10)),
+                                    ("revised_probability__range", (6, 7)),
+                                    ("revised_detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (9, 10)),
+                                    ("revised_probability__range", (4, 5)),
+                                    ("revised_detectability__range", (2, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (9, 10)),
+                                    ("revised_probability__range", (4, 5)),
+                                    ("revised_detectability__range", (1, 1)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (9, 10)),
+                                    ("revised_probability__range", (2, 3)),
+                                    ("revised_detectability__range", (7, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (9, 10)),
+                                    ("revised_probability__range", (2, 3)),
+                                    ("revised_detectability__range", (5, 6)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (9, 10)),
+                                    ("revised_probability__range", (2, 3)),
+                                    ("revised_detectability__range", (1, 4)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (9, 10)),
+                                    ("revised_probability__range", (1, 1)),
+                                    ("revised_detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (7, 8)),
+                                    ("revised_probability__range", (8, 10)),
+                                    ("revised_detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (7, 8)),
+                                    ("revised_probability__range", (6, 7)),
+                                    ("revised_detectability__range", (2, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (7, 8)),
+                                    ("revised_probability__range", (6, 7)),
+                                    ("revised_detectability__range", (1, 1)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (7, 8)),
+                                    ("revised_probability__range", (4, 5)),
+                                    ("revised_detectability__range", (7, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (7, 8)),
+                                    ("revised_probability__range", (4, 5)),
+                                    ("revised_detectability__range", (1, 6)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (7, 8)),
+                                    ("revised_probability__range", (2, 3)),
+                                    ("revised_detectability__range", (5, 10)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (7, 8)),
+                                    ("revised_probability__range", (2, 3)),
+                                    ("revised_detectability__range", (1, 4)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (7, 8)),
+                                    ("revised_probability__range", (1, 1)),
+                                    ("revised_detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (4, 6)),
+                                    ("revised_probability__range", (8, 10)),
+                                    ("revised_detectability__range", (5, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (4, 6)),
+                                    ("revised_probability__range", (8, 10)),
+                                    ("revised_detectability__range", (1, 4)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (4, 6)),
+                                    ("revised_probability__range", (6, 7)),
+                                    ("revised_detectability__range", (2, 10)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (4, 6)),
+                                    ("revised_probability__range", (6, 7)),
+                                    ("revised_detectability__range", (1, 1)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (4, 6)),
+                                    ("revised_probability__range", (4, 5)),
+                                    ("revised_detectability__range", (7, 10)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (4, 6)),
+                                    ("revised_probability__range", (4, 5)),
+                                    ("revised_detectability__range", (1, 6)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (4, 6)),
+                                    ("revised_probability__range", (1, 3)),
+                                    ("revised_detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (2, 3)),
+                                    ("revised_probability__range", (8, 10)),
+                                    ("revised_detectability__range", (5, 10)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (2, 3)),
+                                    ("revised_probability__range", (8, 10)),
+                                    ("revised_detectability__range", (1, 4)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (2, 3)),
+                                    ("revised_probability__range", (1, 7)),
+                                    ("revised_detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("revised_severity__range", (1, 1)),
+                                    ("revised_probability__range", (1, 10)),
+                                    ("revised_detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            default=None,
+                            output_field=models.CharField(max_length=1),
+                        ),
+                        help_text="Action priority of the revised ratings.",
+                        output_field=models.CharField(
+                            choices=[("H", "High"), ("M", "Medium"), ("L", "Low")], max_length=1
+                        ),
+                        verbose_name="revised AP",
+                    ),
+                ),
+                ("review_signed_off_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "component",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The component that fails, if the failure mode is one component's.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="failure_modes",
+                        to="registry.component",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "review_signed_off_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Manager who reviewed this severity 9–10 risk.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-rpn', 'id'],
+                "ordering": ["-rpn", "id"],
             },
         ),
         migrations.CreateModel(
-            name='FailureModeTemplate',
+            name="FailureModeTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('component_kind', models.CharField(choices=[('any', 'Any component'), ('application', 'Application'), ('service', 'Service'), ('database', 'Database'), ('queue', 'Queue'), ('storage', 'Storage'), ('network', 'Network'), ('third_party', 'Third-party API')], max_length=20)),
-                ('failure_category', models.CharField(choices=[('single_point_of_failure', 'Single point of failure'), ('excessive_load', 'Excessive load'), ('excessive_latency', 'Excessive latency'), ('misconfiguration_and_bugs', 'Misconfiguration and bugs'), ('shared_fate', 'Shared fate')], max_length=40)),
-                ('mode', models.CharField(max_length=200)),
-                ('effect', models.TextField()),
-                ('cause', models.TextField()),
-                ('prevention_controls', models.TextField(blank=True)),
-                ('detection_controls', models.TextField(blank=True)),
-                ('severity', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)])),
-                ('probability', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)])),
-                ('detectability', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)])),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "component_kind",
+                    models.CharField(
+                        choices=[
+                            ("any", "Any component"),
+                            ("application", "Application"),
+                            ("service", "Service"),
+                            ("database", "Database"),
+                            ("queue", "Queue"),
+                            ("storage", "Storage"),
+                            ("network", "Network"),
+                            ("third_party", "Third-party API"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "failure_category",
+                    models.CharField(
+                        choices=[
+                            ("single_point_of_failure", "Single point of failure"),
+                            ("excessive_load", "Excessive load"),
+                            ("excessive_latency", "Excessive latency"),
+                            ("misconfiguration_and_bugs", "Misconfiguration and bugs"),
+                            ("shared_fate", "Shared fate"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("mode", models.CharField(max_length=200)),
+                ("effect", models.TextField()),
+                ("cause", models.TextField()),
+                ("prevention_controls", models.TextField(blank=True)),
+                ("detection_controls", models.TextField(blank=True)),
+                (
+                    "severity",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ]
+                    ),
+                ),
+                (
+                    "probability",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ]
+                    ),
+                ),
+                (
+                    "detectability",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ]
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'failure mode template',
-                'ordering': ['component_kind', 'mode'],
-                'constraints': [models.UniqueConstraint(fields=('component_kind', 'mode'), name='registry_failuremodetemplate_unique_kind_mode'), models.CheckConstraint(condition=models.Q(('severity__gte', 1), ('severity__lte', 10)), name='registry_failuremodetemplate_severity_range'), models.CheckConstraint(condition=models.Q(('probability__gte', 1), ('probability__lte', 10)), name='registry_failuremodetemplate_probability_range'), models.CheckConstraint(condition=models.Q(('detectability__gte', 1), ('detectability__lte', 10)), name='registry_failuremodetemplate_detectability_range')],
+                "verbose_name": "failure mode template",
+                "ordering": ["component_kind", "mode"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("component_kind", "mode"),
+                        name="registry_failuremodetemplate_unique_kind_mode",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("severity__gte", 1), ("severity__lte", 10)),
+                        name="registry_failuremodetemplate_severity_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("probability__gte", 1), ("probability__lte", 10)),
+                        name="registry_failuremodetemplate_probability_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("detectability__gte", 1), ("detectability__lte", 10)),
+                        name="registry_failuremodetemplate_detectability_range",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalAction',
+            name="HistoricalAction",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, help_text='When the record was created.')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, help_text='When the record last changed.')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, help_text='Increases on every change; used as the ETag.')),
-                ('description', models.TextField(help_text='The recommended action.')),
-                ('owner', models.CharField(blank=True, help_text='Who carries it out.', max_length=200)),
-                ('due_date', models.DateField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('in_progress', 'In progress'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='open', max_length=12)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('notes', models.TextField(blank=True, help_text='What was done.')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('failure_mode', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.failuremode')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('updated_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, help_text="When the record was created."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, help_text="When the record last changed."
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        editable=False,
+                        help_text="Increases on every change; used as the ETag.",
+                    ),
+                ),
+                ("description", models.TextField(help_text="The recommended action.")),
+                (
+                    "owner",
+                    models.CharField(blank=True, help_text="Who carries it out.", max_length=200),
+                ),
+                ("due_date", models.DateField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("in_progress", "In progress"),
+                            ("done", "Done"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="open",
+                        max_length=12,
+                    ),
+                ),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("notes", models.TextField(blank=True, help_text="What was done.")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "failure_mode",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.failuremode",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical action',
-                'verbose_name_plural': 'historical actions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical action",
+                "verbose_name_plural": "historical actions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalStep',
+            name="HistoricalStep",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, help_text='When the record was created.')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, help_text='When the record last changed.')),
-                ('order', models.PositiveSmallIntegerField(help_text='Position of the step in the journey.')),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('rto_seconds', models.PositiveIntegerField(blank=True, help_text="Stricter RTO than the tier's, if any.", null=True, verbose_name='RTO (seconds)')),
-                ('rpo_seconds', models.PositiveIntegerField(blank=True, help_text="Stricter RPO than the tier's, if any.", null=True, verbose_name='RPO (seconds)')),
-                ('availability_target', models.DecimalField(blank=True, decimal_places=4, help_text='Stricter availability target (percent), if any.', max_digits=7, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))])),
-                ('last_reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('application', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.application')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('last_reviewed_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, help_text="When the record was created."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, help_text="When the record last changed."
+                    ),
+                ),
+                (
+                    "order",
+                    models.PositiveSmallIntegerField(
+                        help_text="Position of the step in the journey."
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "rto_seconds",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Stricter RTO than the tier's, if any.",
+                        null=True,
+                        verbose_name="RTO (seconds)",
+                    ),
+                ),
+                (
+                    "rpo_seconds",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Stricter RPO than the tier's, if any.",
+                        null=True,
+                        verbose_name="RPO (seconds)",
+                    ),
+                ),
+                (
+                    "availability_target",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="Stricter availability target (percent), if any.",
+                        max_digits=7,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                    ),
+                ),
+                ("last_reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.application",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "last_reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical step',
-                'verbose_name_plural': 'historical steps',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical step",
+                "verbose_name_plural": "historical steps",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalTier',
+            name="HistoricalTier",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('level', models.PositiveSmallIntegerField(db_index=True, help_text='1 is the most critical tier; higher numbers are less critical.')),
-                ('name', models.CharField(max_length=100)),
-                ('description', models.TextField(blank=True)),
-                ('rto_seconds', models.PositiveIntegerField(help_text='Recovery time objective: how long the service may be down.', verbose_name='RTO (seconds)')),
-                ('rpo_seconds', models.PositiveIntegerField(help_text='Recovery point objective: how much data, measured in time, may be lost.', verbose_name='RPO (seconds)')),
-                ('availability_target', models.DecimalField(decimal_places=4, help_text='Availability target in percent.', max_digits=7, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))])),
-                ('rpn_threshold', models.PositiveSmallIntegerField(help_text='Failure modes with an RPN above this need an action.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1000)], verbose_name='RPN threshold')),
-                ('review_interval_days', models.PositiveSmallIntegerField(help_text="How often each step's worksheet must be reviewed.", validators=[django.core.validators.MinValueValidator(1)])),
-                ('disasters_excluded', models.BooleanField(default=False, help_text='Declared disasters do not count against the availability target.')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        db_index=True,
+                        help_text="1 is the most critical tier; higher numbers are less critical.",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "rto_seconds",
+                    models.PositiveIntegerField(
+                        help_text="Recovery time objective: how long the service may be down.",
+                        verbose_name="RTO (seconds)",
+                    ),
+                ),
+                (
+                    "rpo_seconds",
+                    models.PositiveIntegerField(
+                        help_text="Recovery point objective: how much data, measured in time, may be lost.",
+                        verbose_name="RPO (seconds)",
+                    ),
+                ),
+                (
+                    "availability_target",
+                    models.DecimalField(
+                        decimal_places=4,
+                        help_text="Availability target in percent.",
+                        max_digits=7,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                    ),
+                ),
+                (
+                    "rpn_threshold",
+                    models.PositiveSmallIntegerField(
+                        help_text="Failure modes with an RPN above this need an action.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(1000),
+                        ],
+                        verbose_name="RPN threshold",
+                    ),
+                ),
+                (
+                    "review_interval_days",
+                    models.PositiveSmallIntegerField(
+                        help_text="How often each step's worksheet must be reviewed.",
+                        validators=[django.core.validators.MinValueValidator(1)],
+                    ),
+                ),
+                (
+                    "disasters_excluded",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Declared disasters do not count against the availability target.",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical tier',
-                'verbose_name_plural': 'historical tiers',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical tier",
+                "verbose_name_plural": "historical tiers",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('viewer', 'Viewer'), ('editor', 'Editor'), ('owner', 'Owner')], default='viewer', max_length=10)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("viewer", "Viewer"), ("editor", "Editor"), ("owner", "Owner")],
+                        default="viewer",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['team', 'user'],
+                "ordering": ["team", "user"],
             },
         ),
         migrations.CreateModel(
-            name='RatingScale',
+            name="RatingScale",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scale', models.CharField(choices=[('severity', 'Severity'), ('probability', 'Probability'), ('detectability', 'Detectability')], max_length=20)),
-                ('rating', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)])),
-                ('label', models.CharField(max_length=60)),
-                ('description', models.TextField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scale",
+                    models.CharField(
+                        choices=[
+                            ("severity", "Severity"),
+                            ("probability", "Probability"),
+                            ("detectability", "Detectability"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "rating",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ]
+                    ),
+                ),
+                ("label", models.CharField(max_length=60)),
+                ("description", models.TextField()),
             ],
             options={
-                'ordering': ['scale', 'rating'],
-                'constraints': [models.UniqueConstraint(fields=('scale', 'rating'), name='registry_ratingscale_unique_scale_rating'), models.CheckConstraint(condition=models.Q(('rating__gte', 1), ('rating__lte', 10)), name='registry_ratingscale_rating_range')],
+                "ordering": ["scale", "rating"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("scale", "rating"), name="registry_ratingscale_unique_scale_rating"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("rating__gte", 1), ("rating__lte", 10)),
+                        name="registry_ratingscale_rating_range",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Step',
+            name="Step",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When the record was created.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the record last changed.')),
-                ('order', models.PositiveSmallIntegerField(help_text='Position of the step in the journey.')),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('rto_seconds', models.PositiveIntegerField(blank=True, help_text="Stricter RTO than the tier's, if any.", null=True, verbose_name='RTO (seconds)')),
-                ('rpo_seconds', models.PositiveIntegerField(blank=True, help_text="Stricter RPO than the tier's, if any.", null=True, verbose_name='RPO (seconds)')),
-                ('availability_target', models.DecimalField(blank=True, decimal_places=4, help_text='Stricter availability target (percent), if any.', max_digits=7, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))])),
-                ('last_reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='registry.application')),
-                ('last_reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the record was created."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the record last changed."),
+                ),
+                (
+                    "order",
+                    models.PositiveSmallIntegerField(
+                        help_text="Position of the step in the journey."
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "rto_seconds",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Stricter RTO than the tier's, if any.",
+                        null=True,
+                        verbose_name="RTO (seconds)",
+                    ),
+                ),
+                (
+                    "rpo_seconds",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Stricter RPO than the tier's, if any.",
+                        null=True,
+                        verbose_name="RPO (seconds)",
+                    ),
+                ),
+                (
+                    "availability_target",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="Stricter availability target (percent), if any.",
+                        max_digits=7,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                    ),
+                ),
+                ("last_reviewed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="steps",
+                        to="registry.application",
+                    ),
+                ),
+                (
+                    "last_reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['application', 'order'],
+                "ordering": ["application", "order"],
             },
         ),
         migrations.AddField(
-            model_name='failuremode',
-            name='step',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='failure_modes', to='registry.step'),
+            model_name="failuremode",
+            name="step",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="failure_modes",
+                to="registry.step",
+            ),
         ),
         migrations.CreateModel(
-            name='Dependency',
+            name="Dependency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hard', models.BooleanField(default=True, help_text='Hard: fails without it. Soft: degraded without it.')),
-                ('component', models.ForeignKey(help_text='What is needed.', on_delete=django.db.models.deletion.CASCADE, related_name='dependants', to='registry.component')),
-                ('dependant_component', models.ForeignKey(blank=True, help_text='Set instead of the step when a component depends on another component.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='dependencies', to='registry.component')),
-                ('step', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='dependencies', to='registry.step')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "hard",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Hard: fails without it. Soft: degraded without it.",
+                    ),
+                ),
+                (
+                    "component",
+                    models.ForeignKey(
+                        help_text="What is needed.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dependants",
+                        to="registry.component",
+                    ),
+                ),
+                (
+                    "dependant_component",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Set instead of the step when a component depends on another component.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dependencies",
+                        to="registry.component",
+                    ),
+                ),
+                (
+                    "step",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dependencies",
+                        to="registry.step",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'dependencies',
-                'ordering': ['step', 'dependant_component', 'component'],
+                "verbose_name_plural": "dependencies",
+                "ordering": ["step", "dependant_component", "component"],
             },
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('slug', models.SlugField(help_text='Short name used in URLs.', unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('members', models.ManyToManyField(related_name='teams', through='registry.Membership', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("slug", models.SlugField(help_text="Short name used in URLs.", unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "members",
+                    models.ManyToManyField(
+                        related_name="teams",
+                        through="registry.Membership",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='membership',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='registry.team'),
+            model_name="membership",
+            name="team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to="registry.team",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalFailureMode',
+            name="HistoricalFailureMode",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, help_text='When the record was created.')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, help_text='When the record last changed.')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, help_text='Increases on every change; used as the ETag.')),
-                ('mode', models.CharField(help_text='What can go wrong.', max_length=300, verbose_name='failure mode')),
-                ('effect', models.TextField(blank=True, help_text='What users and the business notice.')),
-                ('cause', models.TextField(blank=True, help_text='Why it would happen.')),
-                ('failure_category', models.CharField(choices=[('single_point_of_failure', 'Single point of failure'), ('excessive_load', 'Excessive load'), ('excessive_latency', 'Excessive latency'), ('misconfiguration_and_bugs', 'Misconfiguration and bugs'), ('shared_fate', 'Shared fate')], default='single_point_of_failure', max_length=40)),
-                ('prevention_controls', models.TextField(blank=True, help_text='What stops it happening.')),
-                ('detection_controls', models.TextField(blank=True, help_text='How it is noticed.')),
-                ('severity', models.PositiveSmallIntegerField(help_text='1 (no effect) to 10 (hazardous).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='severity')),
-                ('probability', models.PositiveSmallIntegerField(help_text='1 (remote) to 10 (almost certain).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='probability')),
-                ('detectability', models.PositiveSmallIntegerField(help_text='1 (caught automatically) to 10 (almost impossible to detect).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='detectability')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('mitigating', 'Mitigating'), ('accepted', 'Accepted'), ('closed', 'Closed')], default='open', max_length=12)),
-                ('revised_severity', models.PositiveSmallIntegerField(blank=True, help_text='Severity after actions.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='revised severity')),
-                ('revised_probability', models.PositiveSmallIntegerField(blank=True, help_text='Probability after actions.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='revised probability')),
-                ('revised_detectability', models.PositiveSmallIntegerField(blank=True, help_text='Detectability after actions.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)], verbose_name='revised detectability')),
-                ('review_signed_off_at', models.DateTimeField(blank=True, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('component', models.ForeignKey(blank=True, db_constraint=False, help_text="The component that fails, if the failure mode is one component's.", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.component')),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('review_signed_off_by', models.ForeignKey(blank=True, db_constraint=False, help_text='Manager who reviewed this severity 9–10 risk.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('updated_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('step', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.step')),
-                ('team', models.ForeignKey(blank=True, db_constraint=False, help_text="The step's team (filled in from the step), kept on the row so that team-scoped queries need no joins.", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.team')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, help_text="When the record was created."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, help_text="When the record last changed."
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        editable=False,
+                        help_text="Increases on every change; used as the ETag.",
+                    ),
+                ),
+                (
+                    "mode",
+                    models.CharField(
+                        help_text="What can go wrong.", max_length=300, verbose_name="failure mode"
+                    ),
+                ),
+                (
+                    "effect",
+                    models.TextField(blank=True, help_text="What users and the business notice."),
+                ),
+                ("cause", models.TextField(blank=True, help_text="Why it would happen.")),
+                (
+                    "failure_category",
+                    models.CharField(
+                        choices=[
+                            ("single_point_of_failure", "Single point of failure"),
+                            ("excessive_load", "Excessive load"),
+                            ("excessive_latency", "Excessive latency"),
+                            ("misconfiguration_and_bugs", "Misconfiguration and bugs"),
+                            ("shared_fate", "Shared fate"),
+                        ],
+                        default="single_point_of_failure",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "prevention_controls",
+                    models.TextField(blank=True, help_text="What stops it happening."),
+                ),
+                (
+                    "detection_controls",
+                    models.TextField(blank=True, help_text="How it is noticed."),
+                ),
+                (
+                    "severity",
+                    models.PositiveSmallIntegerField(
+                        help_text="1 (no effect) to 10 (hazardous).",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="severity",
+                    ),
+                ),
+                (
+                    "probability",
+                    models.PositiveSmallIntegerField(
+                        help_text="1 (remote) to 10 (almost certain).",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="probability",
+                    ),
+                ),
+                (
+                    "detectability",
+                    models.PositiveSmallIntegerField(
+                        help_text="1 (caught automatically) to 10 (almost impossible to detect).",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="detectability",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("mitigating", "Mitigating"),
+                            ("accepted", "Accepted"),
+                            ("closed", "Closed"),
+                        ],
+                        default="open",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "revised_severity",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Severity after actions.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="revised severity",
+                    ),
+                ),
+                (
+                    "revised_probability",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Probability after actions.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="revised probability",
+                    ),
+                ),
+                (
+                    "revised_detectability",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Detectability after actions.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="revised detectability",
+                    ),
+                ),
+                ("review_signed_off_at", models.DateTimeField(blank=True, null=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "component",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The component that fails, if the failure mode is one component's.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.component",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "review_signed_off_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Manager who reviewed this severity 9–10 risk.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "step",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.step",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="The step's team (filled in from the step), kept on the row so that team-scoped queries need no joins.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical failure mode',
-                'verbose_name_plural': 'historical failure modes',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical failure mode",
+                "verbose_name_plural": "historical failure modes",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='failuremode',
-            name='team',
-            field=models.ForeignKey(blank=True, help_text="The step's team (filled in from the step), kept on the row so that team-scoped queries need no joins.", on_delete=django.db.models.deletion.CASCADE, related_name='failure_modes', to='registry.team'),
+            model_name="failuremode",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The step's team (filled in from the step), kept on the row so that team-scoped queries need no joins.",
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="failure_modes",
+                to="registry.team",
+            ),
         ),
         migrations.AddField(
-            model_name='component',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='components', to='registry.team'),
+            model_name="component",
+            name="team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="components",
+                to="registry.team",
+            ),
         ),
         migrations.AddField(
-            model_name='businessfunction',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='business_functions', to='registry.team'),
+            model_name="businessfunction",
+            name="team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="business_functions",
+                to="registry.team",
+            ),
         ),
         migrations.AddField(
-            model_name='application',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='applications', to='registry.team'),
+            model_name="application",
+            name="team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="applications",
+                to="registry.team",
+            ),
         ),
         migrations.CreateModel(
-            name='Tier',
+            name="Tier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.PositiveSmallIntegerField(help_text='1 is the most critical tier; higher numbers are less critical.', unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('description', models.TextField(blank=True)),
-                ('rto_seconds', models.PositiveIntegerField(help_text='Recovery time objective: how long the service may be down.', verbose_name='RTO (seconds)')),
-                ('rpo_seconds', models.PositiveIntegerField(help_text='Recovery point objective: how much data, measured in time, may be lost.', verbose_name='RPO (seconds)')),
-                ('availability_target', models.DecimalField(decimal_places=4, help_text='Availability target in percent.', max_digits=7, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))])),
-                ('rpn_threshold', models.PositiveSmallIntegerField(help_text='Failure modes with an RPN above this need an action.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1000)], verbose_name='RPN threshold')),
-                ('review_interval_days', models.PositiveSmallIntegerField(help_text="How often each step's worksheet must be reviewed.", validators=[django.core.validators.MinValueValidator(1)])),
-                ('disasters_excluded', models.BooleanField(default=False, help_text='Declared disasters do not count against the availability target.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        help_text="1 is the most critical tier; higher numbers are less critical.",
+                        unique=True,
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "rto_seconds",
+                    models.PositiveIntegerField(
+                        help_text="Recovery time objective: how long the service may be down.",
+                        verbose_name="RTO (seconds)",
+                    ),
+                ),
+                (
+                    "rpo_seconds",
+                    models.PositiveIntegerField(
+                        help_text="Recovery point objective: how much data, measured in time, may be lost.",
+                        verbose_name="RPO (seconds)",
+                    ),
+                ),
+                (
+                    "availability_target",
+                    models.DecimalField(
+                        decimal_places=4,
+                        help_text="Availability target in percent.",
+                        max_digits=7,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                    ),
+                ),
+                (
+                    "rpn_threshold",
+                    models.PositiveSmallIntegerField(
+                        help_text="Failure modes with an RPN above this need an action.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(1000),
+                        ],
+                        verbose_name="RPN threshold",
+                    ),
+                ),
+                (
+                    "review_interval_days",
+                    models.PositiveSmallIntegerField(
+                        help_text="How often each step's worksheet must be reviewed.",
+                        validators=[django.core.validators.MinValueValidator(1)],
+                    ),
+                ),
+                (
+                    "disasters_excluded",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Declared disasters do not count against the availability target.",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['level'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('level__gte', 1)), name='registry_tier_level_positive'), models.CheckConstraint(condition=models.Q(('availability_target__gte', 0), ('availability_target__lte', 100)), name='registry_tier_availability_percent'), models.CheckConstraint(condition=models.Q(('rpn_threshold__gte', 1), ('rpn_threshold__lte', 1000)), name='registry_tier_rpn_threshold_range')],
+                "ordering": ["level"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("level__gte", 1)), name="registry_tier_level_positive"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("availability_target__gte", 0), ("availability_target__lte", 100)
+                        ),
+                        name="registry_tier_availability_percent",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("rpn_threshold__gte", 1), ("rpn_threshold__lte", 1000)
+                        ),
+                        name="registry_tier_rpn_threshold_range",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalApplication',
+            name="HistoricalApplication",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, help_text='When the record was created.')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, help_text='When the record last changed.')),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('data_residency', models.CharField(blank=True, help_text='Jurisdiction the data must stay in (e.g. EU); blank when unconstrained.', max_length=20)),
-                ('owner', models.CharField(blank=True, help_text='Who answers for it.', max_length=200)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('business_function', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.businessfunction')),
-                ('dr_strategy', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.drstrategy', verbose_name='DR strategy')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.team')),
-                ('tier', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.tier')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, help_text="When the record was created."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, help_text="When the record last changed."
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "data_residency",
+                    models.CharField(
+                        blank=True,
+                        help_text="Jurisdiction the data must stay in (e.g. EU); blank when unconstrained.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.CharField(blank=True, help_text="Who answers for it.", max_length=200),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "business_function",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.businessfunction",
+                    ),
+                ),
+                (
+                    "dr_strategy",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.drstrategy",
+                        verbose_name="DR strategy",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.team",
+                    ),
+                ),
+                (
+                    "tier",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="registry.tier",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical application',
-                'verbose_name_plural': 'historical applications',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical application",
+                "verbose_name_plural": "historical applications",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.AddField(
-            model_name='application',
-            name='tier',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='registry.tier'),
+            model_name="application",
+            name="tier",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="applications",
+                to="registry.tier",
+            ),
         ),
         migrations.CreateModel(
-            name='Action',
+            name="Action",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When the record was created.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the record last changed.')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, help_text='Increases on every change; used as the ETag.')),
-                ('description', models.TextField(help_text='The recommended action.')),
-                ('owner', models.CharField(blank=True, help_text='Who carries it out.', max_length=200)),
-                ('due_date', models.DateField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('in_progress', 'In progress'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='open', max_length=12)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('notes', models.TextField(blank=True, help_text='What was done.')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('failure_mode', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='registry.failuremode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the record was created."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the record last changed."),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1,
+                        editable=False,
+                        help_text="Increases on every change; used as the ETag.",
+                    ),
+                ),
+                ("description", models.TextField(help_text="The recommended action.")),
+                (
+                    "owner",
+                    models.CharField(blank=True, help_text="Who carries it out.", max_length=200),
+                ),
+                ("due_date", models.DateField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("in_progress", "In progress"),
+                            ("done", "Done"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="open",
+                        max_length=12,
+                    ),
+                ),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("notes", models.TextField(blank=True, help_text="What was done.")),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "failure_mode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="actions",
+                        to="registry.failuremode",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_date', 'id'],
-                'indexes': [models.Index(fields=['status', 'due_date'], name='registry_action_due')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('status__in', ['open', 'in_progress', 'done', 'cancelled'])), name='registry_action_status_valid'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'done'), _negated=True), ('completed_at__isnull', False), _connector='OR'), name='registry_action_done_has_completed_at', violation_error_message='A done action needs its completion time.')],
+                "ordering": ["due_date", "id"],
+                "indexes": [
+                    models.Index(fields=["status", "due_date"], name="registry_action_due")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status__in", ["open", "in_progress", "done", "cancelled"])
+                        ),
+                        name="registry_action_status_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "done"), _negated=True),
+                            ("completed_at__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="registry_action_done_has_completed_at",
+                        violation_error_message="A done action needs its completion time.",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='step',
-            constraint=models.UniqueConstraint(fields=('application', 'order'), name='registry_step_unique_order'),
+            model_name="step",
+            constraint=models.UniqueConstraint(
+                fields=("application", "order"), name="registry_step_unique_order"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='step',
-            constraint=models.CheckConstraint(condition=models.Q(('availability_target__isnull', True), models.Q(('availability_target__gte', 0), ('availability_target__lte', 100)), _connector='OR'), name='registry_step_availability_percent'),
+            model_name="step",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("availability_target__isnull", True),
+                    models.Q(("availability_target__gte", 0), ("availability_target__lte", 100)),
+                    _connector="OR",
+                ),
+                name="registry_step_availability_percent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dependency',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('dependant_component__isnull', True), ('step__isnull', False)), models.Q(('dependant_component__isnull', False), ('step__isnull', True)), _connector='OR'), name='registry_dependency_one_dependant', violation_error_message='Give either a step or a component as the dependant, not both.'),
+            model_name="dependency",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("dependant_component__isnull", True), ("step__isnull", False)),
+                    models.Q(("dependant_component__isnull", False), ("step__isnull", True)),
+                    _connector="OR",
+                ),
+                name="registry_dependency_one_dependant",
+                violation_error_message="Give either a step or a component as the dependant, not both.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dependency',
-            constraint=models.CheckConstraint(condition=models.Q(('dependant_component', models.F('component')), _negated=True), name='registry_dependency_not_self', violation_error_message='A component cannot depend on itself.'),
+            model_name="dependency",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("dependant_component", models.F("component")), _negated=True),
+                name="registry_dependency_not_self",
+                violation_error_message="A component cannot depend on itself.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dependency',
-            constraint=models.UniqueConstraint(condition=models.Q(('step__isnull', False)), fields=('step', 'component'), name='registry_dependency_unique_step_component', violation_error_message='The step already depends on this component.'),
+            model_name="dependency",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("step__isnull", False)),
+                fields=("step", "component"),
+                name="registry_dependency_unique_step_component",
+                violation_error_message="The step already depends on this component.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dependency',
-            constraint=models.UniqueConstraint(condition=models.Q(('dependant_component__isnull', False)), fields=('dependant_component', 'component'), name='registry_dependency_unique_component_component', violation_error_message='The component already depends on this component.'),
+            model_name="dependency",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("dependant_component__isnull", False)),
+                fields=("dependant_component", "component"),
+                name="registry_dependency_unique_component_component",
+                violation_error_message="The component already depends on this component.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('team', 'user'), name='registry_membership_unique_team_user'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("team", "user"), name="registry_membership_unique_team_user"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['viewer', 'editor', 'owner'])), name='registry_membership_role_valid'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["viewer", "editor", "owner"])),
+                name="registry_membership_role_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='failuremode',
-            index=models.Index(fields=['team', '-rpn', 'id'], name='registry_fm_team_rpn'),
+            model_name="failuremode",
+            index=models.Index(fields=["team", "-rpn", "id"], name="registry_fm_team_rpn"),
         ),
         migrations.AddIndex(
-            model_name='failuremode',
-            index=models.Index(fields=['team', 'action_priority'], name='registry_fm_team_ap'),
+            model_name="failuremode",
+            index=models.Index(fields=["team", "action_priority"], name="registry_fm_team_ap"),
         ),
         migrations.AddIndex(
-            model_name='failuremode',
-            index=models.Index(fields=['team', 'status'], name='registry_fm_team_status'),
+            model_name="failuremode",
+            index=models.Index(fields=["team", "status"], name="registry_fm_team_status"),
         ),
         migrations.AddIndex(
-            model_name='failuremode',
-            index=models.Index(fields=['step', '-rpn'], name='registry_fm_step_rpn'),
+            model_name="failuremode",
+            index=models.Index(fields=["step", "-rpn"], name="registry_fm_step_rpn"),
         ),
         migrations.AddConstraint(
-            model_name='failuremode',
-            constraint=models.CheckConstraint(condition=models.Q(('severity__gte', 1), ('severity__lte', 10)), name='registry_failuremode_severity_range', violation_error_message='Severity must be between 1 and 10.'),
+            model_name="failuremode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("severity__gte", 1), ("severity__lte", 10)),
+                name="registry_failuremode_severity_range",
+                violation_error_message="Severity must be between 1 and 10.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='failuremode',
-            constraint=models.CheckConstraint(condition=models.Q(('probability__gte', 1), ('probability__lte', 10)), name='registry_failuremode_probability_range', violation_error_message='Probability must be between 1 and 10.'),
+            model_name="failuremode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("probability__gte", 1), ("probability__lte", 10)),
+                name="registry_failuremode_probability_range",
+                violation_error_message="Probability must be between 1 and 10.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='failuremode',
-            constraint=models.CheckConstraint(condition=models.Q(('detectability__gte', 1), ('detectability__lte', 10)), name='registry_failuremode_detectability_range', violation_error_message='Detectability must be between 1 and 10.'),
+            model_name="failuremode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("detectability__gte", 1), ("detectability__lte", 10)),
+                name="registry_failuremode_detectability_range",
+                violation_error_message="Detectability must be between 1 and 10.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='failuremode',
-            constraint=models.CheckConstraint(condition=models.Q(('revised_severity__isnull', True), models.Q(('revised_severity__gte', 1), ('revised_severity__lte', 10)), _connector='OR'), name='registry_failuremode_revised_severity_range', violation_error_message='Revised ratings must be between 1 and 10.'),
+            model_name="failuremode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("revised_severity__isnull", True),
+                    models.Q(("revised_severity__gte", 1), ("revised_severity__lte", 10)),
+                    _connector="OR",
+                ),
+                name="registry_failuremode_revised_severity_range",
+                violation_error_message="Revised ratings must be between 1 and 10.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='failuremode',
-            constraint=models.CheckConstraint(condition=models.Q(('revised_probability__isnull', True), models.Q(('revised_probability__gte', 1), ('revised_probability__lte', 10)), _connector='OR'), name='registry_failuremode_revised_probability_range', violation_error_message='Revised ratings must be between 1 and 10.'),
+            model_name="failuremode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("revised_probability__isnull", True),
+                    models.Q(("revised_probability__gte", 1), ("revised_probability__lte", 10)),
+                    _connector="OR",
+                ),
+                name="registry_failuremode_revised_probability_range",
+                violation_error_message="Revised ratings must be between 1 and 10.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='failuremode',
-            constraint=models.CheckConstraint(condition=models.Q(('revised_detectability__isnull', True), models.Q(('revised_detectability__gte', 1), ('revised_detectability__lte', 10)), _connector='OR'), name='registry_failuremode_revised_detectability_range', violation_error_message='Revised ratings must be between 1 and 10.'),
+            model_name="failuremode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("revised_detectability__isnull", True),
+                    models.Q(
+                        ("revised_detectability__gte", 1), ("revised_detectability__lte", 10)
+                    ),
+                    _connector="OR",
+                ),
+                name="registry_failuremode_revised_detectability_range",
+                violation_error_message="Revised ratings must be between 1 and 10.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='failuremode',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('revised_detectability__isnull', True), ('revised_probability__isnull', True), ('revised_severity__isnull', True)), models.Q(('revised_detectability__isnull', False), ('revised_probability__isnull', False), ('revised_severity__isnull', False)), _connector='OR'), name='registry_failuremode_revised_all_or_none', violation_error_message='Give all three revised ratings, or none.'),
+            model_name="failuremode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("revised_detectability__isnull", True),
+                        ("revised_probability__isnull", True),
+                        ("revised_severity__isnull", True),
+                    ),
+                    models.Q(
+                        ("revised_detectability__isnull", False),
+                        ("revised_probability__isnull", False),
+                        ("revised_severity__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="registry_failuremode_revised_all_or_none",
+                violation_error_message="Give all three revised ratings, or none.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='failuremode',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['open', 'mitigating', 'accepted', 'closed'])), name='registry_failuremode_status_valid'),
+            model_name="failuremode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["open", "mitigating", "accepted", "closed"])),
+                name="registry_failuremode_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='failuremode',
-            constraint=models.CheckConstraint(condition=models.Q(('failure_category__in', ['single_point_of_failure', 'excessive_load', 'excessive_latency', 'misconfiguration_and_bugs', 'shared_fate'])), name='registry_failuremode_category_valid'),
+            model_name="failuremode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "failure_category__in",
+                        [
+                            "single_point_of_failure",
+                            "excessive_load",
+                            "excessive_latency",
+                            "misconfiguration_and_bugs",
+                            "shared_fate",
+                        ],
+                    )
+                ),
+                name="registry_failuremode_category_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='component',
-            constraint=models.UniqueConstraint(fields=('team', 'name'), name='registry_component_unique_team_name'),
+            model_name="component",
+            constraint=models.UniqueConstraint(
+                fields=("team", "name"), name="registry_component_unique_team_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='component',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['application', 'service', 'database', 'queue', 'storage', 'network', 'third_party'])), name='registry_component_kind_valid'),
+            model_name="component",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "application",
+                            "service",
+                            "database",
+                            "queue",
+                            "storage",
+                            "network",
+                            "third_party",
+                        ],
+                    )
+                ),
+                name="registry_component_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='component',
-            constraint=models.CheckConstraint(condition=models.Q(('availability__gte', 0), ('availability__lte', 100)), name='registry_component_availability_percent'),
+            model_name="component",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("availability__gte", 0), ("availability__lte", 100)),
+                name="registry_component_availability_percent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='component',
-            constraint=models.CheckConstraint(condition=models.Q(('application__isnull', True), ('kind', 'application'), _connector='OR'), name='registry_component_application_kind', violation_error_message='A component linked to an application is of kind application.'),
+            model_name="component",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("application__isnull", True), ("kind", "application"), _connector="OR"
+                ),
+                name="registry_component_application_kind",
+                violation_error_message="A component linked to an application is of kind application.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='businessfunction',
-            constraint=models.UniqueConstraint(fields=('team', 'name'), name='registry_businessfunction_unique_team_name'),
+            model_name="businessfunction",
+            constraint=models.UniqueConstraint(
+                fields=("team", "name"), name="registry_businessfunction_unique_team_name"
+            ),
         ),
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['team', 'tier'], name='registry_app_team_tier'),
+            model_name="application",
+            index=models.Index(fields=["team", "tier"], name="registry_app_team_tier"),
         ),
         migrations.AddConstraint(
-            model_name='application',
-            constraint=models.UniqueConstraint(fields=('team', 'name'), name='registry_application_unique_team_name'),
+            model_name="application",
+            constraint=models.UniqueConstraint(
+                fields=("team", "name"), name="registry_application_unique_team_name"
+            ),
         ),
     ]

@@ -4,40 +4,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='action',
-            name='completed_at',
-            field=models.DateTimeField(blank=True, help_text='When it was done; set when the status becomes done.', null=True),
+            model_name="action",
+            name="completed_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When it was done; set when the status becomes done.",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='action',
-            name='due_date',
-            field=models.DateField(blank=True, help_text='When it should be done.', null=True),
+            model_name="action",
+            name="due_date",
+            field=models.DateField(blank=True, help_text="When it should be done.", null=True),
         ),
         migrations.AlterField(
-            model_name='failuremode',
-            name='review_signed_off_at',
-            field=models.DateTimeField(blank=True, help_text='When the management review was signed off.', null=True),
+            model_name="failuremode",
+            name="review_signed_off_at",
+            field=models.DateTimeField(
+                blank=True, help_text="When the management review was signed off.", null=True
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalaction',
-            name='completed_at',
-            field=models.DateTimeField(blank=True, help_text='When it was done; set when the status becomes done.', null=True),
+            model_name="historicalaction",
+            name="completed_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When it was done; set when the status becomes done.",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalaction',
-            name='due_date',
-            field=models.DateField(blank=True, help_text='When it should be done.', null=True),
+            model_name="historicalaction",
+            name="due_date",
+            field=models.DateField(blank=True, help_text="When it should be done.", null=True),
         ),
         migrations.AlterField(
-            model_name='historicalfailuremode',
-            name='review_signed_off_at',
-            field=models.DateTimeField(blank=True, help_text='When the management review was signed off.', null=True),
+            model_name="historicalfailuremode",
+            name="review_signed_off_at",
+            field=models.DateTimeField(
+                blank=True, help_text="When the management review was signed off.", null=True
+            ),
         ),
     ]

@@ -5,141 +5,392 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0002_help_texts'),
+        ("registry", "0002_help_texts"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApplicationRollup',
+            name="ApplicationRollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('application_count', models.PositiveIntegerField(default=0)),
-                ('step_count', models.PositiveIntegerField(default=0)),
-                ('failure_mode_count', models.PositiveIntegerField(default=0)),
-                ('open_count', models.PositiveIntegerField(default=0, help_text='Failure modes open or being mitigated.')),
-                ('rpn_max', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('rpn_mean', models.FloatField(blank=True, null=True)),
-                ('rpn_sum', models.PositiveBigIntegerField(default=0)),
-                ('over_threshold_count', models.PositiveIntegerField(default=0, help_text="Failure modes whose RPN is above their tier's threshold.")),
-                ('ap_high_count', models.PositiveIntegerField(default=0)),
-                ('ap_medium_count', models.PositiveIntegerField(default=0)),
-                ('ap_low_count', models.PositiveIntegerField(default=0)),
-                ('revised_ap_high_count', models.PositiveIntegerField(default=0)),
-                ('revised_ap_medium_count', models.PositiveIntegerField(default=0)),
-                ('revised_ap_low_count', models.PositiveIntegerField(default=0)),
-                ('open_action_count', models.PositiveIntegerField(default=0)),
-                ('overdue_action_count', models.PositiveIntegerField(default=0)),
-                ('finding_count', models.PositiveIntegerField(default=0)),
-                ('findings_by_kind', models.JSONField(blank=True, default=dict)),
-                ('computed_at', models.DateTimeField()),
-                ('application', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='rollup', to='registry.application')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='application_rollups', to='registry.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("application_count", models.PositiveIntegerField(default=0)),
+                ("step_count", models.PositiveIntegerField(default=0)),
+                ("failure_mode_count", models.PositiveIntegerField(default=0)),
+                (
+                    "open_count",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Failure modes open or being mitigated."
+                    ),
+                ),
+                ("rpn_max", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("rpn_mean", models.FloatField(blank=True, null=True)),
+                ("rpn_sum", models.PositiveBigIntegerField(default=0)),
+                (
+                    "over_threshold_count",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Failure modes whose RPN is above their tier's threshold.",
+                    ),
+                ),
+                ("ap_high_count", models.PositiveIntegerField(default=0)),
+                ("ap_medium_count", models.PositiveIntegerField(default=0)),
+                ("ap_low_count", models.PositiveIntegerField(default=0)),
+                ("revised_ap_high_count", models.PositiveIntegerField(default=0)),
+                ("revised_ap_medium_count", models.PositiveIntegerField(default=0)),
+                ("revised_ap_low_count", models.PositiveIntegerField(default=0)),
+                ("open_action_count", models.PositiveIntegerField(default=0)),
+                ("overdue_action_count", models.PositiveIntegerField(default=0)),
+                ("finding_count", models.PositiveIntegerField(default=0)),
+                ("findings_by_kind", models.JSONField(blank=True, default=dict)),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "application",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rollup",
+                        to="registry.application",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="application_rollups",
+                        to="registry.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['team', 'application__name'],
+                "ordering": ["team", "application__name"],
             },
         ),
         migrations.CreateModel(
-            name='TeamRecompute',
+            name="TeamRecompute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('dirty', models.BooleanField(default=True)),
-                ('requested_at', models.DateTimeField(blank=True, null=True)),
-                ('computed_at', models.DateTimeField(blank=True, null=True)),
-                ('duration_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('team', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='recompute', to='registry.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("dirty", models.BooleanField(default=True)),
+                ("requested_at", models.DateTimeField(blank=True, null=True)),
+                ("computed_at", models.DateTimeField(blank=True, null=True)),
+                ("duration_ms", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "team",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recompute",
+                        to="registry.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['team'],
+                "ordering": ["team"],
             },
         ),
         migrations.CreateModel(
-            name='Finding',
+            name="Finding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(help_text='Stable identity of the finding.', max_length=200)),
-                ('kind', models.CharField(choices=[('dr_strategy_gap', 'DR strategy cannot meet the objectives'), ('single_region_high_availability', 'High availability target in a single region'), ('composite_availability_gap', 'Dependencies cannot deliver the availability target'), ('dependency_cycle', 'Dependency cycle'), ('tier_inversion', 'Depends on a less critical application'), ('data_residency_conflict', 'Data residency conflict'), ('unmitigated_high_risk', 'High risk without an action'), ('tier_objectives_inconsistent', 'Tier RTO exceeds its downtime budget'), ('shared_fate', 'Shared fate across tier-1 steps'), ('management_review_missing', 'Management review missing'), ('overdue_action', 'Overdue action'), ('review_overdue', 'Worksheet review overdue')], max_length=40)),
-                ('severity', models.CharField(choices=[('critical', 'Critical'), ('high', 'High'), ('medium', 'Medium'), ('low', 'Low')], max_length=10)),
-                ('message', models.TextField(help_text='What is wrong, in words a person understands.')),
-                ('details', models.JSONField(blank=True, default=dict, help_text='The numbers behind it.')),
-                ('first_seen_at', models.DateTimeField(help_text='When the finding was first computed.')),
-                ('computed_at', models.DateTimeField(help_text='When it was last confirmed.')),
-                ('application', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='registry.application')),
-                ('component', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='registry.component')),
-                ('failure_mode', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='registry.failuremode')),
-                ('step', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='registry.step')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='registry.team')),
-                ('tier', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='registry.tier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(help_text="Stable identity of the finding.", max_length=200),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("dr_strategy_gap", "DR strategy cannot meet the objectives"),
+                            (
+                                "single_region_high_availability",
+                                "High availability target in a single region",
+                            ),
+                            (
+                                "composite_availability_gap",
+                                "Dependencies cannot deliver the availability target",
+                            ),
+                            ("dependency_cycle", "Dependency cycle"),
+                            ("tier_inversion", "Depends on a less critical application"),
+                            ("data_residency_conflict", "Data residency conflict"),
+                            ("unmitigated_high_risk", "High risk without an action"),
+                            (
+                                "tier_objectives_inconsistent",
+                                "Tier RTO exceeds its downtime budget",
+                            ),
+                            ("shared_fate", "Shared fate across tier-1 steps"),
+                            ("management_review_missing", "Management review missing"),
+                            ("overdue_action", "Overdue action"),
+                            ("review_overdue", "Worksheet review overdue"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("critical", "Critical"),
+                            ("high", "High"),
+                            ("medium", "Medium"),
+                            ("low", "Low"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "message",
+                    models.TextField(help_text="What is wrong, in words a person understands."),
+                ),
+                (
+                    "details",
+                    models.JSONField(blank=True, default=dict, help_text="The numbers behind it."),
+                ),
+                (
+                    "first_seen_at",
+                    models.DateTimeField(help_text="When the finding was first computed."),
+                ),
+                ("computed_at", models.DateTimeField(help_text="When it was last confirmed.")),
+                (
+                    "application",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="findings",
+                        to="registry.application",
+                    ),
+                ),
+                (
+                    "component",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="findings",
+                        to="registry.component",
+                    ),
+                ),
+                (
+                    "failure_mode",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="findings",
+                        to="registry.failuremode",
+                    ),
+                ),
+                (
+                    "step",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="findings",
+                        to="registry.step",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="findings",
+                        to="registry.team",
+                    ),
+                ),
+                (
+                    "tier",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="findings",
+                        to="registry.tier",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['team', 'severity', 'kind', 'key'],
-                'indexes': [models.Index(fields=['team', 'kind'], name='registry_finding_team_kind')],
-                'constraints': [models.UniqueConstraint(fields=('team', 'key'), name='registry_finding_unique_team_key'), models.CheckConstraint(condition=models.Q(('kind__in', ['dr_strategy_gap', 'single_region_high_availability', 'composite_availability_gap', 'dependency_cycle', 'tier_inversion', 'data_residency_conflict', 'unmitigated_high_risk', 'tier_objectives_inconsistent', 'shared_fate', 'management_review_missing', 'overdue_action', 'review_overdue'])), name='registry_finding_kind_valid'), models.CheckConstraint(condition=models.Q(('severity__in', ['critical', 'high', 'medium', 'low'])), name='registry_finding_severity_valid')],
+                "ordering": ["team", "severity", "kind", "key"],
+                "indexes": [
+                    models.Index(fields=["team", "kind"], name="registry_finding_team_kind")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("team", "key"), name="registry_finding_unique_team_key"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "kind__in",
+                                [
+                                    "dr_strategy_gap",
+                                    "single_region_high_availability",
+                                    "composite_availability_gap",
+                                    "dependency_cycle",
+                                    "tier_inversion",
+                                    "data_residency_conflict",
+                                    "unmitigated_high_risk",
+                                    "tier_objectives_inconsistent",
+                                    "shared_fate",
+                                    "management_review_missing",
+                                    "overdue_action",
+                                    "review_overdue",
+                                ],
+                            )
+                        ),
+                        name="registry_finding_kind_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("severity__in", ["critical", "high", "medium", "low"])
+                        ),
+                        name="registry_finding_severity_valid",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RollupSnapshot',
+            name="RollupSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('application_count', models.PositiveIntegerField(default=0)),
-                ('step_count', models.PositiveIntegerField(default=0)),
-                ('failure_mode_count', models.PositiveIntegerField(default=0)),
-                ('open_count', models.PositiveIntegerField(default=0, help_text='Failure modes open or being mitigated.')),
-                ('rpn_max', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('rpn_mean', models.FloatField(blank=True, null=True)),
-                ('rpn_sum', models.PositiveBigIntegerField(default=0)),
-                ('over_threshold_count', models.PositiveIntegerField(default=0, help_text="Failure modes whose RPN is above their tier's threshold.")),
-                ('ap_high_count', models.PositiveIntegerField(default=0)),
-                ('ap_medium_count', models.PositiveIntegerField(default=0)),
-                ('ap_low_count', models.PositiveIntegerField(default=0)),
-                ('revised_ap_high_count', models.PositiveIntegerField(default=0)),
-                ('revised_ap_medium_count', models.PositiveIntegerField(default=0)),
-                ('revised_ap_low_count', models.PositiveIntegerField(default=0)),
-                ('open_action_count', models.PositiveIntegerField(default=0)),
-                ('overdue_action_count', models.PositiveIntegerField(default=0)),
-                ('finding_count', models.PositiveIntegerField(default=0)),
-                ('findings_by_kind', models.JSONField(blank=True, default=dict)),
-                ('computed_at', models.DateTimeField()),
-                ('date', models.DateField()),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rollup_snapshots', to='registry.team')),
-                ('tier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='snapshots', to='registry.tier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("application_count", models.PositiveIntegerField(default=0)),
+                ("step_count", models.PositiveIntegerField(default=0)),
+                ("failure_mode_count", models.PositiveIntegerField(default=0)),
+                (
+                    "open_count",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Failure modes open or being mitigated."
+                    ),
+                ),
+                ("rpn_max", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("rpn_mean", models.FloatField(blank=True, null=True)),
+                ("rpn_sum", models.PositiveBigIntegerField(default=0)),
+                (
+                    "over_threshold_count",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Failure modes whose RPN is above their tier's threshold.",
+                    ),
+                ),
+                ("ap_high_count", models.PositiveIntegerField(default=0)),
+                ("ap_medium_count", models.PositiveIntegerField(default=0)),
+                ("ap_low_count", models.PositiveIntegerField(default=0)),
+                ("revised_ap_high_count", models.PositiveIntegerField(default=0)),
+                ("revised_ap_medium_count", models.PositiveIntegerField(default=0)),
+                ("revised_ap_low_count", models.PositiveIntegerField(default=0)),
+                ("open_action_count", models.PositiveIntegerField(default=0)),
+                ("overdue_action_count", models.PositiveIntegerField(default=0)),
+                ("finding_count", models.PositiveIntegerField(default=0)),
+                ("findings_by_kind", models.JSONField(blank=True, default=dict)),
+                ("computed_at", models.DateTimeField()),
+                ("date", models.DateField()),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rollup_snapshots",
+                        to="registry.team",
+                    ),
+                ),
+                (
+                    "tier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="snapshots",
+                        to="registry.tier",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['team', 'tier__level', '-date'],
-                'constraints': [models.UniqueConstraint(fields=('team', 'tier', 'date'), name='registry_rollupsnapshot_unique_day')],
+                "ordering": ["team", "tier__level", "-date"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("team", "tier", "date"), name="registry_rollupsnapshot_unique_day"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TierRollup',
+            name="TierRollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('application_count', models.PositiveIntegerField(default=0)),
-                ('step_count', models.PositiveIntegerField(default=0)),
-                ('failure_mode_count', models.PositiveIntegerField(default=0)),
-                ('open_count', models.PositiveIntegerField(default=0, help_text='Failure modes open or being mitigated.')),
-                ('rpn_max', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('rpn_mean', models.FloatField(blank=True, null=True)),
-                ('rpn_sum', models.PositiveBigIntegerField(default=0)),
-                ('over_threshold_count', models.PositiveIntegerField(default=0, help_text="Failure modes whose RPN is above their tier's threshold.")),
-                ('ap_high_count', models.PositiveIntegerField(default=0)),
-                ('ap_medium_count', models.PositiveIntegerField(default=0)),
-                ('ap_low_count', models.PositiveIntegerField(default=0)),
-                ('revised_ap_high_count', models.PositiveIntegerField(default=0)),
-                ('revised_ap_medium_count', models.PositiveIntegerField(default=0)),
-                ('revised_ap_low_count', models.PositiveIntegerField(default=0)),
-                ('open_action_count', models.PositiveIntegerField(default=0)),
-                ('overdue_action_count', models.PositiveIntegerField(default=0)),
-                ('finding_count', models.PositiveIntegerField(default=0)),
-                ('findings_by_kind', models.JSONField(blank=True, default=dict)),
-                ('computed_at', models.DateTimeField()),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tier_rollups', to='registry.team')),
-                ('tier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rollups', to='registry.tier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("application_count", models.PositiveIntegerField(default=0)),
+                ("step_count", models.PositiveIntegerField(default=0)),
+                ("failure_mode_count", models.PositiveIntegerField(default=0)),
+                (
+                    "open_count",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Failure modes open or being mitigated."
+                    ),
+                ),
+                ("rpn_max", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("rpn_mean", models.FloatField(blank=True, null=True)),
+                ("rpn_sum", models.PositiveBigIntegerField(default=0)),
+                (
+                    "over_threshold_count",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Failure modes whose RPN is above their tier's threshold.",
+                    ),
+                ),
+                ("ap_high_count", models.PositiveIntegerField(default=0)),
+                ("ap_medium_count", models.PositiveIntegerField(default=0)),
+                ("ap_low_count", models.PositiveIntegerField(default=0)),
+                ("revised_ap_high_count", models.PositiveIntegerField(default=0)),
+                ("revised_ap_medium_count", models.PositiveIntegerField(default=0)),
+                ("revised_ap_low_count", models.PositiveIntegerField(default=0)),
+                ("open_action_count", models.PositiveIntegerField(default=0)),
+                ("overdue_action_count", models.PositiveIntegerField(default=0)),
+                ("finding_count", models.PositiveIntegerField(default=0)),
+                ("findings_by_kind", models.JSONField(blank=True, default=dict)),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tier_rollups",
+                        to="registry.team",
+                    ),
+                ),
+                (
+                    "tier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rollups",
+                        to="registry.tier",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['team', 'tier__level'],
-                'constraints': [models.UniqueConstraint(fields=('team', 'tier'), name='registry_tierrollup_unique_team_tier')],
+                "ordering": ["team", "tier__level"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("team", "tier"), name="registry_tierrollup_unique_team_tier"
+                    )
+                ],
             },
         ),
     ]

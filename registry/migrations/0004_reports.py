@@ -8,139 +8,450 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('django_celery_beat', '0019_alter_periodictasks_options'),
-        ('registry', '0003_rollups_and_findings'),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+        ("registry", "0003_rollups_and_findings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReportSchedule',
+            name="ReportSchedule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When the record was created.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the record last changed.')),
-                ('tiers', models.JSONField(blank=True, default=list, help_text='Tier levels to include, e.g. [1, 2]; empty: all.')),
-                ('applications', models.JSONField(blank=True, default=list, help_text="Ids of the team's applications; empty: all.")),
-                ('statuses', models.JSONField(blank=True, default=list, help_text='Failure-mode statuses (open, mitigating, accepted, closed); empty: all.')),
-                ('min_rpn', models.PositiveSmallIntegerField(blank=True, help_text='Only failure modes with at least this RPN; blank: any.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1000)], verbose_name='minimum RPN')),
-                ('action_priorities', models.JSONField(blank=True, default=list, help_text='Action priorities (H, M, L); empty: all.')),
-                ('name', models.CharField(max_length=100)),
-                ('format', models.CharField(choices=[('pdf', 'PDF'), ('csv', 'CSV'), ('xlsx', 'Excel (XLSX)')], default='pdf', max_length=4)),
-                ('crontab', models.CharField(help_text="When to send, as minute hour day-of-month month day-of-week in the server's time zone, e.g. 0 7 * * 1 for Mondays at 07:00.", max_length=100, validators=[registry.models.reports.validate_crontab])),
-                ('recipients', models.TextField(help_text='Email addresses, separated by commas or new lines.', validators=[registry.models.reports.validate_recipients])),
-                ('enabled', models.BooleanField(default=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('periodic_task', models.OneToOneField(blank=True, editable=False, help_text='The beat entry that fires this schedule.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='report_schedule', to='django_celery_beat.periodictask')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='report_schedules', to='registry.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the record was created."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the record last changed."),
+                ),
+                (
+                    "tiers",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Tier levels to include, e.g. [1, 2]; empty: all.",
+                    ),
+                ),
+                (
+                    "applications",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Ids of the team's applications; empty: all.",
+                    ),
+                ),
+                (
+                    "statuses",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Failure-mode statuses (open, mitigating, accepted, closed); empty: all.",
+                    ),
+                ),
+                (
+                    "min_rpn",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Only failure modes with at least this RPN; blank: any.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(1000),
+                        ],
+                        verbose_name="minimum RPN",
+                    ),
+                ),
+                (
+                    "action_priorities",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Action priorities (H, M, L); empty: all.",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[("pdf", "PDF"), ("csv", "CSV"), ("xlsx", "Excel (XLSX)")],
+                        default="pdf",
+                        max_length=4,
+                    ),
+                ),
+                (
+                    "crontab",
+                    models.CharField(
+                        help_text="When to send, as minute hour day-of-month month day-of-week in the server's time zone, e.g. 0 7 * * 1 for Mondays at 07:00.",
+                        max_length=100,
+                        validators=[registry.models.reports.validate_crontab],
+                    ),
+                ),
+                (
+                    "recipients",
+                    models.TextField(
+                        help_text="Email addresses, separated by commas or new lines.",
+                        validators=[registry.models.reports.validate_recipients],
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "periodic_task",
+                    models.OneToOneField(
+                        blank=True,
+                        editable=False,
+                        help_text="The beat entry that fires this schedule.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="report_schedule",
+                        to="django_celery_beat.periodictask",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="report_schedules",
+                        to="registry.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['team', 'name'],
+                "ordering": ["team", "name"],
             },
         ),
         migrations.CreateModel(
-            name='ReportRun',
+            name="ReportRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tiers', models.JSONField(blank=True, default=list, help_text='Tier levels to include, e.g. [1, 2]; empty: all.')),
-                ('applications', models.JSONField(blank=True, default=list, help_text="Ids of the team's applications; empty: all.")),
-                ('statuses', models.JSONField(blank=True, default=list, help_text='Failure-mode statuses (open, mitigating, accepted, closed); empty: all.')),
-                ('min_rpn', models.PositiveSmallIntegerField(blank=True, help_text='Only failure modes with at least this RPN; blank: any.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1000)], verbose_name='minimum RPN')),
-                ('action_priorities', models.JSONField(blank=True, default=list, help_text='Action priorities (H, M, L); empty: all.')),
-                ('task_id', models.CharField(blank=True, help_text='Celery id of the schedule firing that made the run: a redelivered firing finds its run instead of making another.', max_length=64, null=True, unique=True)),
-                ('format', models.CharField(choices=[('pdf', 'PDF'), ('csv', 'CSV'), ('xlsx', 'Excel (XLSX)')], max_length=4)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=8)),
-                ('progress_done', models.PositiveIntegerField(default=0)),
-                ('progress_total', models.PositiveIntegerField(blank=True, null=True)),
-                ('row_count', models.PositiveIntegerField(blank=True, null=True)),
-                ('file', models.FileField(blank=True, max_length=300, upload_to='reports/')),
-                ('file_size', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('error', models.TextField(blank=True)),
-                ('snapshot', models.JSONField(blank=True, help_text="Compact state of the scope (RPN and AP per failure mode, finding keys, overdue actions) that the schedule's next run compares against.", null=True)),
-                ('changes', models.JSONField(blank=True, help_text="What changed since the schedule's previous run.", null=True)),
-                ('emailed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='report_runs', to='registry.team')),
-                ('schedule', models.ForeignKey(blank=True, help_text='The schedule that fired this run, if any.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='runs', to='registry.reportschedule')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "tiers",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Tier levels to include, e.g. [1, 2]; empty: all.",
+                    ),
+                ),
+                (
+                    "applications",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Ids of the team's applications; empty: all.",
+                    ),
+                ),
+                (
+                    "statuses",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Failure-mode statuses (open, mitigating, accepted, closed); empty: all.",
+                    ),
+                ),
+                (
+                    "min_rpn",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Only failure modes with at least this RPN; blank: any.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(1000),
+                        ],
+                        verbose_name="minimum RPN",
+                    ),
+                ),
+                (
+                    "action_priorities",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Action priorities (H, M, L); empty: all.",
+                    ),
+                ),
+                (
+                    "task_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="Celery id of the schedule firing that made the run: a redelivered firing finds its run instead of making another.",
+                        max_length=64,
+                        null=True,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "format",
+                    models.CharField(
+                        choices=[("pdf", "PDF"), ("csv", "CSV"), ("xlsx", "Excel (XLSX)")],
+                        max_length=4,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=8,
+                    ),
+                ),
+                ("progress_done", models.PositiveIntegerField(default=0)),
+                ("progress_total", models.PositiveIntegerField(blank=True, null=True)),
+                ("row_count", models.PositiveIntegerField(blank=True, null=True)),
+                ("file", models.FileField(blank=True, max_length=300, upload_to="reports/")),
+                ("file_size", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "snapshot",
+                    models.JSONField(
+                        blank=True,
+                        help_text="Compact state of the scope (RPN and AP per failure mode, finding keys, overdue actions) that the schedule's next run compares against.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "changes",
+                    models.JSONField(
+                        blank=True,
+                        help_text="What changed since the schedule's previous run.",
+                        null=True,
+                    ),
+                ),
+                ("emailed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="report_runs",
+                        to="registry.team",
+                    ),
+                ),
+                (
+                    "schedule",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The schedule that fired this run, if any.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="runs",
+                        to="registry.reportschedule",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='WorksheetImport',
+            name="WorksheetImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_name', models.CharField(blank=True, help_text="The uploaded file's name, for display only.", max_length=200)),
-                ('upload', models.FileField(blank=True, max_length=300, upload_to='imports/')),
-                ('dry_run', models.BooleanField(default=False, help_text='Only check the file and say what would be created.')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=8)),
-                ('progress_done', models.PositiveIntegerField(default=0)),
-                ('progress_total', models.PositiveIntegerField(blank=True, null=True)),
-                ('row_count', models.PositiveIntegerField(blank=True, null=True)),
-                ('errors', models.JSONField(blank=True, default=list, help_text='Each problem: row, column and message.')),
-                ('summary', models.JSONField(blank=True, default=dict, help_text='What was (or would be) created, by kind.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='worksheet_imports', to='registry.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source_name",
+                    models.CharField(
+                        blank=True,
+                        help_text="The uploaded file's name, for display only.",
+                        max_length=200,
+                    ),
+                ),
+                ("upload", models.FileField(blank=True, max_length=300, upload_to="imports/")),
+                (
+                    "dry_run",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Only check the file and say what would be created.",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=8,
+                    ),
+                ),
+                ("progress_done", models.PositiveIntegerField(default=0)),
+                ("progress_total", models.PositiveIntegerField(blank=True, null=True)),
+                ("row_count", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "errors",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Each problem: row, column and message.",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="What was (or would be) created, by kind.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="worksheet_imports",
+                        to="registry.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='reportschedule',
-            constraint=models.CheckConstraint(condition=models.Q(('min_rpn__isnull', True), models.Q(('min_rpn__gte', 1), ('min_rpn__lte', 1000)), _connector='OR'), name='registry_reportschedule_min_rpn_range'),
+            model_name="reportschedule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("min_rpn__isnull", True),
+                    models.Q(("min_rpn__gte", 1), ("min_rpn__lte", 1000)),
+                    _connector="OR",
+                ),
+                name="registry_reportschedule_min_rpn_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportschedule',
-            constraint=models.UniqueConstraint(fields=('team', 'name'), name='registry_reportschedule_unique_team_name'),
+            model_name="reportschedule",
+            constraint=models.UniqueConstraint(
+                fields=("team", "name"), name="registry_reportschedule_unique_team_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportschedule',
-            constraint=models.CheckConstraint(condition=models.Q(('format__in', ['pdf', 'csv', 'xlsx'])), name='registry_reportschedule_format_valid'),
+            model_name="reportschedule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("format__in", ["pdf", "csv", "xlsx"])),
+                name="registry_reportschedule_format_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='reportrun',
-            index=models.Index(fields=['team', '-created_at'], name='registry_reportrun_team'),
+            model_name="reportrun",
+            index=models.Index(fields=["team", "-created_at"], name="registry_reportrun_team"),
         ),
         migrations.AddIndex(
-            model_name='reportrun',
-            index=models.Index(fields=['schedule', '-created_at'], name='registry_reportrun_schedule'),
+            model_name="reportrun",
+            index=models.Index(
+                fields=["schedule", "-created_at"], name="registry_reportrun_schedule"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportrun',
-            constraint=models.CheckConstraint(condition=models.Q(('min_rpn__isnull', True), models.Q(('min_rpn__gte', 1), ('min_rpn__lte', 1000)), _connector='OR'), name='registry_reportrun_min_rpn_range'),
+            model_name="reportrun",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("min_rpn__isnull", True),
+                    models.Q(("min_rpn__gte", 1), ("min_rpn__lte", 1000)),
+                    _connector="OR",
+                ),
+                name="registry_reportrun_min_rpn_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportrun',
-            constraint=models.CheckConstraint(condition=models.Q(('format__in', ['pdf', 'csv', 'xlsx'])), name='registry_reportrun_format_valid'),
+            model_name="reportrun",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("format__in", ["pdf", "csv", "xlsx"])),
+                name="registry_reportrun_format_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportrun',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['queued', 'running', 'done', 'failed'])), name='registry_reportrun_status_valid'),
+            model_name="reportrun",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["queued", "running", "done", "failed"])),
+                name="registry_reportrun_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportrun',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'done'), _negated=True), models.Q(('file', ''), _negated=True), _connector='OR'), name='registry_reportrun_done_has_file'),
+            model_name="reportrun",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "done"), _negated=True),
+                    models.Q(("file", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="registry_reportrun_done_has_file",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportrun',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'done'), ('file', ''), _connector='OR'), name='registry_reportrun_file_only_when_done'),
+            model_name="reportrun",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status", "done"), ("file", ""), _connector="OR"),
+                name="registry_reportrun_file_only_when_done",
+            ),
         ),
         migrations.AddIndex(
-            model_name='worksheetimport',
-            index=models.Index(fields=['team', '-created_at'], name='registry_import_team'),
+            model_name="worksheetimport",
+            index=models.Index(fields=["team", "-created_at"], name="registry_import_team"),
         ),
         migrations.AddConstraint(
-            model_name='worksheetimport',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['queued', 'running', 'done', 'failed'])), name='registry_worksheetimport_status_valid'),
+            model_name="worksheetimport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["queued", "running", "done", "failed"])),
+                name="registry_worksheetimport_status_valid",
+            ),
         ),
     ]

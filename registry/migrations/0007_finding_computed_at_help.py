@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0006_text_search_indexes'),
+        ("registry", "0006_text_search_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='finding',
-            name='computed_at',
-            field=models.DateTimeField(help_text='When it was last written: at every recompute for findings about the set-up (applications, dependencies, tiers); when its message or details change for findings about single failure modes and actions.'),
+            model_name="finding",
+            name="computed_at",
+            field=models.DateTimeField(
+                help_text="When it was last written: at every recompute for findings about the set-up (applications, dependencies, tiers); when its message or details change for findings about single failure modes and actions."
+            ),
         ),
     ]

@@ -5,44 +5,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0010_lockout_invitations'),
+        ("registry", "0010_lockout_invitations"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reportrun',
-            name='heartbeat_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Last sign of life of the worker running the job (or when the sweep queued it again); a stale one means the worker is gone.', null=True),
+            model_name="reportrun",
+            name="heartbeat_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                help_text="Last sign of life of the worker running the job (or when the sweep queued it again); a stale one means the worker is gone.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='reportrun',
-            name='idempotency_key',
-            field=models.CharField(blank=True, editable=False, help_text="The request's Idempotency-Key header: a retry with the same key (same user) gets this job instead of a new one.", max_length=100, null=True),
+            model_name="reportrun",
+            name="idempotency_key",
+            field=models.CharField(
+                blank=True,
+                editable=False,
+                help_text="The request's Idempotency-Key header: a retry with the same key (same user) gets this job instead of a new one.",
+                max_length=100,
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='worksheetimport',
-            name='background',
-            field=models.BooleanField(default=False, editable=False, help_text='Imported by a background task: the upload was too large for the request.'),
+            model_name="worksheetimport",
+            name="background",
+            field=models.BooleanField(
+                default=False,
+                editable=False,
+                help_text="Imported by a background task: the upload was too large for the request.",
+            ),
         ),
         migrations.AddField(
-            model_name='worksheetimport',
-            name='heartbeat_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Last sign of life of the worker running the job (or when the sweep queued it again); a stale one means the worker is gone.', null=True),
+            model_name="worksheetimport",
+            name="heartbeat_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                help_text="Last sign of life of the worker running the job (or when the sweep queued it again); a stale one means the worker is gone.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='worksheetimport',
-            name='idempotency_key',
-            field=models.CharField(blank=True, editable=False, help_text="The request's Idempotency-Key header: a retry with the same key (same user) gets this job instead of a new one.", max_length=100, null=True),
+            model_name="worksheetimport",
+            name="idempotency_key",
+            field=models.CharField(
+                blank=True,
+                editable=False,
+                help_text="The request's Idempotency-Key header: a retry with the same key (same user) gets this job instead of a new one.",
+                max_length=100,
+                null=True,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportrun',
-            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key__isnull', False)), fields=('requested_by', 'idempotency_key'), name='registry_reportrun_unique_idempotency_key'),
+            model_name="reportrun",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("idempotency_key__isnull", False)),
+                fields=("requested_by", "idempotency_key"),
+                name="registry_reportrun_unique_idempotency_key",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='worksheetimport',
-            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key__isnull', False)), fields=('requested_by', 'idempotency_key'), name='registry_worksheetimport_unique_idempotency_key'),
+            model_name="worksheetimport",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("idempotency_key__isnull", False)),
+                fields=("requested_by", "idempotency_key"),
+                name="registry_worksheetimport_unique_idempotency_key",
+            ),
         ),
     ]

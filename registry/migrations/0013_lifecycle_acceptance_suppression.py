@@ -35,333 +35,1149 @@ def check_constraints_now(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0012_resilience_basis_residency'),
+        ("registry", "0012_resilience_basis_residency"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FindingSuppression',
+            name="FindingSuppression",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(help_text="The finding's stable identity.", max_length=200)),
-                ('kind', models.CharField(choices=[('dr_strategy_gap', 'DR strategy cannot meet the objectives'), ('single_region_high_availability', 'High availability target in a single region'), ('composite_availability_gap', 'Dependencies cannot deliver the availability target'), ('dependency_cycle', 'Dependency cycle'), ('tier_inversion', 'Depends on a less critical application'), ('data_residency_conflict', 'Data residency conflict'), ('unmitigated_high_risk', 'High risk without an action'), ('tier_objectives_inconsistent', 'RTO exceeds the downtime budget'), ('common_dependency', 'Common dependency of tier-1 steps'), ('dr_strategy_single_region', 'Multi-region DR strategy in one region'), ('step_objective_relaxed', "Step objective looser than its tier's, without a reason"), ('management_review_missing', 'Management review missing'), ('overdue_action', 'Overdue action'), ('review_overdue', 'Worksheet review overdue'), ('rerating_missing', 'Actions done, not re-rated'), ('acceptance_expired', 'Risk acceptance expired')], max_length=40)),
-                ('message', models.TextField(help_text='The finding as it read when suppressed.')),
-                ('details', models.JSONField(blank=True, default=dict, help_text="The finding's figures when suppressed.")),
-                ('status', models.CharField(choices=[('accepted', 'Accepted'), ('not_applicable', 'Not applicable')], max_length=20)),
-                ('reason', models.TextField(help_text='Why the finding is set aside.')),
-                ('expires_on', models.DateField(help_text='The finding comes back after this day.')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('end_reason', models.CharField(blank=True, choices=[('lifted', 'Lifted by hand'), ('expired', 'Expired'), ('figures_changed', "The finding's figures changed"), ('resolved', 'The finding was resolved')], help_text='Why it ended.', max_length=20)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(help_text="The finding's stable identity.", max_length=200),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("dr_strategy_gap", "DR strategy cannot meet the objectives"),
+                            (
+                                "single_region_high_availability",
+                                "High availability target in a single region",
+                            ),
+                            (
+                                "composite_availability_gap",
+                                "Dependencies cannot deliver the availability target",
+                            ),
+                            ("dependency_cycle", "Dependency cycle"),
+                            ("tier_inversion", "Depends on a less critical application"),
+                            ("data_residency_conflict", "Data residency conflict"),
+                            ("unmitigated_high_risk", "High risk without an action"),
+                            ("tier_objectives_inconsistent", "RTO exceeds the downtime budget"),
+                            ("common_dependency", "Common dependency of tier-1 steps"),
+                            (
+                                "dr_strategy_single_region",
+                                "Multi-region DR strategy in one region",
+                            ),
+                            (
+                                "step_objective_relaxed",
+                                "Step objective looser than its tier's, without a reason",
+                            ),
+                            ("management_review_missing", "Management review missing"),
+                            ("overdue_action", "Overdue action"),
+                            ("review_overdue", "Worksheet review overdue"),
+                            ("rerating_missing", "Actions done, not re-rated"),
+                            ("acceptance_expired", "Risk acceptance expired"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("message", models.TextField(help_text="The finding as it read when suppressed.")),
+                (
+                    "details",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="The finding's figures when suppressed.",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("accepted", "Accepted"), ("not_applicable", "Not applicable")],
+                        max_length=20,
+                    ),
+                ),
+                ("reason", models.TextField(help_text="Why the finding is set aside.")),
+                (
+                    "expires_on",
+                    models.DateField(help_text="The finding comes back after this day."),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "end_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("lifted", "Lifted by hand"),
+                            ("expired", "Expired"),
+                            ("figures_changed", "The finding's figures changed"),
+                            ("resolved", "The finding was resolved"),
+                        ],
+                        help_text="Why it ended.",
+                        max_length=20,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['team', '-created_at', 'id'],
+                "ordering": ["team", "-created_at", "id"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='action',
-            name='registry_action_status_valid',
+            model_name="action",
+            name="registry_action_status_valid",
         ),
         migrations.RemoveConstraint(
-            model_name='action',
-            name='registry_action_done_has_completed_at',
+            model_name="action",
+            name="registry_action_done_has_completed_at",
         ),
         migrations.RemoveConstraint(
-            model_name='finding',
-            name='registry_finding_kind_valid',
+            model_name="finding",
+            name="registry_finding_kind_valid",
         ),
         migrations.AddField(
-            model_name='action',
-            name='kind',
-            field=models.CharField(choices=[('prevention', 'Prevention'), ('detection', 'Detection')], db_default='prevention', default='prevention', help_text='Prevention lowers the probability; detection improves detectability.', max_length=12),
+            model_name="action",
+            name="kind",
+            field=models.CharField(
+                choices=[("prevention", "Prevention"), ("detection", "Detection")],
+                db_default="prevention",
+                default="prevention",
+                help_text="Prevention lowers the probability; detection improves detectability.",
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='action',
-            name='verification_evidence',
-            field=models.TextField(blank=True, db_default='', default='', help_text='How the action was shown to work (a test, a drill, a measurement); required when verified.'),
+            model_name="action",
+            name="verification_evidence",
+            field=models.TextField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="How the action was shown to work (a test, a drill, a measurement); required when verified.",
+            ),
         ),
         migrations.AddField(
-            model_name='action',
-            name='verified_at',
-            field=models.DateTimeField(blank=True, help_text='When its effectiveness was checked.', null=True),
+            model_name="action",
+            name="verified_at",
+            field=models.DateTimeField(
+                blank=True, help_text="When its effectiveness was checked.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='action',
-            name='verified_by',
-            field=models.ForeignKey(blank=True, help_text='Who checked that the action worked.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="action",
+            name="verified_by",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Who checked that the action worked.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='applicationrollup',
-            name='accepted_ap_high_count',
-            field=models.PositiveIntegerField(default=0, help_text='Accepted risks by current priority.'),
+            model_name="applicationrollup",
+            name="accepted_ap_high_count",
+            field=models.PositiveIntegerField(
+                default=0, help_text="Accepted risks by current priority."
+            ),
         ),
         migrations.AddField(
-            model_name='applicationrollup',
-            name='accepted_ap_low_count',
+            model_name="applicationrollup",
+            name="accepted_ap_low_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='applicationrollup',
-            name='accepted_ap_medium_count',
+            model_name="applicationrollup",
+            name="accepted_ap_medium_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='applicationrollup',
-            name='current_ap_high_count',
-            field=models.PositiveIntegerField(default=0, help_text='By current priority: revised where re-rated, else initial.'),
+            model_name="applicationrollup",
+            name="current_ap_high_count",
+            field=models.PositiveIntegerField(
+                default=0, help_text="By current priority: revised where re-rated, else initial."
+            ),
         ),
         migrations.AddField(
-            model_name='applicationrollup',
-            name='current_ap_low_count',
+            model_name="applicationrollup",
+            name="current_ap_low_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='applicationrollup',
-            name='current_ap_medium_count',
+            model_name="applicationrollup",
+            name="current_ap_medium_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='failuremode',
-            name='acceptance_expires_on',
-            field=models.DateField(blank=True, help_text='Until when the acceptance holds, at most a year ahead; then the risk is back in the findings.', null=True),
+            model_name="failuremode",
+            name="acceptance_expires_on",
+            field=models.DateField(
+                blank=True,
+                help_text="Until when the acceptance holds, at most a year ahead; then the risk is back in the findings.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='failuremode',
-            name='acceptance_rationale',
-            field=models.TextField(blank=True, db_default='', default='', help_text='Why the risk is accepted as it is (required when accepted).'),
+            model_name="failuremode",
+            name="acceptance_rationale",
+            field=models.TextField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="Why the risk is accepted as it is (required when accepted).",
+            ),
         ),
         migrations.AddField(
-            model_name='failuremode',
-            name='accepted_at',
-            field=models.DateTimeField(blank=True, help_text='When it was accepted.', null=True),
+            model_name="failuremode",
+            name="accepted_at",
+            field=models.DateTimeField(blank=True, help_text="When it was accepted.", null=True),
         ),
         migrations.AddField(
-            model_name='failuremode',
-            name='accepted_by',
-            field=models.ForeignKey(blank=True, help_text='The team owner who accepted the risk.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="failuremode",
+            name="accepted_by",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The team owner who accepted the risk.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='failuremode',
-            name='closed_reason',
-            field=models.TextField(blank=True, db_default='', default='', help_text='Why the failure mode no longer applies (required when closed).'),
+            model_name="failuremode",
+            name="closed_reason",
+            field=models.TextField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="Why the failure mode no longer applies (required when closed).",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalaction',
-            name='verified_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='Who checked that the action worked.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalaction",
+            name="verified_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="Who checked that the action worked.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalfailuremode',
-            name='accepted_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='The team owner who accepted the risk.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalfailuremode",
+            name="accepted_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="The team owner who accepted the risk.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalaction',
-            name='kind',
-            field=models.CharField(choices=[('prevention', 'Prevention'), ('detection', 'Detection')], db_default='prevention', default='prevention', help_text='Prevention lowers the probability; detection improves detectability.', max_length=12),
+            model_name="historicalaction",
+            name="kind",
+            field=models.CharField(
+                choices=[("prevention", "Prevention"), ("detection", "Detection")],
+                db_default="prevention",
+                default="prevention",
+                help_text="Prevention lowers the probability; detection improves detectability.",
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalaction',
-            name='verification_evidence',
-            field=models.TextField(blank=True, db_default='', default='', help_text='How the action was shown to work (a test, a drill, a measurement); required when verified.'),
+            model_name="historicalaction",
+            name="verification_evidence",
+            field=models.TextField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="How the action was shown to work (a test, a drill, a measurement); required when verified.",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalaction',
-            name='verified_at',
-            field=models.DateTimeField(blank=True, help_text='When its effectiveness was checked.', null=True),
+            model_name="historicalaction",
+            name="verified_at",
+            field=models.DateTimeField(
+                blank=True, help_text="When its effectiveness was checked.", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='historicalfailuremode',
-            name='acceptance_expires_on',
-            field=models.DateField(blank=True, help_text='Until when the acceptance holds, at most a year ahead; then the risk is back in the findings.', null=True),
+            model_name="historicalfailuremode",
+            name="acceptance_expires_on",
+            field=models.DateField(
+                blank=True,
+                help_text="Until when the acceptance holds, at most a year ahead; then the risk is back in the findings.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalfailuremode',
-            name='acceptance_rationale',
-            field=models.TextField(blank=True, db_default='', default='', help_text='Why the risk is accepted as it is (required when accepted).'),
+            model_name="historicalfailuremode",
+            name="acceptance_rationale",
+            field=models.TextField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="Why the risk is accepted as it is (required when accepted).",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalfailuremode',
-            name='accepted_at',
-            field=models.DateTimeField(blank=True, help_text='When it was accepted.', null=True),
+            model_name="historicalfailuremode",
+            name="accepted_at",
+            field=models.DateTimeField(blank=True, help_text="When it was accepted.", null=True),
         ),
         migrations.AddField(
-            model_name='historicalfailuremode',
-            name='closed_reason',
-            field=models.TextField(blank=True, db_default='', default='', help_text='Why the failure mode no longer applies (required when closed).'),
+            model_name="historicalfailuremode",
+            name="closed_reason",
+            field=models.TextField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="Why the failure mode no longer applies (required when closed).",
+            ),
         ),
         migrations.AddField(
-            model_name='rollupsnapshot',
-            name='accepted_ap_high_count',
-            field=models.PositiveIntegerField(default=0, help_text='Accepted risks by current priority.'),
+            model_name="rollupsnapshot",
+            name="accepted_ap_high_count",
+            field=models.PositiveIntegerField(
+                default=0, help_text="Accepted risks by current priority."
+            ),
         ),
         migrations.AddField(
-            model_name='rollupsnapshot',
-            name='accepted_ap_low_count',
+            model_name="rollupsnapshot",
+            name="accepted_ap_low_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='rollupsnapshot',
-            name='accepted_ap_medium_count',
+            model_name="rollupsnapshot",
+            name="accepted_ap_medium_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='rollupsnapshot',
-            name='current_ap_high_count',
-            field=models.PositiveIntegerField(default=0, help_text='By current priority: revised where re-rated, else initial.'),
+            model_name="rollupsnapshot",
+            name="current_ap_high_count",
+            field=models.PositiveIntegerField(
+                default=0, help_text="By current priority: revised where re-rated, else initial."
+            ),
         ),
         migrations.AddField(
-            model_name='rollupsnapshot',
-            name='current_ap_low_count',
+            model_name="rollupsnapshot",
+            name="current_ap_low_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='rollupsnapshot',
-            name='current_ap_medium_count',
+            model_name="rollupsnapshot",
+            name="current_ap_medium_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='tierrollup',
-            name='accepted_ap_high_count',
-            field=models.PositiveIntegerField(default=0, help_text='Accepted risks by current priority.'),
+            model_name="tierrollup",
+            name="accepted_ap_high_count",
+            field=models.PositiveIntegerField(
+                default=0, help_text="Accepted risks by current priority."
+            ),
         ),
         migrations.AddField(
-            model_name='tierrollup',
-            name='accepted_ap_low_count',
+            model_name="tierrollup",
+            name="accepted_ap_low_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='tierrollup',
-            name='accepted_ap_medium_count',
+            model_name="tierrollup",
+            name="accepted_ap_medium_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='tierrollup',
-            name='current_ap_high_count',
-            field=models.PositiveIntegerField(default=0, help_text='By current priority: revised where re-rated, else initial.'),
+            model_name="tierrollup",
+            name="current_ap_high_count",
+            field=models.PositiveIntegerField(
+                default=0, help_text="By current priority: revised where re-rated, else initial."
+            ),
         ),
         migrations.AddField(
-            model_name='tierrollup',
-            name='current_ap_low_count',
+            model_name="tierrollup",
+            name="current_ap_low_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='tierrollup',
-            name='current_ap_medium_count',
+            model_name="tierrollup",
+            name="current_ap_medium_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AlterField(
-            model_name='action',
-            name='status',
-            field=models.CharField(choices=[('open', 'Open'), ('in_progress', 'In progress'), ('done', 'Done'), ('verified', 'Verified'), ('cancelled', 'Cancelled')], default='open', max_length=12),
+            model_name="action",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("open", "Open"),
+                    ("in_progress", "In progress"),
+                    ("done", "Done"),
+                    ("verified", "Verified"),
+                    ("cancelled", "Cancelled"),
+                ],
+                default="open",
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='applicationrollup',
-            name='finding_count',
-            field=models.PositiveIntegerField(default=0, help_text='Findings not suppressed.'),
+            model_name="applicationrollup",
+            name="finding_count",
+            field=models.PositiveIntegerField(default=0, help_text="Findings not suppressed."),
         ),
         migrations.AlterField(
-            model_name='finding',
-            name='kind',
-            field=models.CharField(choices=[('dr_strategy_gap', 'DR strategy cannot meet the objectives'), ('single_region_high_availability', 'High availability target in a single region'), ('composite_availability_gap', 'Dependencies cannot deliver the availability target'), ('dependency_cycle', 'Dependency cycle'), ('tier_inversion', 'Depends on a less critical application'), ('data_residency_conflict', 'Data residency conflict'), ('unmitigated_high_risk', 'High risk without an action'), ('tier_objectives_inconsistent', 'RTO exceeds the downtime budget'), ('common_dependency', 'Common dependency of tier-1 steps'), ('dr_strategy_single_region', 'Multi-region DR strategy in one region'), ('step_objective_relaxed', "Step objective looser than its tier's, without a reason"), ('management_review_missing', 'Management review missing'), ('overdue_action', 'Overdue action'), ('review_overdue', 'Worksheet review overdue'), ('rerating_missing', 'Actions done, not re-rated'), ('acceptance_expired', 'Risk acceptance expired')], max_length=40),
+            model_name="finding",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("dr_strategy_gap", "DR strategy cannot meet the objectives"),
+                    (
+                        "single_region_high_availability",
+                        "High availability target in a single region",
+                    ),
+                    (
+                        "composite_availability_gap",
+                        "Dependencies cannot deliver the availability target",
+                    ),
+                    ("dependency_cycle", "Dependency cycle"),
+                    ("tier_inversion", "Depends on a less critical application"),
+                    ("data_residency_conflict", "Data residency conflict"),
+                    ("unmitigated_high_risk", "High risk without an action"),
+                    ("tier_objectives_inconsistent", "RTO exceeds the downtime budget"),
+                    ("common_dependency", "Common dependency of tier-1 steps"),
+                    ("dr_strategy_single_region", "Multi-region DR strategy in one region"),
+                    (
+                        "step_objective_relaxed",
+                        "Step objective looser than its tier's, without a reason",
+                    ),
+                    ("management_review_missing", "Management review missing"),
+                    ("overdue_action", "Overdue action"),
+                    ("review_overdue", "Worksheet review overdue"),
+                    ("rerating_missing", "Actions done, not re-rated"),
+                    ("acceptance_expired", "Risk acceptance expired"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='historicalaction',
-            name='status',
-            field=models.CharField(choices=[('open', 'Open'), ('in_progress', 'In progress'), ('done', 'Done'), ('verified', 'Verified'), ('cancelled', 'Cancelled')], default='open', max_length=12),
+            model_name="historicalaction",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("open", "Open"),
+                    ("in_progress", "In progress"),
+                    ("done", "Done"),
+                    ("verified", "Verified"),
+                    ("cancelled", "Cancelled"),
+                ],
+                default="open",
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='rollupsnapshot',
-            name='finding_count',
-            field=models.PositiveIntegerField(default=0, help_text='Findings not suppressed.'),
+            model_name="rollupsnapshot",
+            name="finding_count",
+            field=models.PositiveIntegerField(default=0, help_text="Findings not suppressed."),
         ),
         migrations.AlterField(
-            model_name='tierrollup',
-            name='finding_count',
-            field=models.PositiveIntegerField(default=0, help_text='Findings not suppressed.'),
+            model_name="tierrollup",
+            name="finding_count",
+            field=models.PositiveIntegerField(default=0, help_text="Findings not suppressed."),
         ),
         migrations.RunPython(record_legacy_decisions, migrations.RunPython.noop),
         migrations.RunPython(check_constraints_now, check_constraints_now),
         migrations.AddConstraint(
-            model_name='action',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['open', 'in_progress', 'done', 'verified', 'cancelled'])), name='registry_action_status_valid'),
+            model_name="action",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["open", "in_progress", "done", "verified", "cancelled"])
+                ),
+                name="registry_action_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='action',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ('done', 'verified')), _negated=True), ('completed_at__isnull', False), _connector='OR'), name='registry_action_done_has_completed_at', violation_error_message='A done action needs its completion time.'),
+            model_name="action",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status__in", ("done", "verified")), _negated=True),
+                    ("completed_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="registry_action_done_has_completed_at",
+                violation_error_message="A done action needs its completion time.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='action',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'verified'), _negated=True), models.Q(('verified_at__isnull', False), models.Q(('verification_evidence', ''), _negated=True)), _connector='OR'), name='registry_action_verified_has_evidence', violation_error_message='A verified action needs its evidence.'),
+            model_name="action",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "verified"), _negated=True),
+                    models.Q(
+                        ("verified_at__isnull", False),
+                        models.Q(("verification_evidence", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="registry_action_verified_has_evidence",
+                violation_error_message="A verified action needs its evidence.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='action',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['prevention', 'detection'])), name='registry_action_kind_valid'),
+            model_name="action",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["prevention", "detection"])),
+                name="registry_action_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='failuremode',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'accepted'), _negated=True), models.Q(models.Q(('acceptance_rationale', ''), _negated=True), ('acceptance_expires_on__isnull', False)), _connector='OR'), name='registry_failuremode_accepted_has_rationale', violation_error_message='An accepted risk needs a rationale and an expiry date.'),
+            model_name="failuremode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "accepted"), _negated=True),
+                    models.Q(
+                        models.Q(("acceptance_rationale", ""), _negated=True),
+                        ("acceptance_expires_on__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="registry_failuremode_accepted_has_rationale",
+                violation_error_message="An accepted risk needs a rationale and an expiry date.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='failuremode',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'closed'), _negated=True), models.Q(('closed_reason', ''), _negated=True), _connector='OR'), name='registry_failuremode_closed_has_reason', violation_error_message='Say why the failure mode is closed.'),
+            model_name="failuremode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "closed"), _negated=True),
+                    models.Q(("closed_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="registry_failuremode_closed_has_reason",
+                violation_error_message="Say why the failure mode is closed.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='finding',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['dr_strategy_gap', 'single_region_high_availability', 'composite_availability_gap', 'dependency_cycle', 'tier_inversion', 'data_residency_conflict', 'unmitigated_high_risk', 'tier_objectives_inconsistent', 'common_dependency', 'dr_strategy_single_region', 'step_objective_relaxed', 'management_review_missing', 'overdue_action', 'review_overdue', 'rerating_missing', 'acceptance_expired'])), name='registry_finding_kind_valid'),
+            model_name="finding",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "dr_strategy_gap",
+                            "single_region_high_availability",
+                            "composite_availability_gap",
+                            "dependency_cycle",
+                            "tier_inversion",
+                            "data_residency_conflict",
+                            "unmitigated_high_risk",
+                            "tier_objectives_inconsistent",
+                            "common_dependency",
+                            "dr_strategy_single_region",
+                            "step_objective_relaxed",
+                            "management_review_missing",
+                            "overdue_action",
+                            "review_overdue",
+                            "rerating_missing",
+                            "acceptance_expired",
+                        ],
+                    )
+                ),
+                name="registry_finding_kind_valid",
+            ),
         ),
         migrations.AddField(
-            model_name='findingsuppression',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="findingsuppression",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='findingsuppression',
-            name='ended_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="findingsuppression",
+            name="ended_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='findingsuppression',
-            name='finding',
-            field=models.ForeignKey(blank=True, help_text='The finding, while it exists.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='suppressions', to='registry.finding'),
+            model_name="findingsuppression",
+            name="finding",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The finding, while it exists.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="suppressions",
+                to="registry.finding",
+            ),
         ),
         migrations.AddField(
-            model_name='findingsuppression',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='suppressions', to='registry.team'),
+            model_name="findingsuppression",
+            name="team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="suppressions",
+                to="registry.team",
+            ),
         ),
         migrations.AddField(
-            model_name='failuremode',
-            name='current_action_priority',
-            field=models.GeneratedField(db_persist=True, expression=models.Case(models.When(revised_severity__isnull=True, then=models.Case(models.When(models.Q(('severity__range', (9, 10)), ('probability__range', (8, 10)), ('detectability__range', (1, 10))), then=models.Value('H')), models.When(models.Q(('severity__range', (9, 10)), ('probability__range', (6, 7)), ('detectability__range', (1, 10))), then=models.Value('H')), models.When(models.Q(('severity__range', (9, 10)), ('probability__range', (4, 5)), ('detectability__range', (2, 10))), then=models.Value('H')), models.When(models.Q(('severity__range', (9, 10)), ('probability__range', (4, 5)), ('detectability__range', (1, 1))), then=models.Value('M')), models.When(models.Q(('severity__range', (9, 10)), ('probability__range', (2, 3)), ('detectability__range', (7, 10))), then=models.Value('H')), models.When(models.Q(('severity__range', (9, 10)), ('probability__range', (2, 3)), ('detectability__range', (5, 6))), then=models.Value('M')), models.When(models.Q(('severity__range', (9, 10)), ('probability__range', (2, 3)), ('detectability__range', (1, 4))), then=models.Value('L')), models.When(models.Q(('severity__range', (9, 10)), ('probability__range', (1, 1)), ('detectability__range', (1, 10))), then=models.Value('L')), models.When(models.Q(('severity__range', (7, 8)), ('probability__range', (8, 10)), ('detectability__range', (1, 10))), then=models.Value('H')), models.When(models.Q(('severity__range', (7, 8)), ('probability__range', (6, 7)), ('detectability__range', (2, 10))), then=models.Value('H')), models.When(models.Q(('severity__range', (7, 8)), ('probability__range', (6, 7)), ('detectability__range', (1, 1))), then=models.Value('M')), models.When(models.Q(('severity__range', (7, 8)), ('probability__range', (4, 5)), ('detectability__range', (7, 10))), then=models.Value('H')), models.When(models.Q(('severity__range', (7, 8)), ('probability__range', (4, 5)), ('detectability__range', (1, 6))), then=models.Value('M')), models.When(models.Q(('severity__range', (7, 8)), ('probability__range', (2, 3)), ('detectability__range', (5, 10))), then=models.Value('M')), models.When(models.Q(('severity__range', (7, 8)), ('probability__range', (2, 3)), ('detectability__range', (1, 4))), then=models.Value('L')), models.When(models.Q(('severity__range', (7, 8)), ('probability__range', (1, 1)), ('detectability__range', (1, 10))), then=models.Value('L')), models.When(models.Q(('severity__range', (4, 6)), ('probability__range', (8, 10)), ('detectability__range', (5, 10))), then=models.Value('H')), models.When(models.Q(('severity__range', (4, 6)), ('probability__range', (8, 10)), ('detectability__range', (1, 4))), then=models.Value('M')), models.When(models.Q(('severity__range', (4, 6)), ('probability__range', (6, 7)), ('detectability__range', (2, 10))), then=models.Value('M')), models.When(models.Q(('severity__range', (4, 6)), ('probability__range', (6, 7)), ('detectability__range', (1, 1))), then=models.Value('L')), models.When(models.Q(('severity__range', (4, 6)), ('probability__range', (4, 5)), ('detectability__range', (7, 10))), then=models.Value('M')), models.When(models.Q(('severity__range', (4, 6)), ('probability__range', (4, 5)), ('detectability__range', (1, 6))), then=models.Value('L')), models.When(models.Q(('severity__range', (4, 6)), ('probability__range', (1, 3)), ('detectability__range', (1, 10))), then=models.Value('L')), models.When(models.Q(('severity__range', (2, 3)), ('probability__range', (8, 10)), ('detectability__range', (5, 10))), then=models.Value('M')), models.When(models.Q(('severity__range', (2, 3)), ('probability__range', (8, 10)), ('detectability__range', (1, 4))), then=models.Value('L')), models.When(models.Q(('severity__range', (2, 3)), ('probability__range', (1, 7)), ('detectability__range', (1, 10))), then=models.Value('L')), models.When(models.Q(('severity__range', (1, 1)), ('probability__range', (1, 10)), ('detectability__range', (1, 10))), then=models.Value('L')), default=None, output_field=models.CharField(max_length=1))), default=models.Case(models.When(models.Q(('revised_severity__range', (9, 10)), ('revised_probability__range', (8, 10)), ('revised_detectability__range', (1, 10))), then=models.Value('H')), models.When(models.Q(('revised_severity__range', (9, 10)), ('revised_probability__range', (6, 7)), ('revised_detectability__range', (1, 10))), then=models.Value('H')), models.When(models.Q(('revised_severity__range', (9, 10)), ('revised_probability__range', (4, 5)), ('revised_detectability__range', (2, 10))), then=models.Value('H')), models.When(models.Q(('revised_severity__range', (9, 10)), ('revised_probability__range', (4, 5)), ('revised_detectability__range', (1, 1))), then=models.Value('M')), models.When(models.Q(('revised_severity__range', (9, 10)), ('revised_probability__range', (2, 3)), ('revised_detectability__range', (7, 10))), then=models.Value('H')), models.When(models.Q(('revised_severity__range', (9, 10)), ('revised_probability__range', (2, 3)), ('revised_detectability__range', (5, 6))), then=models.Value('M')), models.When(models.Q(('revised_severity__range', (9, 10)), ('revised_probability__range', (2, 3)), ('revised_detectability__range', (1, 4))), then=models.Value('L')), models.When(models.Q(('revised_severity__range', (9, 10)), ('revised_probability__range', (1, 1)), ('revised_detectability__range', (1, 10))), then=models.Value('L')), models.When(models.Q(('revised_severity__range', (7, 8)), ('revised_probability__range', (8, 10)), ('revised_detectability__range', (1, 10))), then=models.Value('H')), models.When(models.Q(('revised_severity__range', (7, 8)), ('revised_probability__range', (6, 7)), ('revised_detectability__range', (2, 10))), then=models.Value('H')), models.When(models.Q(('revised_severity__range', (7, 8)), ('revised_probability__range', (6, 7)), ('revised_detectability__range', (1, 1))), then=models.Value('M')), models.When(models.Q(('revised_severity__range', (7, 8)), ('revised_probability__range', (4, 5)), ('revised_detectability__range', (7, 10))), then=models.Value('H')), models.When(models.Q(('revised_severity__range', (7, 8)), ('revised_probability__range', (4, 5)), ('revised_detectability__range', (1, 6))), then=models.Value('M')), models.When(models.Q(('revised_severity__range', (7, 8)), ('revised_probability__range', (2, 3)), ('revised_detectability__range', (5, 10))), then=models.Value('M')), models.When(models.Q(('revised_severity__range', (7, 8)), ('revised_probability__range', (2, 3)), ('revised_detectability__range', (1, 4))), then=models.Value('L')), models.When(models.Q(('revised_severity__range', (7, 8)), ('revised_probability__range', (1, 1)), ('revised_detectability__range', (1, 10))), then=models.Value('L')), models.When(models.Q(('revised_severity__range', (4, 6)), ('revised_probability__range', (8, 10)), ('revised_detectability__range', (5, 10))), then=models.Value('H')), models.When(models.Q(('revised_severity__range', (4, 6)), ('revised_probability__range', (8, 10)), ('revised_detectability__range', (1, 4))), then=models.Value('M')), models.When(models.Q(('revised_severity__range', (4, 6)), ('revised_probability__range', (6, 7)), ('revised_detectability__range', (2, 10))), then=models.Value('M')), models.When(models.Q(('revised_severity__range', (4, 6)), ('revised_probability__range', (6, 7)), ('revised_detectability__range', (1, 1))), then=models.Value('L')), models.When(models.Q(('revised_severity__range', (4, 6)), ('revised_probability__range', (4, 5)), ('revised_detectability__range', (7, 10))), then=models.Value('M')), models.When(models.Q(('revised_severity__range', (4, 6)), ('revised_probability__range', (4, 5)), ('revised_detectability__range', (1, 6))), then=models.Value('L')), models.When(models.Q(('revised_severity__range', (4, 6)), ('revised_probability__range', (1, 3)), ('revised_detectability__range', (1, 10))), then=models.Value('L')), models.When(models.Q(('revised_severity__range', (2, 3)), ('revised_probability__range', (8, 10)), ('revised_detectability__range', (5, 10))), then=models.Value('M')), models.When(models.Q(('revised_severity__range', (2, 3)), ('revised_probability__range', (8, 10)), ('revised_detectability__range', (1, 4))), then=models.Value('L')), models.When(models.Q(('revised_severity__range', (2, 3)), ('revised_probability__range', (1, 7)), ('revised_detectability__range', (1, 10))), then=models.Value('L')), models.When(models.Q(('revised_severity__range', (1, 1)), ('revised_probability__range', (1, 10)), ('revised_detectability__range', (1, 10))), then=models.Value('L')), default=None, output_field=models.CharField(max_length=1)), output_field=models.CharField(max_length=1)), help_text='The revised action priority where re-rated, else the initial one: what findings and rollups follow.', output_field=models.CharField(choices=[('H', 'High'), ('M', 'Medium'), ('L', 'Low')], max_length=1), verbose_name='current AP'),
+            model_name="failuremode",
+            name="current_action_priority",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=models.Case(
+                    models.When(
+                        revised_severity__isnull=True,
+                        then=models.Case(
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (9, 10)),
+                                    ("probability__range", (8, 10)),
+                                    ("detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (9, 10)),
+                                    ("probability__range", (6, 7)),
+                                    ("detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (9, 10)),
+                                    ("probability__range", (4, 5)),
+                                    ("detectability__range", (2, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (9, 10)),
+                                    ("probability__range", (4, 5)),
+                                    ("detectability__range", (1, 1)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (9, 10)),
+                                    ("probability__range", (2, 3)),
+                                    ("detectability__range", (7, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (9, 10)),
+                                    ("probability__range", (2, 3)),
+                                    ("detectability__range", (5, 6)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (9, 10)),
+                                    ("probability__range", (2, 3)),
+                                    ("detectability__range", (1, 4)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (9, 10)),
+                                    ("probability__range", (1, 1)),
+                                    ("detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (7, 8)),
+                                    ("probability__range", (8, 10)),
+                                    ("detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (7, 8)),
+                                    ("probability__range", (6, 7)),
+                                    ("detectability__range", (2, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (7, 8)),
+                                    ("probability__range", (6, 7)),
+                                    ("detectability__range", (1, 1)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (7, 8)),
+                                    ("probability__range", (4, 5)),
+                                    ("detectability__range", (7, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (7, 8)),
+                                    ("probability__range", (4, 5)),
+                                    ("detectability__range", (1, 6)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (7, 8)),
+                                    ("probability__range", (2, 3)),
+                                    ("detectability__range", (5, 10)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (7, 8)),
+                                    ("probability__range", (2, 3)),
+                                    ("detectability__range", (1, 4)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (7, 8)),
+                                    ("probability__range", (1, 1)),
+                                    ("detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (4, 6)),
+                                    ("probability__range", (8, 10)),
+                                    ("detectability__range", (5, 10)),
+                                ),
+                                then=models.Value("H"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (4, 6)),
+                                    ("probability__range", (8, 10)),
+                                    ("detectability__range", (1, 4)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (4, 6)),
+                                    ("probability__range", (6, 7)),
+                                    ("detectability__range", (2, 10)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (4, 6)),
+                                    ("probability__range", (6, 7)),
+                                    ("detectability__range", (1, 1)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (4, 6)),
+                                    ("probability__range", (4, 5)),
+                                    ("detectability__range", (7, 10)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (4, 6)),
+                                    ("probability__range", (4, 5)),
+                                    ("detectability__range", (1, 6)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (4, 6)),
+                                    ("probability__range", (1, 3)),
+                                    ("detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (2, 3)),
+                                    ("probability__range", (8, 10)),
+                                    ("detectability__range", (5, 10)),
+                                ),
+                                then=models.Value("M"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (2, 3)),
+                                    ("probability__range", (8, 10)),
+                                    ("detectability__range", (1, 4)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (2, 3)),
+                                    ("probability__range", (1, 7)),
+                                    ("detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            models.When(
+                                models.Q(
+                                    ("severity__range", (1, 1)),
+                                    ("probability__range", (1, 10)),
+                                    ("detectability__range", (1, 10)),
+                                ),
+                                then=models.Value("L"),
+                            ),
+                            default=None,
+                            output_field=models.CharField(max_length=1),
+                        ),
+                    ),
+                    default=models.Case(
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (9, 10)),
+                                ("revised_probability__range", (8, 10)),
+                                ("revised_detectability__range", (1, 10)),
+                            ),
+                            then=models.Value("H"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (9, 10)),
+                                ("revised_probability__range", (6, 7)),
+                                ("revised_detectability__range", (1, 10)),
+                            ),
+                            then=models.Value("H"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (9, 10)),
+                                ("revised_probability__range", (4, 5)),
+                                ("revised_detectability__range", (2, 10)),
+                            ),
+                            then=models.Value("H"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (9, 10)),
+                                ("revised_probability__range", (4, 5)),
+                                ("revised_detectability__range", (1, 1)),
+                            ),
+                            then=models.Value("M"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (9, 10)),
+                                ("revised_probability__range", (2, 3)),
+                                ("revised_detectability__range", (7, 10)),
+                            ),
+                            then=models.Value("H"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (9, 10)),
+                                ("revised_probability__range", (2, 3)),
+                                ("revised_detectability__range", (5, 6)),
+                            ),
+                            then=models.Value("M"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (9, 10)),
+                                ("revised_probability__range", (2, 3)),
+                                ("revised_detectability__range", (1, 4)),
+                            ),
+                            then=models.Value("L"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (9, 10)),
+                                ("revised_probability__range", (1, 1)),
+                                ("revised_detectability__range", (1, 10)),
+                            ),
+                            then=models.Value("L"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (7, 8)),
+                                ("revised_probability__range", (8, 10)),
+                                ("revised_detectability__range", (1, 10)),
+                            ),
+                            then=models.Value("H"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (7, 8)),
+                                ("revised_probability__range", (6, 7)),
+                                ("revised_detectability__range", (2, 10)),
+                            ),
+                            then=models.Value("H"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (7, 8)),
+                                ("revised_probability__range", (6, 7)),
+                                ("revised_detectability__range", (1, 1)),
+                            ),
+                            then=models.Value("M"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (7, 8)),
+                                ("revised_probability__range", (4, 5)),
+                                ("revised_detectability__range", (7, 10)),
+                            ),
+                            then=models.Value("H"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (7, 8)),
+                                ("revised_probability__range", (4, 5)),
+                                ("revised_detectability__range", (1, 6)),
+                            ),
+                            then=models.Value("M"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (7, 8)),
+                                ("revised_probability__range", (2, 3)),
+                                ("revised_detectability__range", (5, 10)),
+                            ),
+                            then=models.Value("M"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (7, 8)),
+                                ("revised_probability__range", (2, 3)),
+                                ("revised_detectability__range", (1, 4)),
+                            ),
+                            then=models.Value("L"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (7, 8)),
+                                ("revised_probability__range", (1, 1)),
+                                ("revised_detectability__range", (1, 10)),
+                            ),
+                            then=models.Value("L"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (4, 6)),
+                                ("revised_probability__range", (8, 10)),
+                                ("revised_detectability__range", (5, 10)),
+                            ),
+                            then=models.Value("H"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (4, 6)),
+                                ("revised_probability__range", (8, 10)),
+                                ("revised_detectability__range", (1, 4)),
+                            ),
+                            then=models.Value("M"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (4, 6)),
+                                ("revised_probability__range", (6, 7)),
+                                ("revised_detectability__range", (2, 10)),
+                            ),
+                            then=models.Value("M"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (4, 6)),
+                                ("revised_probability__range", (6, 7)),
+                                ("revised_detectability__range", (1, 1)),
+                            ),
+                            then=models.Value("L"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (4, 6)),
+                                ("revised_probability__range", (4, 5)),
+                                ("revised_detectability__range", (7, 10)),
+                            ),
+                            then=models.Value("M"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (4, 6)),
+                                ("revised_probability__range", (4, 5)),
+                                ("revised_detectability__range", (1, 6)),
+                            ),
+                            then=models.Value("L"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (4, 6)),
+                                ("revised_probability__range", (1, 3)),
+                                ("revised_detectability__range", (1, 10)),
+                            ),
+                            then=models.Value("L"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (2, 3)),
+                                ("revised_probability__range", (8, 10)),
+                                ("revised_detectability__range", (5, 10)),
+                            ),
+                            then=models.Value("M"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (2, 3)),
+                                ("revised_probability__range", (8, 10)),
+                                ("revised_detectability__range", (1, 4)),
+                            ),
+                            then=models.Value("L"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (2, 3)),
+                                ("revised_probability__range", (1, 7)),
+                                ("revised_detectability__range", (1, 10)),
+                            ),
+                            then=models.Value("L"),
+                        ),
+                        models.When(
+                            models.Q(
+                                ("revised_severity__range", (1, 1)),
+                                ("revised_probability__range", (1, 10)),
+                                ("revised_detectability__range", (1, 10)),
+                            ),
+                            then=models.Value("L"),
+                        ),
+                        default=None,
+                        output_field=models.CharField(max_length=1),
+                    ),
+                    output_field=models.CharField(max_length=1),
+                ),
+                help_text="The revised action priority where re-rated, else the initial one: what findings and rollups follow.",
+                output_field=models.CharField(
+                    choices=[("H", "High"), ("M", "Medium"), ("L", "Low")], max_length=1
+                ),
+                verbose_name="current AP",
+            ),
         ),
         migrations.AddField(
-            model_name='failuremode',
-            name='current_rpn',
-            field=models.GeneratedField(db_persist=True, expression=django.db.models.functions.comparison.Coalesce(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('revised_severity'), '*', models.F('revised_probability')), '*', models.F('revised_detectability')), django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('severity'), '*', models.F('probability')), '*', models.F('detectability'))), help_text='The revised RPN where re-rated, else the initial one.', output_field=models.PositiveSmallIntegerField(), verbose_name='current RPN'),
+            model_name="failuremode",
+            name="current_rpn",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=django.db.models.functions.comparison.Coalesce(
+                    django.db.models.expressions.CombinedExpression(
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("revised_severity"), "*", models.F("revised_probability")
+                        ),
+                        "*",
+                        models.F("revised_detectability"),
+                    ),
+                    django.db.models.expressions.CombinedExpression(
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("severity"), "*", models.F("probability")
+                        ),
+                        "*",
+                        models.F("detectability"),
+                    ),
+                ),
+                help_text="The revised RPN where re-rated, else the initial one.",
+                output_field=models.PositiveSmallIntegerField(),
+                verbose_name="current RPN",
+            ),
         ),
         migrations.AddField(
-            model_name='failuremode',
-            name='revised_worse',
-            field=models.GeneratedField(db_persist=True, expression=models.Case(models.When(models.Q(('revised_severity__gt', models.F('severity')), ('revised_probability__gt', models.F('probability')), ('revised_detectability__gt', models.F('detectability')), _connector='OR'), then=models.Value(True)), default=models.Value(False), output_field=models.BooleanField()), help_text='A revised rating is above its initial one: saved, but flagged.', output_field=models.BooleanField(), verbose_name='revised worse'),
+            model_name="failuremode",
+            name="revised_worse",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=models.Case(
+                    models.When(
+                        models.Q(
+                            ("revised_severity__gt", models.F("severity")),
+                            ("revised_probability__gt", models.F("probability")),
+                            ("revised_detectability__gt", models.F("detectability")),
+                            _connector="OR",
+                        ),
+                        then=models.Value(True),
+                    ),
+                    default=models.Value(False),
+                    output_field=models.BooleanField(),
+                ),
+                help_text="A revised rating is above its initial one: saved, but flagged.",
+                output_field=models.BooleanField(),
+                verbose_name="revised worse",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='findingsuppression',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_at__isnull', True)), fields=('finding',), name='registry_findingsuppression_one_active_per_finding', violation_error_message='This finding is already suppressed.'),
+            model_name="findingsuppression",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_at__isnull", True)),
+                fields=("finding",),
+                name="registry_findingsuppression_one_active_per_finding",
+                violation_error_message="This finding is already suppressed.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='findingsuppression',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['accepted', 'not_applicable'])), name='registry_findingsuppression_status_valid'),
+            model_name="findingsuppression",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["accepted", "not_applicable"])),
+                name="registry_findingsuppression_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='findingsuppression',
-            constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='registry_findingsuppression_has_reason', violation_error_message='Say why the finding is set aside.'),
+            model_name="findingsuppression",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason", ""), _negated=True),
+                name="registry_findingsuppression_has_reason",
+                violation_error_message="Say why the finding is set aside.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='failuremode',
-            index=models.Index(fields=['team', 'current_action_priority'], name='registry_fm_team_cur_ap'),
+            model_name="failuremode",
+            index=models.Index(
+                fields=["team", "current_action_priority"], name="registry_fm_team_cur_ap"
+            ),
         ),
     ]

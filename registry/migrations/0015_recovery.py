@@ -28,232 +28,652 @@ def check_constraints_now(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0014_baselines_unique_failure_modes'),
+        ("registry", "0014_baselines_unique_failure_modes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalRecoveryTest',
+            name="HistoricalRecoveryTest",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, help_text='When the record was created.')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, help_text='When the record last changed.')),
-                ('disruption', models.CharField(choices=[('component', 'Component failure'), ('region', 'Region loss'), ('data_corruption', 'Data corruption')], help_text='What was simulated: one component failing, the primary region lost, or a bad write replicated everywhere.', max_length=20)),
-                ('performed_on', models.DateField(help_text='The day of the drill.')),
-                ('scenario', models.TextField(help_text='What was done, e.g. “failed over orders DB to eu-central-1 by promoting the replica”.')),
-                ('measured_rto_seconds', models.PositiveIntegerField(blank=True, help_text='From the start of the disruption until service was back.', null=True, verbose_name='measured RTO (seconds)')),
-                ('measured_rpo_seconds', models.PositiveIntegerField(blank=True, help_text='Data actually lost, measured in time (0 when nothing was lost).', null=True, verbose_name='measured RPO (seconds)')),
-                ('outcome', models.CharField(choices=[('passed', 'Passed'), ('failed', 'Failed'), ('partial', 'Partial')], max_length=10)),
-                ('runbook_url', models.URLField(blank=True, db_default='', default='', verbose_name='runbook URL')),
-                ('notes', models.TextField(blank=True, db_default='', default='')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, help_text="When the record was created."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, help_text="When the record last changed."
+                    ),
+                ),
+                (
+                    "disruption",
+                    models.CharField(
+                        choices=[
+                            ("component", "Component failure"),
+                            ("region", "Region loss"),
+                            ("data_corruption", "Data corruption"),
+                        ],
+                        help_text="What was simulated: one component failing, the primary region lost, or a bad write replicated everywhere.",
+                        max_length=20,
+                    ),
+                ),
+                ("performed_on", models.DateField(help_text="The day of the drill.")),
+                (
+                    "scenario",
+                    models.TextField(
+                        help_text="What was done, e.g. “failed over orders DB to eu-central-1 by promoting the replica”."
+                    ),
+                ),
+                (
+                    "measured_rto_seconds",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="From the start of the disruption until service was back.",
+                        null=True,
+                        verbose_name="measured RTO (seconds)",
+                    ),
+                ),
+                (
+                    "measured_rpo_seconds",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Data actually lost, measured in time (0 when nothing was lost).",
+                        null=True,
+                        verbose_name="measured RPO (seconds)",
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("passed", "Passed"),
+                            ("failed", "Failed"),
+                            ("partial", "Partial"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "runbook_url",
+                    models.URLField(
+                        blank=True, db_default="", default="", verbose_name="runbook URL"
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, db_default="", default="")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical recovery test',
-                'verbose_name_plural': 'historical recovery tests',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical recovery test",
+                "verbose_name_plural": "historical recovery tests",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='RecoveryTest',
+            name="RecoveryTest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When the record was created.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the record last changed.')),
-                ('disruption', models.CharField(choices=[('component', 'Component failure'), ('region', 'Region loss'), ('data_corruption', 'Data corruption')], help_text='What was simulated: one component failing, the primary region lost, or a bad write replicated everywhere.', max_length=20)),
-                ('performed_on', models.DateField(help_text='The day of the drill.')),
-                ('scenario', models.TextField(help_text='What was done, e.g. “failed over orders DB to eu-central-1 by promoting the replica”.')),
-                ('measured_rto_seconds', models.PositiveIntegerField(blank=True, help_text='From the start of the disruption until service was back.', null=True, verbose_name='measured RTO (seconds)')),
-                ('measured_rpo_seconds', models.PositiveIntegerField(blank=True, help_text='Data actually lost, measured in time (0 when nothing was lost).', null=True, verbose_name='measured RPO (seconds)')),
-                ('outcome', models.CharField(choices=[('passed', 'Passed'), ('failed', 'Failed'), ('partial', 'Partial')], max_length=10)),
-                ('runbook_url', models.URLField(blank=True, db_default='', default='', verbose_name='runbook URL')),
-                ('notes', models.TextField(blank=True, db_default='', default='')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the record was created."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the record last changed."),
+                ),
+                (
+                    "disruption",
+                    models.CharField(
+                        choices=[
+                            ("component", "Component failure"),
+                            ("region", "Region loss"),
+                            ("data_corruption", "Data corruption"),
+                        ],
+                        help_text="What was simulated: one component failing, the primary region lost, or a bad write replicated everywhere.",
+                        max_length=20,
+                    ),
+                ),
+                ("performed_on", models.DateField(help_text="The day of the drill.")),
+                (
+                    "scenario",
+                    models.TextField(
+                        help_text="What was done, e.g. “failed over orders DB to eu-central-1 by promoting the replica”."
+                    ),
+                ),
+                (
+                    "measured_rto_seconds",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="From the start of the disruption until service was back.",
+                        null=True,
+                        verbose_name="measured RTO (seconds)",
+                    ),
+                ),
+                (
+                    "measured_rpo_seconds",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Data actually lost, measured in time (0 when nothing was lost).",
+                        null=True,
+                        verbose_name="measured RPO (seconds)",
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("passed", "Passed"),
+                            ("failed", "Failed"),
+                            ("partial", "Partial"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "runbook_url",
+                    models.URLField(
+                        blank=True, db_default="", default="", verbose_name="runbook URL"
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, db_default="", default="")),
             ],
             options={
-                'ordering': ['team', '-performed_on', '-id'],
+                "ordering": ["team", "-performed_on", "-id"],
             },
             bases=(registry.models.base.ConstraintFieldsMixin, models.Model),
         ),
         migrations.RemoveConstraint(
-            model_name='finding',
-            name='registry_finding_kind_valid',
+            model_name="finding",
+            name="registry_finding_kind_valid",
         ),
         migrations.AddField(
-            model_name='application',
-            name='detection_time_seconds',
-            field=models.PositiveIntegerField(blank=True, help_text='Time to notice a disruption and decide to recover; every achievable RTO starts with it. Empty: the configured default (FMEA_DEFAULT_DETECTION_SECONDS, 300), marked as assumed.', null=True, verbose_name='detection time (seconds)'),
+            model_name="application",
+            name="detection_time_seconds",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="Time to notice a disruption and decide to recover; every achievable RTO starts with it. Empty: the configured default (FMEA_DEFAULT_DETECTION_SECONDS, 300), marked as assumed.",
+                null=True,
+                verbose_name="detection time (seconds)",
+            ),
         ),
         migrations.AddField(
-            model_name='application',
-            name='failover_time_seconds',
-            field=models.PositiveIntegerField(blank=True, help_text="Time to move service to another region when one is lost. Empty: the DR strategy's best RTO, marked as assumed.", null=True, verbose_name='failover time (seconds)'),
+            model_name="application",
+            name="failover_time_seconds",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="Time to move service to another region when one is lost. Empty: the DR strategy's best RTO, marked as assumed.",
+                null=True,
+                verbose_name="failover time (seconds)",
+            ),
         ),
         migrations.AddField(
-            model_name='component',
-            name='backup_copy_regions',
-            field=models.ManyToManyField(blank=True, help_text='Data stores only: regions holding copies of its backups. Only a copy outside a lost region can restore it there.', related_name='backup_copy_components', to='registry.region'),
+            model_name="component",
+            name="backup_copy_regions",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Data stores only: regions holding copies of its backups. Only a copy outside a lost region can restore it there.",
+                related_name="backup_copy_components",
+                to="registry.region",
+            ),
         ),
         migrations.AddField(
-            model_name='component',
-            name='backup_interval_seconds',
-            field=models.PositiveIntegerField(blank=True, help_text='Data stores only: time between backups (86400 for nightly); empty when it is not backed up. Restoring a backup loses up to one interval.', null=True, verbose_name='backup interval (seconds)'),
+            model_name="component",
+            name="backup_interval_seconds",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="Data stores only: time between backups (86400 for nightly); empty when it is not backed up. Restoring a backup loses up to one interval.",
+                null=True,
+                verbose_name="backup interval (seconds)",
+            ),
         ),
         migrations.AddField(
-            model_name='component',
-            name='pitr_window_days',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='How far back a point-in-time restore can go; only with point-in-time recovery.', null=True, verbose_name='point-in-time recovery window (days)'),
+            model_name="component",
+            name="pitr_window_days",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="How far back a point-in-time restore can go; only with point-in-time recovery.",
+                null=True,
+                verbose_name="point-in-time recovery window (days)",
+            ),
         ),
         migrations.AddField(
-            model_name='component',
-            name='point_in_time_recovery',
-            field=models.BooleanField(db_default=False, default=False, help_text='Data stores only: it can be restored to any second within the window, which undoes a bad write with about 1 s of loss.'),
+            model_name="component",
+            name="point_in_time_recovery",
+            field=models.BooleanField(
+                db_default=False,
+                default=False,
+                help_text="Data stores only: it can be restored to any second within the window, which undoes a bad write with about 1 s of loss.",
+            ),
         ),
         migrations.AddField(
-            model_name='component',
-            name='recovery_time_seconds',
-            field=models.PositiveIntegerField(blank=True, help_text='Time to restore or fail over this component within its region: restart, replace, fail over to another zone. Empty: the configured assumption (FMEA_ASSUMED_RECOVERY_SECONDS), marked as assumed.', null=True, verbose_name='recovery time (seconds)'),
+            model_name="component",
+            name="recovery_time_seconds",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="Time to restore or fail over this component within its region: restart, replace, fail over to another zone. Empty: the configured assumption (FMEA_ASSUMED_RECOVERY_SECONDS), marked as assumed.",
+                null=True,
+                verbose_name="recovery time (seconds)",
+            ),
         ),
         migrations.AddField(
-            model_name='component',
-            name='replica_regions',
-            field=models.ManyToManyField(blank=True, help_text='Data stores only: regions holding replicas, beyond the regions it runs in.', related_name='replica_components', to='registry.region'),
+            model_name="component",
+            name="replica_regions",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Data stores only: regions holding replicas, beyond the regions it runs in.",
+                related_name="replica_components",
+                to="registry.region",
+            ),
         ),
         migrations.AddField(
-            model_name='component',
-            name='replication',
-            field=models.CharField(choices=[('none', 'None'), ('async', 'Asynchronous (a replica lags behind)'), ('sync', 'Synchronous (a write waits for the replica)')], db_default='none', default='none', help_text='Data stores only: how writes reach a replica. A synchronous replica loses nothing; an asynchronous one loses its lag.', max_length=10),
+            model_name="component",
+            name="replication",
+            field=models.CharField(
+                choices=[
+                    ("none", "None"),
+                    ("async", "Asynchronous (a replica lags behind)"),
+                    ("sync", "Synchronous (a write waits for the replica)"),
+                ],
+                db_default="none",
+                default="none",
+                help_text="Data stores only: how writes reach a replica. A synchronous replica loses nothing; an asynchronous one loses its lag.",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='component',
-            name='replication_lag_seconds',
-            field=models.PositiveIntegerField(blank=True, help_text='p99 lag of an asynchronous replica: the data a failover to it loses. Required for asynchronous replication, empty otherwise.', null=True, verbose_name='replication lag (seconds)'),
+            model_name="component",
+            name="replication_lag_seconds",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="p99 lag of an asynchronous replica: the data a failover to it loses. Required for asynchronous replication, empty otherwise.",
+                null=True,
+                verbose_name="replication lag (seconds)",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalapplication',
-            name='detection_time_seconds',
-            field=models.PositiveIntegerField(blank=True, help_text='Time to notice a disruption and decide to recover; every achievable RTO starts with it. Empty: the configured default (FMEA_DEFAULT_DETECTION_SECONDS, 300), marked as assumed.', null=True, verbose_name='detection time (seconds)'),
+            model_name="historicalapplication",
+            name="detection_time_seconds",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="Time to notice a disruption and decide to recover; every achievable RTO starts with it. Empty: the configured default (FMEA_DEFAULT_DETECTION_SECONDS, 300), marked as assumed.",
+                null=True,
+                verbose_name="detection time (seconds)",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalapplication',
-            name='failover_time_seconds',
-            field=models.PositiveIntegerField(blank=True, help_text="Time to move service to another region when one is lost. Empty: the DR strategy's best RTO, marked as assumed.", null=True, verbose_name='failover time (seconds)'),
+            model_name="historicalapplication",
+            name="failover_time_seconds",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="Time to move service to another region when one is lost. Empty: the DR strategy's best RTO, marked as assumed.",
+                null=True,
+                verbose_name="failover time (seconds)",
+            ),
         ),
         migrations.AddField(
-            model_name='historicaltier',
-            name='recovery_test_interval_days',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='How often applications of the tier must pass a recovery test of a region loss and of data corruption; empty when the tier requires none.', null=True, validators=[django.core.validators.MinValueValidator(1)]),
+            model_name="historicaltier",
+            name="recovery_test_interval_days",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="How often applications of the tier must pass a recovery test of a region loss and of data corruption; empty when the tier requires none.",
+                null=True,
+                validators=[django.core.validators.MinValueValidator(1)],
+            ),
         ),
         migrations.AddField(
-            model_name='tier',
-            name='recovery_test_interval_days',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='How often applications of the tier must pass a recovery test of a region loss and of data corruption; empty when the tier requires none.', null=True, validators=[django.core.validators.MinValueValidator(1)]),
+            model_name="tier",
+            name="recovery_test_interval_days",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="How often applications of the tier must pass a recovery test of a region loss and of data corruption; empty when the tier requires none.",
+                null=True,
+                validators=[django.core.validators.MinValueValidator(1)],
+            ),
         ),
         migrations.AlterField(
-            model_name='finding',
-            name='kind',
-            field=models.CharField(choices=[('dr_strategy_gap', 'DR strategy cannot meet the objectives'), ('single_region_high_availability', 'High availability target in a single region'), ('composite_availability_gap', 'Dependencies cannot deliver the availability target'), ('dependency_cycle', 'Dependency cycle'), ('tier_inversion', 'Depends on a less critical application'), ('data_residency_conflict', 'Data residency conflict'), ('unmitigated_high_risk', 'High risk without an action'), ('tier_objectives_inconsistent', 'RTO exceeds the downtime budget'), ('common_dependency', 'Common dependency of tier-1 steps'), ('dr_strategy_single_region', 'Multi-region DR strategy in one region'), ('step_objective_relaxed', "Step objective looser than its tier's, without a reason"), ('management_review_missing', 'Management review missing'), ('overdue_action', 'Overdue action'), ('review_overdue', 'Worksheet review overdue'), ('rerating_missing', 'Actions done, not re-rated'), ('acceptance_expired', 'Risk acceptance expired'), ('recovery_time_gap', 'Dependencies cannot recover within the RTO'), ('recovery_point_gap', 'Dependencies would lose more data than the RPO'), ('unrecoverable_data', 'Data with no copy that survives a disruption'), ('recovery_untested', "Recovery not tested within the tier's interval"), ('recovery_test_failed', 'Latest recovery test failed')], max_length=40),
+            model_name="finding",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("dr_strategy_gap", "DR strategy cannot meet the objectives"),
+                    (
+                        "single_region_high_availability",
+                        "High availability target in a single region",
+                    ),
+                    (
+                        "composite_availability_gap",
+                        "Dependencies cannot deliver the availability target",
+                    ),
+                    ("dependency_cycle", "Dependency cycle"),
+                    ("tier_inversion", "Depends on a less critical application"),
+                    ("data_residency_conflict", "Data residency conflict"),
+                    ("unmitigated_high_risk", "High risk without an action"),
+                    ("tier_objectives_inconsistent", "RTO exceeds the downtime budget"),
+                    ("common_dependency", "Common dependency of tier-1 steps"),
+                    ("dr_strategy_single_region", "Multi-region DR strategy in one region"),
+                    (
+                        "step_objective_relaxed",
+                        "Step objective looser than its tier's, without a reason",
+                    ),
+                    ("management_review_missing", "Management review missing"),
+                    ("overdue_action", "Overdue action"),
+                    ("review_overdue", "Worksheet review overdue"),
+                    ("rerating_missing", "Actions done, not re-rated"),
+                    ("acceptance_expired", "Risk acceptance expired"),
+                    ("recovery_time_gap", "Dependencies cannot recover within the RTO"),
+                    ("recovery_point_gap", "Dependencies would lose more data than the RPO"),
+                    ("unrecoverable_data", "Data with no copy that survives a disruption"),
+                    ("recovery_untested", "Recovery not tested within the tier's interval"),
+                    ("recovery_test_failed", "Latest recovery test failed"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='findingsuppression',
-            name='kind',
-            field=models.CharField(choices=[('dr_strategy_gap', 'DR strategy cannot meet the objectives'), ('single_region_high_availability', 'High availability target in a single region'), ('composite_availability_gap', 'Dependencies cannot deliver the availability target'), ('dependency_cycle', 'Dependency cycle'), ('tier_inversion', 'Depends on a less critical application'), ('data_residency_conflict', 'Data residency conflict'), ('unmitigated_high_risk', 'High risk without an action'), ('tier_objectives_inconsistent', 'RTO exceeds the downtime budget'), ('common_dependency', 'Common dependency of tier-1 steps'), ('dr_strategy_single_region', 'Multi-region DR strategy in one region'), ('step_objective_relaxed', "Step objective looser than its tier's, without a reason"), ('management_review_missing', 'Management review missing'), ('overdue_action', 'Overdue action'), ('review_overdue', 'Worksheet review overdue'), ('rerating_missing', 'Actions done, not re-rated'), ('acceptance_expired', 'Risk acceptance expired'), ('recovery_time_gap', 'Dependencies cannot recover within the RTO'), ('recovery_point_gap', 'Dependencies would lose more data than the RPO'), ('unrecoverable_data', 'Data with no copy that survives a disruption'), ('recovery_untested', "Recovery not tested within the tier's interval"), ('recovery_test_failed', 'Latest recovery test failed')], max_length=40),
+            model_name="findingsuppression",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("dr_strategy_gap", "DR strategy cannot meet the objectives"),
+                    (
+                        "single_region_high_availability",
+                        "High availability target in a single region",
+                    ),
+                    (
+                        "composite_availability_gap",
+                        "Dependencies cannot deliver the availability target",
+                    ),
+                    ("dependency_cycle", "Dependency cycle"),
+                    ("tier_inversion", "Depends on a less critical application"),
+                    ("data_residency_conflict", "Data residency conflict"),
+                    ("unmitigated_high_risk", "High risk without an action"),
+                    ("tier_objectives_inconsistent", "RTO exceeds the downtime budget"),
+                    ("common_dependency", "Common dependency of tier-1 steps"),
+                    ("dr_strategy_single_region", "Multi-region DR strategy in one region"),
+                    (
+                        "step_objective_relaxed",
+                        "Step objective looser than its tier's, without a reason",
+                    ),
+                    ("management_review_missing", "Management review missing"),
+                    ("overdue_action", "Overdue action"),
+                    ("review_overdue", "Worksheet review overdue"),
+                    ("rerating_missing", "Actions done, not re-rated"),
+                    ("acceptance_expired", "Risk acceptance expired"),
+                    ("recovery_time_gap", "Dependencies cannot recover within the RTO"),
+                    ("recovery_point_gap", "Dependencies would lose more data than the RPO"),
+                    ("unrecoverable_data", "Data with no copy that survives a disruption"),
+                    ("recovery_untested", "Recovery not tested within the tier's interval"),
+                    ("recovery_test_failed", "Latest recovery test failed"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='component',
-            constraint=models.CheckConstraint(condition=models.Q(('replication__in', ['none', 'async', 'sync'])), name='registry_component_replication_valid'),
+            model_name="component",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("replication__in", ["none", "async", "sync"])),
+                name="registry_component_replication_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='component',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('replication', 'async'), ('replication_lag_seconds__isnull', False)), models.Q(models.Q(('replication', 'async'), _negated=True), ('replication_lag_seconds__isnull', True)), _connector='OR'), name='registry_component_lag_with_async', violation_error_message='Give the p99 replication lag of an asynchronous replica; other replication has no lag.'),
+            model_name="component",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("replication", "async"), ("replication_lag_seconds__isnull", False)),
+                    models.Q(
+                        models.Q(("replication", "async"), _negated=True),
+                        ("replication_lag_seconds__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="registry_component_lag_with_async",
+                violation_error_message="Give the p99 replication lag of an asynchronous replica; other replication has no lag.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='component',
-            constraint=models.CheckConstraint(condition=models.Q(('backup_interval_seconds__isnull', True), ('backup_interval_seconds__gte', 1), _connector='OR'), name='registry_component_backup_interval_positive', violation_error_message='A backup interval is at least 1 second.'),
+            model_name="component",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("backup_interval_seconds__isnull", True),
+                    ("backup_interval_seconds__gte", 1),
+                    _connector="OR",
+                ),
+                name="registry_component_backup_interval_positive",
+                violation_error_message="A backup interval is at least 1 second.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='component',
-            constraint=models.CheckConstraint(condition=models.Q(('point_in_time_recovery', True), ('pitr_window_days__isnull', True), _connector='OR'), name='registry_component_window_with_pitr', violation_error_message='A point-in-time recovery window needs point-in-time recovery.'),
+            model_name="component",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("point_in_time_recovery", True),
+                    ("pitr_window_days__isnull", True),
+                    _connector="OR",
+                ),
+                name="registry_component_window_with_pitr",
+                violation_error_message="A point-in-time recovery window needs point-in-time recovery.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='component',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ('database', 'storage', 'queue')), models.Q(('backup_interval_seconds__isnull', True), ('point_in_time_recovery', False), ('replication', 'none')), _connector='OR'), name='registry_component_recovery_data_store', violation_error_message='Only data stores (database, storage, queue) have replication, backups and point-in-time recovery.'),
+            model_name="component",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kind__in", ("database", "storage", "queue")),
+                    models.Q(
+                        ("backup_interval_seconds__isnull", True),
+                        ("point_in_time_recovery", False),
+                        ("replication", "none"),
+                    ),
+                    _connector="OR",
+                ),
+                name="registry_component_recovery_data_store",
+                violation_error_message="Only data stores (database, storage, queue) have replication, backups and point-in-time recovery.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='finding',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['dr_strategy_gap', 'single_region_high_availability', 'composite_availability_gap', 'dependency_cycle', 'tier_inversion', 'data_residency_conflict', 'unmitigated_high_risk', 'tier_objectives_inconsistent', 'common_dependency', 'dr_strategy_single_region', 'step_objective_relaxed', 'management_review_missing', 'overdue_action', 'review_overdue', 'rerating_missing', 'acceptance_expired', 'recovery_time_gap', 'recovery_point_gap', 'unrecoverable_data', 'recovery_untested', 'recovery_test_failed'])), name='registry_finding_kind_valid'),
+            model_name="finding",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "dr_strategy_gap",
+                            "single_region_high_availability",
+                            "composite_availability_gap",
+                            "dependency_cycle",
+                            "tier_inversion",
+                            "data_residency_conflict",
+                            "unmitigated_high_risk",
+                            "tier_objectives_inconsistent",
+                            "common_dependency",
+                            "dr_strategy_single_region",
+                            "step_objective_relaxed",
+                            "management_review_missing",
+                            "overdue_action",
+                            "review_overdue",
+                            "rerating_missing",
+                            "acceptance_expired",
+                            "recovery_time_gap",
+                            "recovery_point_gap",
+                            "unrecoverable_data",
+                            "recovery_untested",
+                            "recovery_test_failed",
+                        ],
+                    )
+                ),
+                name="registry_finding_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tier',
-            constraint=models.CheckConstraint(condition=models.Q(('recovery_test_interval_days__isnull', True), ('recovery_test_interval_days__gte', 1), _connector='OR'), name='registry_tier_recovery_test_interval_positive'),
+            model_name="tier",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("recovery_test_interval_days__isnull", True),
+                    ("recovery_test_interval_days__gte", 1),
+                    _connector="OR",
+                ),
+                name="registry_tier_recovery_test_interval_positive",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalrecoverytest',
-            name='application',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.application'),
+            model_name="historicalrecoverytest",
+            name="application",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="registry.application",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalrecoverytest',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalrecoverytest",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalrecoverytest',
-            name='recorded_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalrecoverytest",
+            name="recorded_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalrecoverytest',
-            name='step',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='The step the drill exercised; empty when it covered the whole application.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.step'),
+            model_name="historicalrecoverytest",
+            name="step",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="The step the drill exercised; empty when it covered the whole application.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="registry.step",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalrecoverytest',
-            name='team',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.team'),
+            model_name="historicalrecoverytest",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="registry.team",
+            ),
         ),
         migrations.AddField(
-            model_name='recoverytest',
-            name='application',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recovery_tests', to='registry.application'),
+            model_name="recoverytest",
+            name="application",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="recovery_tests",
+                to="registry.application",
+            ),
         ),
         migrations.AddField(
-            model_name='recoverytest',
-            name='recorded_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="recoverytest",
+            name="recorded_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='recoverytest',
-            name='step',
-            field=models.ForeignKey(blank=True, help_text='The step the drill exercised; empty when it covered the whole application.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='recovery_tests', to='registry.step'),
+            model_name="recoverytest",
+            name="step",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The step the drill exercised; empty when it covered the whole application.",
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="recovery_tests",
+                to="registry.step",
+            ),
         ),
         migrations.AddField(
-            model_name='recoverytest',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recovery_tests', to='registry.team'),
+            model_name="recoverytest",
+            name="team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="recovery_tests",
+                to="registry.team",
+            ),
         ),
         migrations.AddIndex(
-            model_name='recoverytest',
-            index=models.Index(fields=['team', 'application', 'disruption', 'performed_on'], name='registry_recoverytest_latest'),
+            model_name="recoverytest",
+            index=models.Index(
+                fields=["team", "application", "disruption", "performed_on"],
+                name="registry_recoverytest_latest",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recoverytest',
-            constraint=models.CheckConstraint(condition=models.Q(('disruption__in', ['component', 'region', 'data_corruption'])), name='registry_recoverytest_disruption_valid'),
+            model_name="recoverytest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("disruption__in", ["component", "region", "data_corruption"])),
+                name="registry_recoverytest_disruption_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recoverytest',
-            constraint=models.CheckConstraint(condition=models.Q(('outcome__in', ['passed', 'failed', 'partial'])), name='registry_recoverytest_outcome_valid'),
+            model_name="recoverytest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("outcome__in", ["passed", "failed", "partial"])),
+                name="registry_recoverytest_outcome_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recoverytest',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('outcome', 'passed'), _negated=True), ('measured_rto_seconds__isnull', False), _connector='OR'), name='registry_recoverytest_measured_when_passed', violation_error_message='A passed test needs the RTO it measured.'),
+            model_name="recoverytest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("outcome", "passed"), _negated=True),
+                    ("measured_rto_seconds__isnull", False),
+                    _connector="OR",
+                ),
+                name="registry_recoverytest_measured_when_passed",
+                violation_error_message="A passed test needs the RTO it measured.",
+            ),
         ),
         migrations.RunPython(set_recovery_test_intervals, migrations.RunPython.noop),
         migrations.RunPython(check_constraints_now, check_constraints_now),

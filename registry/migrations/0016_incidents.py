@@ -54,265 +54,757 @@ def check_constraints_now(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0015_recovery'),
+        ("registry", "0015_recovery"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalIncident',
+            name="HistoricalIncident",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, help_text='When the record was created.')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, help_text='When the record last changed.')),
-                ('title', models.CharField(max_length=300)),
-                ('started_at', models.DateTimeField(help_text="When the failure began (the users' view).")),
-                ('detected_at', models.DateTimeField(blank=True, help_text='When monitoring or a person noticed it; time to detect is detected − started.', null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, help_text='When service was restored; empty while open.', null=True)),
-                ('severity', models.CharField(choices=[('critical', 'Critical'), ('high', 'High'), ('medium', 'Medium'), ('low', 'Low')], default='medium', max_length=10)),
-                ('source', models.CharField(choices=[('manual', 'Entered by hand'), ('alertmanager', 'Prometheus Alertmanager'), ('pagerduty', 'PagerDuty'), ('api', 'API')], default='manual', max_length=20)),
-                ('external_id', models.CharField(blank=True, default='', help_text="The incident's id in its source (an Alertmanager group key fingerprint, a PagerDuty incident id); unique per team and source.", max_length=200)),
-                ('url', models.URLField(blank=True, help_text='Where it is tracked.', max_length=500, verbose_name='URL')),
-                ('postmortem_url', models.URLField(blank=True, max_length=500, verbose_name='postmortem URL')),
-                ('data_lost_seconds', models.PositiveIntegerField(blank=True, help_text='Data lost, measured in time (as an RPO is); empty when none was lost.', null=True, verbose_name='data lost (seconds)')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, help_text="When the record was created."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, help_text="When the record last changed."
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                (
+                    "started_at",
+                    models.DateTimeField(help_text="When the failure began (the users' view)."),
+                ),
+                (
+                    "detected_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When monitoring or a person noticed it; time to detect is detected − started.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "resolved_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When service was restored; empty while open.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("critical", "Critical"),
+                            ("high", "High"),
+                            ("medium", "Medium"),
+                            ("low", "Low"),
+                        ],
+                        default="medium",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Entered by hand"),
+                            ("alertmanager", "Prometheus Alertmanager"),
+                            ("pagerduty", "PagerDuty"),
+                            ("api", "API"),
+                        ],
+                        default="manual",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="The incident's id in its source (an Alertmanager group key fingerprint, a PagerDuty incident id); unique per team and source.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "url",
+                    models.URLField(
+                        blank=True,
+                        help_text="Where it is tracked.",
+                        max_length=500,
+                        verbose_name="URL",
+                    ),
+                ),
+                (
+                    "postmortem_url",
+                    models.URLField(blank=True, max_length=500, verbose_name="postmortem URL"),
+                ),
+                (
+                    "data_lost_seconds",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Data lost, measured in time (as an RPO is); empty when none was lost.",
+                        null=True,
+                        verbose_name="data lost (seconds)",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical incident',
-                'verbose_name_plural': 'historical incidents',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical incident",
+                "verbose_name_plural": "historical incidents",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalIncident_components',
+            name="HistoricalIncident_components",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
             ],
             options={
-                'verbose_name': 'HistoricalIncident_components',
+                "verbose_name": "HistoricalIncident_components",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalIncident_failure_modes',
+            name="HistoricalIncident_failure_modes",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
             ],
             options={
-                'verbose_name': 'HistoricalIncident_failure_modes',
+                "verbose_name": "HistoricalIncident_failure_modes",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Incident',
+            name="Incident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, help_text='When the record was created.')),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='When the record last changed.')),
-                ('title', models.CharField(max_length=300)),
-                ('started_at', models.DateTimeField(help_text="When the failure began (the users' view).")),
-                ('detected_at', models.DateTimeField(blank=True, help_text='When monitoring or a person noticed it; time to detect is detected − started.', null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, help_text='When service was restored; empty while open.', null=True)),
-                ('severity', models.CharField(choices=[('critical', 'Critical'), ('high', 'High'), ('medium', 'Medium'), ('low', 'Low')], default='medium', max_length=10)),
-                ('source', models.CharField(choices=[('manual', 'Entered by hand'), ('alertmanager', 'Prometheus Alertmanager'), ('pagerduty', 'PagerDuty'), ('api', 'API')], default='manual', max_length=20)),
-                ('external_id', models.CharField(blank=True, default='', help_text="The incident's id in its source (an Alertmanager group key fingerprint, a PagerDuty incident id); unique per team and source.", max_length=200)),
-                ('url', models.URLField(blank=True, help_text='Where it is tracked.', max_length=500, verbose_name='URL')),
-                ('postmortem_url', models.URLField(blank=True, max_length=500, verbose_name='postmortem URL')),
-                ('data_lost_seconds', models.PositiveIntegerField(blank=True, help_text='Data lost, measured in time (as an RPO is); empty when none was lost.', null=True, verbose_name='data lost (seconds)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        auto_now_add=True, help_text="When the record was created."
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, help_text="When the record last changed."),
+                ),
+                ("title", models.CharField(max_length=300)),
+                (
+                    "started_at",
+                    models.DateTimeField(help_text="When the failure began (the users' view)."),
+                ),
+                (
+                    "detected_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When monitoring or a person noticed it; time to detect is detected − started.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "resolved_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When service was restored; empty while open.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("critical", "Critical"),
+                            ("high", "High"),
+                            ("medium", "Medium"),
+                            ("low", "Low"),
+                        ],
+                        default="medium",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Entered by hand"),
+                            ("alertmanager", "Prometheus Alertmanager"),
+                            ("pagerduty", "PagerDuty"),
+                            ("api", "API"),
+                        ],
+                        default="manual",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="The incident's id in its source (an Alertmanager group key fingerprint, a PagerDuty incident id); unique per team and source.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "url",
+                    models.URLField(
+                        blank=True,
+                        help_text="Where it is tracked.",
+                        max_length=500,
+                        verbose_name="URL",
+                    ),
+                ),
+                (
+                    "postmortem_url",
+                    models.URLField(blank=True, max_length=500, verbose_name="postmortem URL"),
+                ),
+                (
+                    "data_lost_seconds",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Data lost, measured in time (as an RPO is); empty when none was lost.",
+                        null=True,
+                        verbose_name="data lost (seconds)",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at', '-id'],
+                "ordering": ["-started_at", "-id"],
             },
             bases=(registry.models.base.ConstraintFieldsMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='IncidentReceiver',
+            name="IncidentReceiver",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('manual', 'Entered by hand'), ('alertmanager', 'Prometheus Alertmanager'), ('pagerduty', 'PagerDuty'), ('api', 'API')], max_length=20)),
-                ('token_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('token_hint', models.CharField(editable=False, help_text="The token's last characters, to recognise it.", max_length=8)),
-                ('signing_secret', models.CharField(blank=True, help_text="PagerDuty only: the webhook subscription's signing secret.", max_length=200)),
-                ('component_label', models.CharField(default='fmea_component', help_text='Alertmanager only: the alert label naming the component (by name or slug).', max_length=100)),
-                ('rotated_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Entered by hand"),
+                            ("alertmanager", "Prometheus Alertmanager"),
+                            ("pagerduty", "PagerDuty"),
+                            ("api", "API"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("token_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                (
+                    "token_hint",
+                    models.CharField(
+                        editable=False,
+                        help_text="The token's last characters, to recognise it.",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "signing_secret",
+                    models.CharField(
+                        blank=True,
+                        help_text="PagerDuty only: the webhook subscription's signing secret.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "component_label",
+                    models.CharField(
+                        default="fmea_component",
+                        help_text="Alertmanager only: the alert label naming the component (by name or slug).",
+                        max_length=100,
+                    ),
+                ),
+                ("rotated_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['team', 'source'],
+                "ordering": ["team", "source"],
             },
             bases=(registry.models.base.ConstraintFieldsMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='PagerDutyService',
+            name="PagerDutyService",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('service_id', models.CharField(help_text="e.g. PF9KMXH, from the service's URL.", max_length=40, verbose_name='PagerDuty service id')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "service_id",
+                    models.CharField(
+                        help_text="e.g. PF9KMXH, from the service's URL.",
+                        max_length=40,
+                        verbose_name="PagerDuty service id",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'PagerDuty service',
-                'ordering': ['team', 'service_id'],
+                "verbose_name": "PagerDuty service",
+                "ordering": ["team", "service_id"],
             },
             bases=(registry.models.base.ConstraintFieldsMixin, models.Model),
         ),
         migrations.RemoveConstraint(
-            model_name='finding',
-            name='registry_finding_kind_valid',
+            model_name="finding",
+            name="registry_finding_kind_valid",
         ),
         migrations.AddField(
-            model_name='ratingscale',
-            name='max_detect_seconds',
-            field=models.PositiveIntegerField(blank=True, help_text='Detectability only: the longest median time to detect this rating allows; the lowest rating that allows the observed median wins; empty for no limit.', null=True, verbose_name='detected within (seconds)'),
+            model_name="ratingscale",
+            name="max_detect_seconds",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="Detectability only: the longest median time to detect this rating allows; the lowest rating that allows the observed median wins; empty for no limit.",
+                null=True,
+                verbose_name="detected within (seconds)",
+            ),
         ),
         migrations.AddField(
-            model_name='ratingscale',
-            name='max_per_year',
-            field=models.DecimalField(blank=True, decimal_places=3, help_text='Probability only: the frequency this band ends below; empty for the top.', max_digits=10, null=True, verbose_name='below (per year)'),
+            model_name="ratingscale",
+            name="max_per_year",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=3,
+                help_text="Probability only: the frequency this band ends below; empty for the top.",
+                max_digits=10,
+                null=True,
+                verbose_name="below (per year)",
+            ),
         ),
         migrations.AddField(
-            model_name='ratingscale',
-            name='min_per_year',
-            field=models.DecimalField(blank=True, decimal_places=3, help_text='Probability only: the observed frequency (occurrences a year) from which this rating applies; the highest rating whose lower bound is reached wins.', max_digits=10, null=True, verbose_name='from (per year)'),
+            model_name="ratingscale",
+            name="min_per_year",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=3,
+                help_text="Probability only: the observed frequency (occurrences a year) from which this rating applies; the highest rating whose lower bound is reached wins.",
+                max_digits=10,
+                null=True,
+                verbose_name="from (per year)",
+            ),
         ),
         migrations.AlterField(
-            model_name='finding',
-            name='kind',
-            field=models.CharField(choices=[('dr_strategy_gap', 'DR strategy cannot meet the objectives'), ('single_region_high_availability', 'High availability target in a single region'), ('composite_availability_gap', 'Dependencies cannot deliver the availability target'), ('dependency_cycle', 'Dependency cycle'), ('tier_inversion', 'Depends on a less critical application'), ('data_residency_conflict', 'Data residency conflict'), ('unmitigated_high_risk', 'High risk without an action'), ('tier_objectives_inconsistent', 'RTO exceeds the downtime budget'), ('common_dependency', 'Common dependency of tier-1 steps'), ('dr_strategy_single_region', 'Multi-region DR strategy in one region'), ('step_objective_relaxed', "Step objective looser than its tier's, without a reason"), ('management_review_missing', 'Management review missing'), ('overdue_action', 'Overdue action'), ('review_overdue', 'Worksheet review overdue'), ('rerating_missing', 'Actions done, not re-rated'), ('acceptance_expired', 'Risk acceptance expired'), ('recovery_time_gap', 'Dependencies cannot recover within the RTO'), ('recovery_point_gap', 'Dependencies would lose more data than the RPO'), ('unrecoverable_data', 'Data with no copy that survives a disruption'), ('recovery_untested', "Recovery not tested within the tier's interval"), ('recovery_test_failed', 'Latest recovery test failed'), ('probability_contradicted', 'Incidents contradict the probability rating'), ('detectability_contradicted', 'Incidents contradict the detectability rating')], max_length=40),
+            model_name="finding",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("dr_strategy_gap", "DR strategy cannot meet the objectives"),
+                    (
+                        "single_region_high_availability",
+                        "High availability target in a single region",
+                    ),
+                    (
+                        "composite_availability_gap",
+                        "Dependencies cannot deliver the availability target",
+                    ),
+                    ("dependency_cycle", "Dependency cycle"),
+                    ("tier_inversion", "Depends on a less critical application"),
+                    ("data_residency_conflict", "Data residency conflict"),
+                    ("unmitigated_high_risk", "High risk without an action"),
+                    ("tier_objectives_inconsistent", "RTO exceeds the downtime budget"),
+                    ("common_dependency", "Common dependency of tier-1 steps"),
+                    ("dr_strategy_single_region", "Multi-region DR strategy in one region"),
+                    (
+                        "step_objective_relaxed",
+                        "Step objective looser than its tier's, without a reason",
+                    ),
+                    ("management_review_missing", "Management review missing"),
+                    ("overdue_action", "Overdue action"),
+                    ("review_overdue", "Worksheet review overdue"),
+                    ("rerating_missing", "Actions done, not re-rated"),
+                    ("acceptance_expired", "Risk acceptance expired"),
+                    ("recovery_time_gap", "Dependencies cannot recover within the RTO"),
+                    ("recovery_point_gap", "Dependencies would lose more data than the RPO"),
+                    ("unrecoverable_data", "Data with no copy that survives a disruption"),
+                    ("recovery_untested", "Recovery not tested within the tier's interval"),
+                    ("recovery_test_failed", "Latest recovery test failed"),
+                    ("probability_contradicted", "Incidents contradict the probability rating"),
+                    (
+                        "detectability_contradicted",
+                        "Incidents contradict the detectability rating",
+                    ),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AlterField(
-            model_name='findingsuppression',
-            name='kind',
-            field=models.CharField(choices=[('dr_strategy_gap', 'DR strategy cannot meet the objectives'), ('single_region_high_availability', 'High availability target in a single region'), ('composite_availability_gap', 'Dependencies cannot deliver the availability target'), ('dependency_cycle', 'Dependency cycle'), ('tier_inversion', 'Depends on a less critical application'), ('data_residency_conflict', 'Data residency conflict'), ('unmitigated_high_risk', 'High risk without an action'), ('tier_objectives_inconsistent', 'RTO exceeds the downtime budget'), ('common_dependency', 'Common dependency of tier-1 steps'), ('dr_strategy_single_region', 'Multi-region DR strategy in one region'), ('step_objective_relaxed', "Step objective looser than its tier's, without a reason"), ('management_review_missing', 'Management review missing'), ('overdue_action', 'Overdue action'), ('review_overdue', 'Worksheet review overdue'), ('rerating_missing', 'Actions done, not re-rated'), ('acceptance_expired', 'Risk acceptance expired'), ('recovery_time_gap', 'Dependencies cannot recover within the RTO'), ('recovery_point_gap', 'Dependencies would lose more data than the RPO'), ('unrecoverable_data', 'Data with no copy that survives a disruption'), ('recovery_untested', "Recovery not tested within the tier's interval"), ('recovery_test_failed', 'Latest recovery test failed'), ('probability_contradicted', 'Incidents contradict the probability rating'), ('detectability_contradicted', 'Incidents contradict the detectability rating')], max_length=40),
+            model_name="findingsuppression",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("dr_strategy_gap", "DR strategy cannot meet the objectives"),
+                    (
+                        "single_region_high_availability",
+                        "High availability target in a single region",
+                    ),
+                    (
+                        "composite_availability_gap",
+                        "Dependencies cannot deliver the availability target",
+                    ),
+                    ("dependency_cycle", "Dependency cycle"),
+                    ("tier_inversion", "Depends on a less critical application"),
+                    ("data_residency_conflict", "Data residency conflict"),
+                    ("unmitigated_high_risk", "High risk without an action"),
+                    ("tier_objectives_inconsistent", "RTO exceeds the downtime budget"),
+                    ("common_dependency", "Common dependency of tier-1 steps"),
+                    ("dr_strategy_single_region", "Multi-region DR strategy in one region"),
+                    (
+                        "step_objective_relaxed",
+                        "Step objective looser than its tier's, without a reason",
+                    ),
+                    ("management_review_missing", "Management review missing"),
+                    ("overdue_action", "Overdue action"),
+                    ("review_overdue", "Worksheet review overdue"),
+                    ("rerating_missing", "Actions done, not re-rated"),
+                    ("acceptance_expired", "Risk acceptance expired"),
+                    ("recovery_time_gap", "Dependencies cannot recover within the RTO"),
+                    ("recovery_point_gap", "Dependencies would lose more data than the RPO"),
+                    ("unrecoverable_data", "Data with no copy that survives a disruption"),
+                    ("recovery_untested", "Recovery not tested within the tier's interval"),
+                    ("recovery_test_failed", "Latest recovery test failed"),
+                    ("probability_contradicted", "Incidents contradict the probability rating"),
+                    (
+                        "detectability_contradicted",
+                        "Incidents contradict the detectability rating",
+                    ),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='finding',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['dr_strategy_gap', 'single_region_high_availability', 'composite_availability_gap', 'dependency_cycle', 'tier_inversion', 'data_residency_conflict', 'unmitigated_high_risk', 'tier_objectives_inconsistent', 'common_dependency', 'dr_strategy_single_region', 'step_objective_relaxed', 'management_review_missing', 'overdue_action', 'review_overdue', 'rerating_missing', 'acceptance_expired', 'recovery_time_gap', 'recovery_point_gap', 'unrecoverable_data', 'recovery_untested', 'recovery_test_failed', 'probability_contradicted', 'detectability_contradicted'])), name='registry_finding_kind_valid'),
+            model_name="finding",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "dr_strategy_gap",
+                            "single_region_high_availability",
+                            "composite_availability_gap",
+                            "dependency_cycle",
+                            "tier_inversion",
+                            "data_residency_conflict",
+                            "unmitigated_high_risk",
+                            "tier_objectives_inconsistent",
+                            "common_dependency",
+                            "dr_strategy_single_region",
+                            "step_objective_relaxed",
+                            "management_review_missing",
+                            "overdue_action",
+                            "review_overdue",
+                            "rerating_missing",
+                            "acceptance_expired",
+                            "recovery_time_gap",
+                            "recovery_point_gap",
+                            "unrecoverable_data",
+                            "recovery_untested",
+                            "recovery_test_failed",
+                            "probability_contradicted",
+                            "detectability_contradicted",
+                        ],
+                    )
+                ),
+                name="registry_finding_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ratingscale',
-            constraint=models.CheckConstraint(condition=models.Q(('min_per_year__isnull', True), ('max_per_year__isnull', True), ('max_per_year__gt', models.F('min_per_year')), _connector='OR'), name='registry_ratingscale_frequency_band', violation_error_message='A band ends above where it starts.'),
+            model_name="ratingscale",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("min_per_year__isnull", True),
+                    ("max_per_year__isnull", True),
+                    ("max_per_year__gt", models.F("min_per_year")),
+                    _connector="OR",
+                ),
+                name="registry_ratingscale_frequency_band",
+                violation_error_message="A band ends above where it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ratingscale',
-            constraint=models.CheckConstraint(condition=models.Q(('min_per_year__isnull', True), ('min_per_year__gte', 0), _connector='OR'), name='registry_ratingscale_frequency_positive'),
+            model_name="ratingscale",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("min_per_year__isnull", True), ("min_per_year__gte", 0), _connector="OR"
+                ),
+                name="registry_ratingscale_frequency_positive",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalincident',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalincident",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='historicalincident',
-            name='team',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.team'),
+            model_name="historicalincident",
+            name="team",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="registry.team",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalincident_components',
-            name='component',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.component'),
+            model_name="historicalincident_components",
+            name="component",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_tablespace="",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="registry.component",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalincident_components',
-            name='history',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='registry.historicalincident'),
+            model_name="historicalincident_components",
+            name="history",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                to="registry.historicalincident",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalincident_failure_modes',
-            name='failuremode',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.failuremode'),
+            model_name="historicalincident_failure_modes",
+            name="failuremode",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_tablespace="",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="registry.failuremode",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalincident_failure_modes',
-            name='history',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='registry.historicalincident'),
+            model_name="historicalincident_failure_modes",
+            name="history",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                to="registry.historicalincident",
+            ),
         ),
         migrations.AddField(
-            model_name='incident',
-            name='components',
-            field=models.ManyToManyField(blank=True, help_text='Components it touched.', related_name='incidents', to='registry.component'),
+            model_name="incident",
+            name="components",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Components it touched.",
+                related_name="incidents",
+                to="registry.component",
+            ),
         ),
         migrations.AddField(
-            model_name='incident',
-            name='failure_modes',
-            field=models.ManyToManyField(blank=True, help_text='Failure modes it was an occurrence of.', related_name='incidents', to='registry.failuremode'),
+            model_name="incident",
+            name="failure_modes",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Failure modes it was an occurrence of.",
+                related_name="incidents",
+                to="registry.failuremode",
+            ),
         ),
         migrations.AddField(
-            model_name='incident',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='incidents', to='registry.team'),
+            model_name="incident",
+            name="team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="incidents",
+                to="registry.team",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalincident_failure_modes',
-            name='incident',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.incident'),
+            model_name="historicalincident_failure_modes",
+            name="incident",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_tablespace="",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="registry.incident",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalincident_components',
-            name='incident',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='registry.incident'),
+            model_name="historicalincident_components",
+            name="incident",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_tablespace="",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="registry.incident",
+            ),
         ),
         migrations.AddField(
-            model_name='incidentreceiver',
-            name='rotated_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL),
+            model_name="incidentreceiver",
+            name="rotated_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='incidentreceiver',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='incident_receivers', to='registry.team'),
+            model_name="incidentreceiver",
+            name="team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="incident_receivers",
+                to="registry.team",
+            ),
         ),
         migrations.AddField(
-            model_name='pagerdutyservice',
-            name='component',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pagerduty_services', to='registry.component'),
+            model_name="pagerdutyservice",
+            name="component",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="pagerduty_services",
+                to="registry.component",
+            ),
         ),
         migrations.AddField(
-            model_name='pagerdutyservice',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pagerduty_services', to='registry.team'),
+            model_name="pagerdutyservice",
+            name="team",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="pagerduty_services",
+                to="registry.team",
+            ),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['team', 'started_at'], name='registry_incident_started'),
+            model_name="incident",
+            index=models.Index(fields=["team", "started_at"], name="registry_incident_started"),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('team', 'source', 'external_id'), name='registry_incident_unique_team_source_external_id', violation_error_message='Your team already has an incident with this id from this source.'),
+            model_name="incident",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("team", "source", "external_id"),
+                name="registry_incident_unique_team_source_external_id",
+                violation_error_message="Your team already has an incident with this id from this source.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('detected_at__isnull', True), ('detected_at__gte', models.F('started_at')), _connector='OR'), name='registry_incident_detected_after_start', violation_error_message='An incident cannot be detected before it started.'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("detected_at__isnull", True),
+                    ("detected_at__gte", models.F("started_at")),
+                    _connector="OR",
+                ),
+                name="registry_incident_detected_after_start",
+                violation_error_message="An incident cannot be detected before it started.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('resolved_at__isnull', True), ('resolved_at__gte', models.F('started_at')), _connector='OR'), name='registry_incident_resolved_after_start', violation_error_message='An incident cannot be resolved before it started.'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("resolved_at__isnull", True),
+                    ("resolved_at__gte", models.F("started_at")),
+                    _connector="OR",
+                ),
+                name="registry_incident_resolved_after_start",
+                violation_error_message="An incident cannot be resolved before it started.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('source__in', ['manual', 'alertmanager', 'pagerduty', 'api'])), name='registry_incident_source_valid'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("source__in", ["manual", "alertmanager", "pagerduty", "api"])),
+                name="registry_incident_source_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incident',
-            constraint=models.CheckConstraint(condition=models.Q(('severity__in', ['critical', 'high', 'medium', 'low'])), name='registry_incident_severity_valid'),
+            model_name="incident",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("severity__in", ["critical", "high", "medium", "low"])),
+                name="registry_incident_severity_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incidentreceiver',
-            constraint=models.UniqueConstraint(fields=('team', 'source'), name='registry_incidentreceiver_unique_team_source', violation_error_message='Your team already has a receiver for this source.'),
+            model_name="incidentreceiver",
+            constraint=models.UniqueConstraint(
+                fields=("team", "source"),
+                name="registry_incidentreceiver_unique_team_source",
+                violation_error_message="Your team already has a receiver for this source.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incidentreceiver',
-            constraint=models.CheckConstraint(condition=models.Q(('source__in', ['alertmanager', 'pagerduty'])), name='registry_incidentreceiver_source_valid'),
+            model_name="incidentreceiver",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("source__in", ["alertmanager", "pagerduty"])),
+                name="registry_incidentreceiver_source_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pagerdutyservice',
-            constraint=models.UniqueConstraint(fields=('team', 'service_id'), name='registry_pagerdutyservice_unique_team_service', violation_error_message='This PagerDuty service is already mapped.'),
+            model_name="pagerdutyservice",
+            constraint=models.UniqueConstraint(
+                fields=("team", "service_id"),
+                name="registry_pagerdutyservice_unique_team_service",
+                violation_error_message="This PagerDuty service is already mapped.",
+            ),
         ),
         migrations.RunPython(ship_bands, migrations.RunPython.noop),
         migrations.RunPython(check_constraints_now, check_constraints_now),

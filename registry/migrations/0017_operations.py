@@ -9,94 +9,263 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0016_incidents'),
+        ("registry", "0016_incidents"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProviderMembership',
+            name="ProviderMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('granted_at', models.DateTimeField(auto_now=True)),
-                ('membership', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='provider_grant', to='registry.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("granted_at", models.DateTimeField(auto_now=True)),
+                (
+                    "membership",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="provider_grant",
+                        to="registry.membership",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['membership'],
+                "ordering": ["membership"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookSubscription',
+            name="WebhookSubscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(help_text='Where the events are POSTed.', max_length=500)),
-                ('secret', models.CharField(default=registry.models.webhooks.new_secret, help_text='Signs every delivery; at least 16 characters. Never shown again after it is set, and never in a backup.', max_length=200)),
-                ('events', models.JSONField(default=list, help_text='The event types sent, e.g. ["finding.opened"].')),
-                ('active', models.BooleanField(default=True, help_text='Paused subscriptions get nothing.')),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='webhooks', to='registry.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(help_text="Where the events are POSTed.", max_length=500)),
+                (
+                    "secret",
+                    models.CharField(
+                        default=registry.models.webhooks.new_secret,
+                        help_text="Signs every delivery; at least 16 characters. Never shown again after it is set, and never in a backup.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "events",
+                    models.JSONField(
+                        default=list, help_text='The event types sent, e.g. ["finding.opened"].'
+                    ),
+                ),
+                (
+                    "active",
+                    models.BooleanField(
+                        default=True, help_text="Paused subscriptions get nothing."
+                    ),
+                ),
+                ("description", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="webhooks",
+                        to="registry.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['team', 'url', 'id'],
+                "ordering": ["team", "url", "id"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookDelivery',
+            name="WebhookDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.UUIDField(default=uuid.uuid4, help_text="The event's id, stable across retries.")),
-                ('event_type', models.CharField(choices=[('finding.opened', 'A finding is opened'), ('finding.resolved', 'A finding is resolved'), ('failure_mode.priority_changed', "A failure mode's priority changes"), ('action.overdue', 'An action is overdue'), ('report.ready', 'A report is ready')], max_length=40)),
-                ('payload', models.JSONField(help_text='The body: id, type, timestamp and the object.')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('retrying', 'Retrying'), ('delivered', 'Delivered'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('response_code', models.PositiveSmallIntegerField(blank=True, help_text='The HTTP status of the last attempt.', null=True)),
-                ('error', models.CharField(blank=True, help_text='Why the last attempt failed.', max_length=500)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='registry.webhooksubscription')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "event_id",
+                    models.UUIDField(
+                        default=uuid.uuid4, help_text="The event's id, stable across retries."
+                    ),
+                ),
+                (
+                    "event_type",
+                    models.CharField(
+                        choices=[
+                            ("finding.opened", "A finding is opened"),
+                            ("finding.resolved", "A finding is resolved"),
+                            ("failure_mode.priority_changed", "A failure mode's priority changes"),
+                            ("action.overdue", "An action is overdue"),
+                            ("report.ready", "A report is ready"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "payload",
+                    models.JSONField(help_text="The body: id, type, timestamp and the object."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("retrying", "Retrying"),
+                            ("delivered", "Delivered"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                (
+                    "response_code",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="The HTTP status of the last attempt.", null=True
+                    ),
+                ),
+                (
+                    "error",
+                    models.CharField(
+                        blank=True, help_text="Why the last attempt failed.", max_length=500
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="registry.webhooksubscription",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'webhook deliveries',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name_plural": "webhook deliveries",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='GroupMapping',
+            name="GroupMapping",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('group', models.CharField(help_text="The group as the provider's claim names it.", max_length=200)),
-                ('role', models.CharField(choices=[('viewer', 'Viewer'), ('editor', 'Editor'), ('owner', 'Owner')], default='viewer', max_length=10)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='group_mappings', to='registry.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "group",
+                    models.CharField(
+                        help_text="The group as the provider's claim names it.", max_length=200
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("viewer", "Viewer"), ("editor", "Editor"), ("owner", "Owner")],
+                        default="viewer",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="group_mappings",
+                        to="registry.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['group', 'team'],
-                'constraints': [models.UniqueConstraint(fields=('group', 'team'), name='registry_groupmapping_unique_group_team', violation_error_message='This group already maps to this team.'), models.CheckConstraint(condition=models.Q(('role__in', ['viewer', 'editor', 'owner'])), name='registry_groupmapping_role_valid'), models.CheckConstraint(condition=models.Q(('group', ''), _negated=True), name='registry_groupmapping_group_named', violation_error_message='Name the group.')],
+                "ordering": ["group", "team"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("group", "team"),
+                        name="registry_groupmapping_unique_group_team",
+                        violation_error_message="This group already maps to this team.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("role__in", ["viewer", "editor", "owner"])),
+                        name="registry_groupmapping_role_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("group", ""), _negated=True),
+                        name="registry_groupmapping_group_named",
+                        violation_error_message="Name the group.",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='webhooksubscription',
-            constraint=models.CheckConstraint(condition=models.Q(('url__startswith', 'http://'), ('url__startswith', 'https://'), _connector='OR'), name='registry_webhooksubscription_url_http', violation_error_message='Use an http:// or https:// URL.'),
+            model_name="webhooksubscription",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("url__startswith", "http://"),
+                    ("url__startswith", "https://"),
+                    _connector="OR",
+                ),
+                name="registry_webhooksubscription_url_http",
+                violation_error_message="Use an http:// or https:// URL.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='webhookdelivery',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='registry_delivery_due'),
+            model_name="webhookdelivery",
+            index=models.Index(fields=["status", "next_attempt_at"], name="registry_delivery_due"),
         ),
         migrations.AddConstraint(
-            model_name='webhookdelivery',
-            constraint=models.UniqueConstraint(fields=('subscription', 'event_id'), name='registry_webhookdelivery_unique_event'),
+            model_name="webhookdelivery",
+            constraint=models.UniqueConstraint(
+                fields=("subscription", "event_id"), name="registry_webhookdelivery_unique_event"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='webhookdelivery',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'retrying', 'delivered', 'failed'])), name='registry_webhookdelivery_status_valid'),
+            model_name="webhookdelivery",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["pending", "retrying", "delivered", "failed"])),
+                name="registry_webhookdelivery_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='webhookdelivery',
-            constraint=models.CheckConstraint(condition=models.Q(('event_type__in', ['finding.opened', 'finding.resolved', 'failure_mode.priority_changed', 'action.overdue', 'report.ready'])), name='registry_webhookdelivery_event_type_valid'),
+            model_name="webhookdelivery",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "event_type__in",
+                        [
+                            "finding.opened",
+                            "finding.resolved",
+                            "failure_mode.priority_changed",
+                            "action.overdue",
+                            "report.ready",
+                        ],
+                    )
+                ),
+                name="registry_webhookdelivery_event_type_valid",
+            ),
         ),
     ]

@@ -5,24 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0017_operations'),
+        ("registry", "0017_operations"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='finding',
-            name='component',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='registry.component'),
+            model_name="finding",
+            name="component",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="findings",
+                to="registry.component",
+            ),
         ),
         migrations.AlterField(
-            model_name='finding',
-            name='team',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='registry.team'),
+            model_name="finding",
+            name="team",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="findings",
+                to="registry.team",
+            ),
         ),
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(condition=models.Q(('component__isnull', False)), fields=['component'], name='registry_finding_component'),
+            model_name="finding",
+            index=models.Index(
+                condition=models.Q(("component__isnull", False)),
+                fields=["component"],
+                name="registry_finding_component",
+            ),
         ),
     ]

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0017_operations"),
+        ("registry", "0020_findings_speed"),
     ]
 
     operations = [

@@ -4,20 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0021_recovery_test_help'),
+        ("registry", "0021_recovery_test_help"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reportrun',
-            name='request_fingerprint',
-            field=models.CharField(blank=True, editable=False, help_text='SHA-256 of what the request under the Idempotency-Key asked for: a retry with that key must ask for the same.', max_length=64, null=True),
+            model_name="reportrun",
+            name="request_fingerprint",
+            field=models.CharField(
+                blank=True,
+                editable=False,
+                help_text="SHA-256 of what the request under the Idempotency-Key asked for: a retry with that key must ask for the same.",
+                max_length=64,
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='worksheetimport',
-            name='request_fingerprint',
-            field=models.CharField(blank=True, editable=False, help_text='SHA-256 of what the request under the Idempotency-Key asked for: a retry with that key must ask for the same.', max_length=64, null=True),
+            model_name="worksheetimport",
+            name="request_fingerprint",
+            field=models.CharField(
+                blank=True,
+                editable=False,
+                help_text="SHA-256 of what the request under the Idempotency-Key asked for: a retry with that key must ask for the same.",
+                max_length=64,
+                null=True,
+            ),
         ),
     ]

@@ -133,6 +133,9 @@ class Application(ConstraintFieldsMixin, TimeStampedModel):
     )
     history = HistoricalRecords()
 
+    # The recovery inputs, in the order forms, the API and imports show them.
+    RECOVERY_FIELDS = ("detection_time_seconds", "failover_time_seconds")
+
     objects = TeamScopedQuerySet.as_manager()
     constraint_fields = {
         "unique_team_name": ("name",),

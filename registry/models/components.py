@@ -33,6 +33,38 @@ def availability_figure(prefix: str = "") -> models.Func:
     )
 
 
+class SpaceJoined(models.Aggregate):
+    """The texts of a group joined by spaces (in order on PostgreSQL)."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, ' ' ORDER BY %(expressions)s)"
+    output_field = models.TextField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            function="GROUP_CONCAT",
+            template="%(function)s(%(expressions)s, ' ')",
+            **extra_context,
+        )
+
+
+def region_codes(field: str, component: str = "component_id") -> models.Subquery:
+    """SQL: the codes of the regions in the component's M2M `field` ("replica_regions"),
+    joined by spaces; NULL when it has none. `component` is the outer query's path to
+    the component's id."""
+    through = getattr(Component, field).through
+    return models.Subquery(
+        through.objects.filter(component_id=models.OuterRef(component))
+        .order_by()
+        .values("component_id")
+        .annotate(codes=SpaceJoined("region__code"))
+        .values("codes"),
+        output_field=models.TextField(),
+    )
+
+
 class Component(ConstraintFieldsMixin, TimeStampedModel):
     """Something a step needs: a service, database, queue, network, third-party API, or
     one of the team's own applications."""

@@ -90,9 +90,9 @@ class Finding(models.Model):
     )
     first_seen_at = models.DateTimeField(help_text="When the finding was first computed.")
     computed_at = models.DateTimeField(
-        help_text="When it was last written: at every recompute for findings about the "
-        "set-up (applications, dependencies, tiers); when its message or details change "
-        "for findings about single failure modes and actions."
+        help_text="When it was last written: when it was first found, and whenever what "
+        "it says (message, details, subjects) changed at a recompute since. A finding "
+        "that says the same is not rewritten."
     )
 
     objects = FindingQuerySet.as_manager()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from registry.analysis import figures
 from registry.analysis.evidence import ApplicationIncidents, application_incidents
 from registry.choices import ActionPriority, ActionStatus
+from registry.exports import recovery_values
 from registry.models import Action, Finding, FindingSuppression, Tier
 from registry.models.failure_modes import failure_mode_figures
 from registry.reports.scope import Scope
@@ -150,7 +151,7 @@ def worksheet_rows(queryset: QuerySet, chunk_size: int = 2000):
     """The failure modes as dicts with their names and `actions` (a list of dicts),
     in chunks: one query for the rows (a server-side cursor) and one per chunk for
     the actions."""
-    rows = queryset.values(*WORKSHEET_VALUES, **WORKSHEET_RELATED)
+    rows = queryset.values(*WORKSHEET_VALUES, **WORKSHEET_RELATED, **recovery_values())
     chunk: list[dict] = []
     for row in rows.iterator(chunk_size=chunk_size):
         chunk.append(row)

@@ -45,3 +45,31 @@ def test_the_dry_run_of_an_edited_export_lists_the_change(new_page, people, tmp_
     expect(page.get_by_text("severity: 5 → 8")).to_be_visible()
     screenshot(page, "import-dry-run-updates")
     assert FailureMode.objects.filter(severity=8).count() == 0
+
+
+def test_a_recovery_input_the_form_refuses_is_refused_on_its_row_and_column(
+    new_page, people, tmp_path
+):
+    """A replication lag on a synchronous replica: the component form's own message."""
+    path = tmp_path / "recovery.csv"
+    path.write_text(
+        "business_function,application,tier,step,mode,severity,probability,detectability,"
+        "component,component_kind,component_replication,component_replication_lag_seconds\n"
+        "Sell,Checkout,1,Pay,Lost writes,9,3,4,Orders DB,database,sync,2\n"
+    )
+    page = new_page()
+    log_in(page, "bob")
+    page.goto("/imports/")
+    page.get_by_text("Which columns?").click()
+    expect(page.get_by_text("component_replication_lag_seconds").first).to_be_visible()
+    screenshot(page, "import-columns")
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_label("Dry run").check()
+    page.get_by_role("button", name="Upload").click()
+    expect(
+        page.get_by_text(
+            "Give the p99 replication lag of an asynchronous replica; other replication has "
+            "no lag."
+        )
+    ).to_be_visible()
+    screenshot(page, "import-recovery-refused")

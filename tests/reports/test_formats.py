@@ -101,7 +101,7 @@ def test_the_xlsx_report_has_the_worksheet_summary_and_findings(make_run, comput
         headers
     )
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:AA{run.row_count + 1}"  # 27 columns
+    assert sheet.auto_filter.ref == f"A1:AK{run.row_count + 1}"  # 37 columns: 10 of recovery
     assert sheet.column_dimensions["I"].width == 36  # the failure mode column
     assert sheet.max_row == run.row_count + 1
 

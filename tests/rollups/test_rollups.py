@@ -82,6 +82,28 @@ def test_a_finding_goes_when_it_is_fixed_and_keeps_first_seen_while_it_lasts(dem
     assert (again.pk, again.first_seen_at) == (gap.pk, gap.first_seen_at)
 
 
+def test_a_recompute_rewrites_only_the_findings_whose_words_changed(demo):
+    """Renaming an application rewrites its findings' messages (written at the new
+    computation time); a finding that says the same keeps its row, untouched."""
+    first, second = (
+        datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 12, 2, 9, 0, tzinfo=datetime.UTC),
+    )
+    refresh_findings(demo.pk, now=first)
+    order = Application.objects.get(team=demo, name="Order processing")
+    gap = Finding.objects.get(team=demo, kind="dr_strategy_gap", application=order)
+    tiers = Finding.objects.filter(team=demo, kind="tier_objectives_inconsistent").first()
+    order.name = "Orders"
+    order.save()
+    refresh_findings(demo.pk, now=second)
+    gap_again = Finding.objects.get(pk=gap.pk)
+    assert gap_again.message.startswith("Orders ") and "Order processing" in gap.message
+    assert (gap_again.first_seen_at, gap_again.computed_at) == (first, second)
+    tiers_again = Finding.objects.get(pk=tiers.pk)
+    assert (tiers_again.message, tiers_again.details) == (tiers.message, tiers.details)
+    assert (tiers_again.first_seen_at, tiers_again.computed_at) == (first, first)
+
+
 def test_tier_rollup_figures_match_the_failure_modes(demo):
     """Counts, max/mean/sum RPN and AP counts of tier 1 equal the SQL of its rows."""
     rollups.recompute_team(demo.pk)

@@ -135,6 +135,9 @@ class RecoveryCache:
     regions: dict[tuple[int, int], tuple[frozenset[str], str | None]] = field(default_factory=dict)
     detection: dict[int, tuple[Bound, str | None]] = field(default_factory=dict)
     losses: dict[tuple[int, bool, bool], Bound] = field(default_factory=dict)
+    # By component, lost region and (for a component without regions of its own, which
+    # runs in its application's) application: what the loss of that region does to it.
+    outcomes: dict[tuple[int, str, int | None], RegionOutcome] = field(default_factory=dict)
     # By application and tree: steps of one application often need the same components.
     results: dict[tuple, dict[str, Achievable]] = field(default_factory=dict)
 
@@ -253,7 +256,7 @@ def _result(
     rto_bound: Bound | None,
     losses: list[Bound],
     inputs: _Inputs,
-    components: dict[int, ComponentData],
+    tree: list[ComponentData],
     note: str = "",
 ) -> Achievable:
     rto = detection.value or 0
@@ -269,13 +272,18 @@ def _result(
         rto_bound=rto_bound,
         rpo_bound=rpo_bound,
         assumed=tuple(inputs.assumed),
-        unrecoverable=tuple(
-            components[b.component_id]
-            for b in sorted(losses, key=lambda b: b.name)
-            if b.value is None and b.component_id is not None
-        ),
+        unrecoverable=_unrecoverable(losses, tree),
         note=note,
     )
+
+
+def _unrecoverable(losses: list[Bound], tree: list[ComponentData]) -> tuple[ComponentData, ...]:
+    """The stores of `tree` whose loss has no copy at all, by name."""
+    lost = [b for b in losses if b.value is None and b.component_id is not None]
+    if not lost:
+        return ()
+    components = {c.id: c for c in tree}
+    return tuple(components[b.component_id] for b in sorted(lost, key=lambda b: b.name))
 
 
 def hard_tree(step: StepData, graph: DependencyGraph) -> list[ComponentData]:
@@ -291,9 +299,7 @@ def component_failure(
     detection = inputs.detection()
     slowest = _slowest(inputs.recovery(c) for c in tree)
     losses = [inputs.loss(c, replicas=True, pitr=True) for c in tree if c.data_store]
-    return _result(
-        Disruption.COMPONENT, detection, slowest, losses, inputs, {c.id: c for c in tree}
-    )
+    return _result(Disruption.COMPONENT, detection, slowest, losses, inputs, tree)
 
 
 def data_corruption(step: StepData, tree: list[ComponentData], cache: RecoveryCache) -> Achievable:
@@ -302,9 +308,7 @@ def data_corruption(step: StepData, tree: list[ComponentData], cache: RecoveryCa
     stores = [c for c in tree if c.data_store]
     slowest = _slowest(inputs.recovery(c) for c in stores)
     losses = [inputs.loss(c, replicas=False, pitr=True) for c in stores]
-    return _result(
-        Disruption.DATA_CORRUPTION, detection, slowest, losses, inputs, {c.id: c for c in tree}
-    )
+    return _result(Disruption.DATA_CORRUPTION, detection, slowest, losses, inputs, tree)
 
 
 def region_loss(step: StepData, tree: list[ComponentData], cache: RecoveryCache) -> Achievable:
@@ -347,47 +351,66 @@ def region_loss(step: StepData, tree: list[ComponentData], cache: RecoveryCache)
     )
 
 
+@dataclass(slots=True)
+class RegionOutcome:
+    """What the loss of one region does to one component of a tree."""
+
+    stays: bool  # it serves from outside the lost region (or ran elsewhere)
+    loss: Bound | None  # a data store's loss, from its best copy outside the region
+    rebuild: Bound | None  # the rebuild it needs, when nothing of it survives
+    notes: tuple[str, ...]  # the assumed inputs it read, in order
+
+
+def _region_outcome(
+    component: ComponentData, application: ApplicationData, cache: RecoveryCache, lost: str
+) -> RegionOutcome:
+    inputs = _Inputs(application, cache)
+    regions = inputs.regions(component)
+    if regions and lost not in regions:
+        return RegionOutcome(True, None, None, tuple(inputs.assumed))  # untouched
+    if component.data_store:
+        copies = regions | set(component.replica_regions)
+        if component.replication != "none" and copies - {lost}:
+            loss = inputs.loss(component, replicas=True, pitr=False)
+            return RegionOutcome(True, loss, None, tuple(inputs.assumed))
+        if component.backup_interval is not None and set(component.backup_copy_regions) - {lost}:
+            loss = inputs.loss(component, replicas=False, pitr=False)
+        else:
+            loss = Bound(component.name, "no copy", None, component.id)
+        return RegionOutcome(False, loss, inputs.recovery(component), tuple(inputs.assumed))
+    if regions - {lost}:
+        return RegionOutcome(True, None, None, tuple(inputs.assumed))
+    return RegionOutcome(False, None, inputs.recovery(component), tuple(inputs.assumed))
+
+
 def _lose_region(
     step: StepData, tree: list[ComponentData], cache: RecoveryCache, lost: str
 ) -> Achievable:
-    inputs = _Inputs(step.application, cache)
+    application = step.application
+    inputs = _Inputs(application, cache)
     detection = inputs.detection()
     everywhere_else = True  # every hard dependency serves from outside the lost region
     rebuilds: list[Bound] = []
     losses: list[Bound] = []
     for component in tree:
-        regions = inputs.regions(component)
-        if regions and lost not in regions:
-            continue  # runs elsewhere: untouched
-        copies = regions | set(component.replica_regions)
-        if component.data_store:
-            survivors = copies - {lost} if component.replication != "none" else set()
-            backup_elsewhere = component.backup_interval is not None and bool(
-                set(component.backup_copy_regions) - {lost}
-            )
-            if survivors:
-                losses.append(inputs.loss(component, replicas=True, pitr=False))
-                continue
-            everywhere_else = False
-            if backup_elsewhere:
-                losses.append(inputs.loss(component, replicas=False, pitr=False))
-            else:
-                losses.append(Bound(component.name, "no copy", None, component.id))
-            rebuilds.append(inputs.recovery(component))
-        elif regions - {lost}:
-            continue
-        else:
-            everywhere_else = False
-            rebuilds.append(inputs.recovery(component))
-    serves_on = step.application.strategy.serves_all_regions and everywhere_else
+        # Many trees share components: each one's outcome is worked out once.
+        key = (component.id, lost, None if component.regions else application.id)
+        outcome = cache.outcomes.get(key)
+        if outcome is None:
+            outcome = cache.outcomes[key] = _region_outcome(component, application, cache, lost)
+        inputs.assumed.update(dict.fromkeys(outcome.notes))
+        if outcome.loss is not None:
+            losses.append(outcome.loss)
+        if outcome.rebuild is not None:
+            rebuilds.append(outcome.rebuild)
+        everywhere_else = everywhere_else and outcome.stays
+    serves_on = application.strategy.serves_all_regions and everywhere_else
     failover = (
-        Bound(step.application.name, "failover_time_seconds", 0)
-        if serves_on
-        else inputs.failover()
+        Bound(application.name, "failover_time_seconds", 0) if serves_on else inputs.failover()
     )
     # The failover and the rebuilds run side by side: the longer one counts.
     slowest = _slowest([failover, *rebuilds])
-    return _result(Disruption.REGION, detection, slowest, losses, inputs, {c.id: c for c in tree})
+    return _result(Disruption.REGION, detection, slowest, losses, inputs, tree)
 
 
 DISRUPTIONS = {
@@ -441,9 +464,12 @@ class Drills:
 
     def __init__(self, drills: Iterable[DrillData]) -> None:
         self.by_disruption: dict[tuple[int, str], list[DrillData]] = {}
+        self.of_steps: set[tuple[int, str]] = set()  # some test names a step
         for drill in sorted(drills, key=lambda d: (d.performed_on, d.id), reverse=True):
             key = (drill.application_id, drill.disruption)
             self.by_disruption.setdefault(key, []).append(drill)
+            if drill.step_id is not None:
+                self.of_steps.add(key)
 
     def of(
         self, application_id: int, disruption: str, step_id: int | None = None
@@ -451,7 +477,7 @@ class Drills:
         """Tests of the disruption for the application, newest first; with `step_id`,
         those of that step or of the whole application."""
         tests = self.by_disruption.get((application_id, disruption), [])
-        if step_id is None:
+        if step_id is None or (application_id, disruption) not in self.of_steps:
             return tests
         return [d for d in tests if d.step_id is None or d.step_id == step_id]
 
