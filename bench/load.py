@@ -7,6 +7,7 @@ same server's rate on /healthz, a trivial JSON view, as the framework's ceiling.
 Prints errors, p50/p95/p99 latency, requests per second and the ratio.
 """
 
+import contextlib
 import http.client
 import json
 import os
@@ -45,6 +46,48 @@ def web_command() -> list[str]:
     line = next(line for line in procfile if line.startswith("web:")).removeprefix("web:")
     assert line.split()[0] == "gunicorn", line
     return ["sh", "-c", f"exec {line.strip()}"]
+
+
+@contextlib.contextmanager
+def web_server(root: Path = ROOT):
+    """The web server of the code at `root` (this checkout by default), on PORT, as in
+    production (DEBUG off, static files collected), until the block ends."""
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-" + "x" * 50),
+        "ALLOWED_HOSTS": "localhost,127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "LOG_LEVEL": "WARNING",
+        "GUNICORN_LOG_LEVEL": "warning",
+        "THROTTLE_USER_RATE": "10000000/hour",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        env=env,
+        check=True,
+        cwd=root,
+    )
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    server = subprocess.Popen(
+        web_command(),
+        env={**env, "PORT": str(PORT), "PATH": path},
+        cwd=root,
+        stdout=subprocess.DEVNULL,  # the access log: a line a request
+    )
+    try:
+        for _ in range(150):
+            if server.poll() is not None:
+                raise RuntimeError("gunicorn did not start")
+            try:
+                http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
 
 
 def run_load(paths, token: str, seconds: float, users: int) -> dict:
@@ -136,39 +179,11 @@ def main() -> None:
         body = json.dumps({"probability": rng.randint(1, 10)})
         return "PATCH", f"/api/v1/failure-modes/{pk}/", body, {"Content-Type": "application/json"}
 
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-" + "x" * 50),
-        "ALLOWED_HOSTS": "localhost,127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "LOG_LEVEL": "WARNING",
-        "GUNICORN_LOG_LEVEL": "warning",
-        "THROTTLE_USER_RATE": "10000000/hour",
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, check=True
-    )
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    server = subprocess.Popen(
-        web_command(), env={**env, "PORT": str(PORT), "PATH": path}, cwd=ROOT
-    )
-    try:
-        for _ in range(100):
-            if server.poll() is not None:
-                raise RuntimeError("gunicorn did not start")
-            try:
-                http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.2)
+    with web_server():
         mixed_result = run_load(mixed, token, SECONDS, USERS)
         trivial = run_load(
             lambda rng: ("GET", "/healthz", None, {}), token, min(SECONDS, 20), USERS
         )
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
     for label, result in (("mixed workload", mixed_result), ("/healthz", trivial)):
         print(
             f"  {label}: {result['requests']:,} requests, {len(result['errors'])} errors, "

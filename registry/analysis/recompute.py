@@ -107,11 +107,17 @@ def forget_deleted_team(team_id: int) -> None:
 
 
 def mark_dirty(team_ids: set[int]) -> None:
+    # One statement (INSERT … ON CONFLICT DO UPDATE): every write of a team passes here
+    # twice, once in its transaction and once after it commits (alert storms, imports).
+    now = timezone.now()
     TeamRecompute.objects.bulk_create(
-        [TeamRecompute(team_id=team_id) for team_id in team_ids], ignore_conflicts=True
-    )
-    TeamRecompute.objects.filter(team_id__in=team_ids).update(
-        dirty=True, requested_at=timezone.now()
+        [
+            TeamRecompute(team_id=team_id, dirty=True, requested_at=now)
+            for team_id in sorted(team_ids)  # rows locked in one order: no deadlock
+        ],
+        update_conflicts=True,
+        unique_fields=["team"],
+        update_fields=["dirty", "requested_at"],
     )
 
 
