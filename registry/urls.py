@@ -167,6 +167,11 @@ urlpatterns = [
     path("components/new/", components.ComponentCreateView.as_view(), name="component_new"),
     path("components/<int:pk>/", components.ComponentDetailView.as_view(), name="component"),
     path(
+        "components/<int:pk>/adopt-measured-availability/",
+        components.AdoptMeasuredAvailabilityView.as_view(),
+        name="component_adopt_measured_availability",
+    ),
+    path(
         "components/<int:pk>/edit/",
         components.ComponentEditView.as_view(),
         name="component_edit",

@@ -13,9 +13,10 @@ from django.db import transaction
 from django.db.models import Value
 from django.utils import timezone
 
+from registry.analysis.downtime import MeasuredAvailability, measured_availability
 from registry.analysis.evidence import failure_mode_evidence, window_start
 from registry.analysis.recompute import request_recompute
-from registry.choices import RatingScaleName
+from registry.choices import AvailabilityBasis, RatingScaleName
 from registry.db.bulk import insert_if_new
 from registry.models import Component, FailureMode, Incident, IncidentReceiver
 from registry.models.incidents import check_links
@@ -240,3 +241,29 @@ def adopt_observed_rating(
     record.history_change_reason = incidents_reason(scale, observed, incident_ids)
     record.save(update_fields=["history_change_reason"])
     return failure_mode
+
+
+@transaction.atomic
+def adopt_measured_availability(
+    component: Component, *, user, now: datetime.datetime | None = None
+) -> MeasuredAvailability:
+    """Make the availability its incidents measure over the evidence window the
+    component's figure (basis measured, over the window's days), noted in its history."""
+    measured = measured_availability(component.pk, now=now)
+    if not measured.incidents:
+        raise ValidationError(
+            {
+                "availability": f"No incidents of this component in {measured.window}: "
+                "nothing measured."
+            }
+        )
+    component.availability = measured.availability
+    component.availability_basis = AvailabilityBasis.MEASURED
+    component.availability_measured_over_days = measured.window_days
+    component._history_user = user
+    component._change_reason = f"Availability measured from incidents: {measured.summary}"[
+        :REASON_LENGTH
+    ]
+    component.full_clean()
+    component.save()
+    return measured
