@@ -76,10 +76,14 @@ def insert_incidents(team_ids: list[int], count: int) -> None:
                 FROM registry_incident WHERE team_id = ANY(%s)
             )
             INSERT INTO registry_incident_failure_modes (incident_id, failuremode_id)
+            -- Two equality joins (hash joins), not one join on an OR, which PostgreSQL
+            -- can only run as a nested loop: 10^10 comparisons at the issue's scale.
             SELECT inc.id, fm.id FROM inc
-            JOIN fm ON fm.team_id = inc.team_id
-             AND (fm.n = 1 + (inc.k * 37) %% %s
-                  OR (inc.k %% 5 = 0 AND fm.n = 1 + (inc.k * 37 + 1) %% %s))
+            JOIN fm ON fm.team_id = inc.team_id AND fm.n = 1 + (inc.k * 37) %% %s
+            UNION
+            SELECT inc.id, fm.id FROM inc
+            JOIN fm ON fm.team_id = inc.team_id AND fm.n = 1 + (inc.k * 37 + 1) %% %s
+            WHERE inc.k %% 5 = 0
             """,
             [team_ids, team_ids, spread, spread],
         )
