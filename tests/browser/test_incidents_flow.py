@@ -66,3 +66,39 @@ def test_a_contradicted_probability_is_shown_and_adopted(new_page, people):
     page.wait_for_url(f"**/failure-modes/{failure_mode.pk}/#evidence")
     assert FailureMode.objects.get(pk=failure_mode.pk).probability == 6
     assert "adopted from incidents" in page.locator("body").inner_text()
+
+
+def test_past_incidents_are_imported_from_the_list_after_a_dry_run(new_page, people, tmp_path):
+    """A file with a bad time is refused with its row and column; corrected, its dry run
+    says what would be recorded and one click records it."""
+    ComponentFactory(team=people, name="orders-db", kind="database")
+    header = "title,started_at,resolved_at,severity,components\n"
+    good = (
+        "Orders DB failover stuck,2026-10-01T09:00:00Z,2026-10-01T11:00:00Z,high,orders-db\n"
+        "Checkout latency spike,2026-11-02T10:00:00Z,,medium,\n"
+    )
+    bad, fixed = tmp_path / "bad.csv", tmp_path / "incidents.csv"
+    bad.write_text(header + good + "Payments timeouts,yesterday,,low,\n")
+    fixed.write_text(header + good)
+    page = new_page()
+    log_in(page, "bob")
+
+    page.goto("/incidents/")
+    page.get_by_role("link", name="Import incidents").click()
+    page.locator("input[type=file]").set_input_files(str(bad))
+    page.get_by_role("button", name="Upload").click()
+    problems = page.get_by_role("table", name="Problems")
+    assert problems.get_by_role("row").nth(1).inner_text().split("\t")[:2] == ["4", "started_at"]
+    screenshot(page, "incident-import-problems")
+
+    page.locator("input[type=file]").set_input_files(str(fixed))
+    page.get_by_role("button", name="Upload").click()
+    assert page.get_by_text("2 incidents would be recorded").is_visible()
+    screenshot(page, "incident-import-dry-run")
+    page.get_by_role("button", name="Record 2 incidents").click()
+
+    assert page.get_by_text("2 incidents recorded").is_visible()
+    assert FailureMode.objects.count() == 0  # incidents only
+    page.get_by_role("link", name="See the incidents").click()
+    assert page.get_by_role("link", name="Orders DB failover stuck").is_visible()
+    assert page.get_by_role("link", name="Checkout latency spike").is_visible()
