@@ -362,3 +362,26 @@ def test_each_change_a_delivery_makes_is_one_version_in_the_history(
     assert resolved.history_type == "~"
     assert resolved.resolved_at == datetime.datetime(2026, 11, 20, 10, 45, 30, tzinfo=datetime.UTC)
     assert [link.component_id for link in resolved.components.all()] == [orders_db.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_production_a_new_group_is_seven_statements_and_its_team_is_left_dirty(
+    api, team_a, alertmanager_token, django_assert_num_queries, capture_queued
+):
+    """Outside a test's transaction, as served: token, components, INSERT … ON CONFLICT,
+    link, version, version's link, the team marked for recompute; the mark is not
+    repeated after the commit (no savepoint could have undone it), and one recompute
+    is queued."""
+    from registry.analysis import tasks
+    from registry.models import TeamRecompute
+
+    ComponentFactory(team=team_a, name="orders-db")
+    TeamRecompute.objects.filter(team=team_a).update(dirty=False)
+    queued = capture_queued(tasks.recompute_team_task)
+    firing = alertmanager_payload("firing", fmea_component="orders-db")
+
+    with django_assert_num_queries(7 + 2):  # and BEGIN, COMMIT
+        assert post_alertmanager(api, alertmanager_token, firing).status_code == 200
+
+    assert TeamRecompute.objects.get(team=team_a).dirty is True
+    assert queued == [team_a.pk]
