@@ -8,10 +8,11 @@ has several):
   ratings stored) against the same findings with no incident, as a ratio (target
   <= 1.5x).
 
-Measured on 2 shared cores at the default scale (generation 138 s; best of two runs
-each): 21.6 s without incidents, 31.2 s with 100,000 (25,000 failure modes with
-evidence, 15,434 contradicted ratings): 1.44x. Before findings that did not change
-were left unwritten, 23.7 s and 40.6 s: 1.71x.
+Measured on 2 shared cores at the default scale (generation 138 s), 3 paired rounds:
+6.1 s without incidents, 8.1 s with 100,000 (25,000 failure modes with evidence,
+15,434 contradicted ratings), median ratio 1.19x (ratio of the medians 1.32x). Before
+findings that did not change were left unwritten, one unpaired run: 23.7 s and 40.6 s
+under heavy load, 1.71x.
 
 The receivers' throughput is bench/receivers.py.
 """
