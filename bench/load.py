@@ -66,23 +66,27 @@ def server_env(**overrides: str) -> dict[str, str]:
 
 @contextmanager
 def serving(
-    env: dict[str, str], port: int = PORT, output: IO | None = None
+    env: dict[str, str], port: int = PORT, output: IO | None = None, root: Path = ROOT
 ) -> Iterator[subprocess.Popen]:
-    """The Procfile's web server on `port`, from its first answer until the block ends
-    (its output to `output`, else this process's)."""
+    """The Procfile's web server of the code at `root` (this checkout by default) on
+    `port`, from its first answer until the block ends (its output to `output`, else
+    this process's)."""
     subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, check=True
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        env=env,
+        check=True,
+        cwd=root,
     )
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     server = subprocess.Popen(
         web_command(),
         env={**env, "PORT": str(port), "PATH": path},
-        cwd=ROOT,
+        cwd=root,
         stdout=output,
         stderr=output,
     )
     try:
-        for _ in range(100):
+        for _ in range(150):
             if server.poll() is not None:
                 raise RuntimeError("gunicorn did not start")
             try:
@@ -94,6 +98,12 @@ def serving(
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def web_server(root: Path = ROOT):
+    """The production-like server of the code at `root`, quiet (no access log)."""
+    env = server_env(LOG_LEVEL="WARNING", GUNICORN_LOG_LEVEL="warning")
+    return serving(env, output=subprocess.DEVNULL, root=root)
 
 
 def run_load(paths, token: str, seconds: float, users: int) -> dict:

@@ -13,6 +13,7 @@ from registry.views import (
     failure_modes,
     findings,
     imports,
+    incident_imports,
     incidents,
     invitations,
     library,
@@ -167,6 +168,11 @@ urlpatterns = [
     path("components/new/", components.ComponentCreateView.as_view(), name="component_new"),
     path("components/<int:pk>/", components.ComponentDetailView.as_view(), name="component"),
     path(
+        "components/<int:pk>/adopt-measured-availability/",
+        components.AdoptMeasuredAvailabilityView.as_view(),
+        name="component_adopt_measured_availability",
+    ),
+    path(
         "components/<int:pk>/edit/",
         components.ComponentEditView.as_view(),
         name="component_edit",
@@ -189,6 +195,11 @@ urlpatterns = [
     # reports, report schedules and worksheet imports
     path("incidents/", incidents.IncidentListView.as_view(), name="incidents"),
     path("incidents/new/", incidents.IncidentCreateView.as_view(), name="incident_new"),
+    path(
+        "incidents/import/",
+        incident_imports.IncidentImportView.as_view(),
+        name="incident_import",
+    ),
     path("incidents/link/", incidents.IncidentLinkView.as_view(), name="incident_link"),
     path("incidents/receivers/", incidents.ReceiversView.as_view(), name="receivers"),
     path("incidents/<int:pk>/", incidents.IncidentDetailView.as_view(), name="incident"),

@@ -499,7 +499,7 @@ def test_incidents_and_their_links_survive_a_restore(demo, tmp_path):
     rotate_receiver_token(team_id=demo.pk, source="pagerduty", user=None)
 
     backup, document = export(tmp_path)
-    assert document["schema_version"] == 6
+    assert document["schema_version"] == SCHEMA_VERSION
     assert document["incidents"][0]["failure_modes"] == sorted([first.pk, second.pk])
     restore(str(backup), "--name", "Demo copy", "--slug", "demo-copy")
 
@@ -528,3 +528,36 @@ def test_a_version_4_backup_without_incidents_is_still_read(demo, tmp_path):
     restore(str(backup), "--name", "Demo copy", "--slug", "demo-copy")
 
     assert Team.objects.get(slug="demo-copy").incidents.count() == 0
+
+
+def test_a_components_history_survives_a_restore(demo, tmp_path):
+    """Version 7 holds components' history: an availability adopted from incidents
+    comes back with the note saying where it came from."""
+    component = Component.objects.filter(team=demo).order_by("pk").first()
+    component.availability = Decimal("99.9257")
+    component.availability_basis = "measured"
+    component.availability_measured_over_days = 365
+    component._change_reason = "Availability measured from incidents: 99.92 % over 365 days"
+    component.save()
+
+    backup, document = export(tmp_path)
+    restore(str(backup), "--name", "Demo copy", "--slug", "demo-copy")
+
+    assert document["schema_version"] == 7
+    copy = Component.objects.get(team__slug="demo-copy", name=component.name)
+    assert copy.history.latest("history_date").history_change_reason == (
+        "Availability measured from incidents: 99.92 % over 365 days"
+    )
+    assert copy.availability == Decimal("99.9257")
+
+
+def test_a_version_6_backup_without_components_history_is_still_read(demo, tmp_path):
+    backup, document = export(tmp_path)
+    document["schema_version"] = 6
+    document.pop("components_history")
+    backup.write_text(json.dumps(document))
+
+    restore(str(backup), "--name", "Demo copy", "--slug", "demo-copy")
+
+    copy = Team.objects.get(slug="demo-copy")
+    assert copy.components.count() == Component.objects.filter(team=demo).count()

@@ -1,6 +1,7 @@
 """Components, with what each needs inline."""
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from registry.forms.components import ComponentAdminForm
 from registry.models import Component, Dependency
@@ -19,7 +20,7 @@ class ComponentDependencyInline(admin.TabularInline):
 
 
 @admin.register(Component)
-class ComponentAdmin(admin.ModelAdmin):
+class ComponentAdmin(SimpleHistoryAdmin):
     form = ComponentAdminForm
     list_display = ("name", "kind", "team", "availability", "availability_basis", "application")
     list_filter = ("kind", "availability_basis", "replication", "team", "regions")

@@ -614,9 +614,9 @@ def replace_findings(
     if not fresh:
         stored = {
             key: said
-            for key, *said in Finding.objects.filter(
-                team_id=team_id, kind__in=kinds
-            ).values_list("key", *COMPARED_FIELDS)
+            for key, *said in Finding.objects.filter(team_id=team_id, kind__in=kinds).values_list(
+                "key", *COMPARED_FIELDS
+            )
         }
     gone = [key for key in stored if key not in found]
     if gone:

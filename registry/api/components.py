@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
-from registry.api.base import ID_HELP, RegisterViewSet, ValidatedModelSerializer
+from registry.analysis.downtime import measured_availability
+from registry.api.base import ID_HELP, RegisterViewSet, ValidatedModelSerializer, as_api_error
 from registry.api.fields import (
     MemberTeamField,
     reference_with_name,
@@ -17,6 +23,7 @@ from registry.models import (
     Application,
     Component,
 )
+from registry.services.incidents import adopt_measured_availability
 
 
 class ComponentSerializer(ValidatedModelSerializer):
@@ -83,6 +90,20 @@ class ComponentSerializer(ValidatedModelSerializer):
         }
 
 
+class MeasuredAvailabilitySerializer(serializers.Serializer):
+    """What the component's incidents over the evidence window say its availability is."""
+
+    window_days = serializers.IntegerField(help_text="Days measured (FMEA_EVIDENCE_WINDOW_DAYS).")
+    incidents = serializers.IntegerField(help_text="Incidents open at some time in the window.")
+    downtime_seconds = serializers.IntegerField(
+        help_text="Their union clipped to the window (overlaps counted once; open ones to now)."
+    )
+    availability = serializers.DecimalField(
+        max_digits=7, decimal_places=4, help_text="Percent up over the window, rounded down."
+    )
+    summary = serializers.CharField(help_text="The figure as the component's page says it.")
+
+
 class ComponentViewSet(RegisterViewSet):
     """Components of the caller's teams."""
 
@@ -94,3 +115,33 @@ class ComponentViewSet(RegisterViewSet):
     serializer_class = ComponentSerializer
     filterset_class = ComponentFilterSet
     ordering_fields = ["name", "kind", "availability", "created_at", "updated_at", "id"]
+
+    @extend_schema(
+        responses={200: MeasuredAvailabilitySerializer},
+        description="The availability the component's incidents measure over the evidence "
+        "window (FMEA_EVIDENCE_WINDOW_DAYS): its downtime, overlapping incidents once.",
+    )
+    @action(detail=True, methods=["get"], url_path="measured-availability")
+    def measured_availability(self, request: Request, pk=None) -> Response:
+        measured = measured_availability(self.get_object().pk)
+        return Response(MeasuredAvailabilitySerializer(measured).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: ComponentSerializer,
+            400: OpenApiResponse(description="No incidents in the window: nothing measured."),
+            403: OpenApiResponse(description="Your role in the team is read-only."),
+        },
+        description="Make the measured availability the component's figure (basis measured, "
+        "over the window's days); its history says so.",
+    )
+    @action(detail=True, methods=["post"], url_path="adopt-measured-availability")
+    def adopt_measured_availability(self, request: Request, pk=None) -> Response:
+        component = self.get_object()
+        self.check_write(component.team_id)
+        try:
+            adopt_measured_availability(component, user=request.user)
+        except DjangoValidationError as exc:
+            raise as_api_error(exc) from exc
+        return Response(self.get_serializer(self.get_queryset().get(pk=component.pk)).data)

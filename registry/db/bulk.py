@@ -149,3 +149,31 @@ def upsert_rows(
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def insert_if_new(instance: models.Model) -> bool:
+    """INSERT the unsaved instance unless a row with the same unique key exists
+    (`ON CONFLICT DO NOTHING … RETURNING id`, on SQLite 3.35+ and PostgreSQL): True and
+    the pk set when it was inserted, False when the key was taken, by an earlier row
+    or by a transaction that committed meanwhile. One statement instead of a read, then
+    an insert that could still race another writer."""
+    model = type(instance)
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    params = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+    ]
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} "
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT DO NOTHING RETURNING {quote(model._meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    instance.pk = row[0]
+    instance._state.adding = False
+    return True

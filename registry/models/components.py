@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.functions import Coalesce
+from simple_history.models import HistoricalRecords
 
 from registry.choices import DATA_STORE_KINDS, AvailabilityBasis, ComponentKind, Replication
 from registry.models.applications import Application, Step, check_same_team, check_team_kept
@@ -176,6 +177,9 @@ class Component(ConstraintFieldsMixin, TimeStampedModel):
         "point_in_time_recovery",
         "pitr_window_days",
     )
+
+    # Its figures' provenance: who changed the availability, or adopted it from incidents.
+    history = HistoricalRecords()
 
     objects = TeamScopedQuerySet.as_manager()
     constraint_fields = {

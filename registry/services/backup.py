@@ -64,7 +64,8 @@ from registry.models.failure_modes import undecided
 # 6: incidents (with the ids of the components and failure modes they are linked to)
 #    and PagerDuty services mapped to components. Receivers' tokens are secrets and are
 #    issued again after a restore.
-SCHEMA_VERSION = 6
+# 7: components' change history (availabilities adopted from incidents among it).
+SCHEMA_VERSION = 7
 User = get_user_model()
 # Models in dependency order, each with its foreign keys to other exported models.
 SECTIONS: list[tuple[str, type[models.Model], dict[str, str]]] = [

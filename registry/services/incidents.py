@@ -10,15 +10,21 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import Value
 from django.utils import timezone
 
+from registry.analysis.downtime import MeasuredAvailability, measured_availability
 from registry.analysis.evidence import failure_mode_evidence, window_start
-from registry.choices import RatingScaleName
+from registry.analysis.recompute import request_recompute
+from registry.choices import AvailabilityBasis, RatingScaleName
+from registry.db.bulk import insert_if_new
 from registry.models import Component, FailureMode, Incident, IncidentReceiver
 from registry.models.incidents import check_links
 
 #: history_change_reason holds 100 characters.
 REASON_LENGTH = 100
+#: The incident's links, as {field: the link table's column of the linked row}.
+LINK_FIELDS = {"components": "component_id", "failure_modes": "failuremode_id"}
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,45 @@ def tool_url(url: str) -> str:
     return url if len(url) <= 500 else ""
 
 
-@transaction.atomic
+def _links(incident_id: int) -> dict[str, dict[int, int]]:
+    """The incident's links as {field: {linked id: link row id}}, in one query."""
+    links: dict[str, dict[int, int]] = {field: {} for field in LINK_FIELDS}
+    queries = [
+        getattr(Incident, field)
+        .through.objects.filter(incident_id=incident_id)
+        .annotate(field=Value(field))
+        .values_list("field", "id", target)
+        for field, target in LINK_FIELDS.items()
+    ]
+    for field, link_id, target_id in queries[0].union(*queries[1:], all=True):
+        links[field][target_id] = link_id
+    return links
+
+
+def _record_history(incident: Incident, history_type: str, links: dict[str, dict[int, int]]):
+    """One version of the incident with all its links, written in one statement per table
+    (simple-history's signals would write a version per save and per link added, reading
+    the links back each time)."""
+    history = Incident.history.model(
+        history_date=timezone.now(),
+        history_type=history_type,
+        **{
+            field.attname: getattr(incident, field.attname)
+            for field in Incident._meta.concrete_fields
+        },
+    )
+    history.save()
+    for field, target in LINK_FIELDS.items():
+        rows = links[field]
+        if rows:
+            model = history._meta.get_field(f"historicalincident_{field}").related_model
+            model.objects.bulk_create(
+                model(id=link_id, incident_id=incident.pk, history=history, **{target: target_id})
+                for target_id, link_id in rows.items()
+            )
+
+
+@transaction.atomic(savepoint=False)
 def record_event(
     *,
     team_id: int,
@@ -56,61 +100,86 @@ def record_event(
     """Create or update the team's incident for this source and external id; returns
     (incident, changed). A replayed delivery finds nothing to change and writes nothing
     (no new history entry, no recompute). Links are only ever added: a person may have
-    linked more by hand."""
+    linked more by hand.
+
+    Alert storms arrive here (bench/receivers.py): a new incident is one INSERT … ON
+    CONFLICT, its links one INSERT per kind and its history one version; a replay reads
+    the row and its links and writes nothing."""
     components, failure_modes = list(components), list(failure_modes)
     check_links(team_id, components, failure_modes)
-    # The row lock serialises two deliveries of the same incident (firing and resolved
-    # may arrive together); a new one is caught by the unique constraint below.
-    incident = (
-        Incident.objects.select_for_update()
-        .filter(team_id=team_id, source=source, external_id=event.external_id)
-        .exclude(external_id="")  # the unique index's condition: the index serves it
-        .first()
-    )
-    values = {
-        "title": event.title[:300],
-        "started_at": event.started_at,
-        "detected_at": event.detected_at,
-        "resolved_at": event.resolved_at,
-        "url": tool_url(event.url),
+    wanted = {
+        "components": {component.pk for component in components},
+        "failure_modes": {failure_mode.pk for failure_mode in failure_modes},
     }
-    if event.severity:
-        values["severity"] = event.severity
-    changed = False
-    if incident is None:
-        incident = Incident(team_id=team_id, source=source, external_id=event.external_id)
-        changed = True
+    incident = Incident(
+        team_id=team_id,
+        source=source,
+        external_id=event.external_id,
+        title=event.title[:300],
+        started_at=event.started_at,
+        detected_at=event.detected_at,
+        resolved_at=event.resolved_at,
+        url=tool_url(event.url),
+        **({"severity": event.severity} if event.severity else {}),
+    )
+    # Field checks and the order of the times without a query each. A merge with the
+    # stored row keeps them in order: it only moves the start and detection earlier.
+    incident.clean_fields(exclude=["team"])
+    errors = incident.time_errors()
+    if errors:
+        raise ValidationError(errors)
+    if insert_if_new(incident):
+        history_type, changed = "+", True
+        links: dict[str, dict[int, int]] = {field: {} for field in LINK_FIELDS}
     else:
-        # A later delivery never moves the start or the first detection later, nor
-        # forgets a resolution (a repeated `firing` after `resolved` reopens nothing).
-        values["started_at"] = min(values["started_at"], incident.started_at)
-        detections = [t for t in (values["detected_at"], incident.detected_at) if t]
-        values["detected_at"] = min(detections) if detections else None
-        values["resolved_at"] = values["resolved_at"] or incident.resolved_at
-    for name, value in values.items():
-        if getattr(incident, name) != value:
-            setattr(incident, name, value)
-            changed = True
+        # The row lock serialises two deliveries of the same incident (firing and
+        # resolved may arrive together).
+        stored = (
+            Incident.objects.select_for_update()
+            .filter(team_id=team_id, source=source, external_id=event.external_id)
+            .exclude(external_id="")  # the unique index's condition: the index serves it
+            .get()
+        )
+        history_type, changed = "~", _merge(stored, incident, event.severity)
+        incident = stored
+        links = _links(incident.pk)
+    for field, target in LINK_FIELDS.items():
+        through = getattr(Incident, field).through
+        added = through.objects.bulk_create(
+            through(incident_id=incident.pk, **{target: target_id})
+            for target_id in sorted(wanted[field] - set(links[field]))
+        )
+        links[field].update({getattr(row, target): row.pk for row in added})
+        changed = changed or bool(added)
     if changed:
-        # Field checks and the order of the times without a query each (an alert storm
-        # arrives here); the unique (team, source, external id) is the row lock above
-        # and, for two new deliveries at once, the database's constraint.
-        incident.clean_fields(exclude=["team"])
-        errors = incident.time_errors()
-        if errors:
-            raise ValidationError(errors)
-        incident.save()
-    new_components = {c.pk for c in components} - set(
-        incident.components.values_list("pk", flat=True)
-    )
-    new_failure_modes = {f.pk for f in failure_modes} - set(
-        incident.failure_modes.values_list("pk", flat=True)
-    )
-    if new_components:
-        incident.components.add(*new_components)
-    if new_failure_modes:
-        incident.failure_modes.add(*new_failure_modes)
-    return incident, changed or bool(new_components or new_failure_modes)
+        _record_history(incident, history_type, links)
+        request_recompute(team_id)
+    return incident, changed
+
+
+def _merge(stored: Incident, delivered: Incident, severity: str | None) -> bool:
+    """Bring what a later delivery says into the stored incident, and write it if that
+    changes anything. A later delivery never moves the start or the first detection
+    later, nor forgets a resolution (a repeated `firing` after `resolved` reopens
+    nothing), nor resets a severity it does not state."""
+    detections = [t for t in (delivered.detected_at, stored.detected_at) if t]
+    values = {
+        "title": delivered.title,
+        "url": delivered.url,
+        "started_at": min(delivered.started_at, stored.started_at),
+        "detected_at": min(detections) if detections else None,
+        "resolved_at": delivered.resolved_at or stored.resolved_at,
+        "severity": severity or stored.severity,
+    }
+    changes = {name: value for name, value in values.items() if getattr(stored, name) != value}
+    if not changes:
+        return False
+    for name, value in changes.items():
+        setattr(stored, name, value)
+    stored.updated_at = timezone.now()
+    # An UPDATE without the save signals: the caller writes the one history version.
+    Incident.objects.filter(pk=stored.pk).update(**changes, updated_at=stored.updated_at)
+    return True
 
 
 def rotate_receiver_token(*, team_id: int, source: str, user) -> tuple[IncidentReceiver, str]:
@@ -172,3 +241,29 @@ def adopt_observed_rating(
     record.history_change_reason = incidents_reason(scale, observed, incident_ids)
     record.save(update_fields=["history_change_reason"])
     return failure_mode
+
+
+@transaction.atomic
+def adopt_measured_availability(
+    component: Component, *, user, now: datetime.datetime | None = None
+) -> MeasuredAvailability:
+    """Make the availability its incidents measure over the evidence window the
+    component's figure (basis measured, over the window's days), noted in its history."""
+    measured = measured_availability(component.pk, now=now)
+    if not measured.incidents:
+        raise ValidationError(
+            {
+                "availability": f"No incidents of this component in {measured.window}: "
+                "nothing measured."
+            }
+        )
+    component.availability = measured.availability
+    component.availability_basis = AvailabilityBasis.MEASURED
+    component.availability_measured_over_days = measured.window_days
+    component._history_user = user
+    component._change_reason = f"Availability measured from incidents: {measured.summary}"[
+        :REASON_LENGTH
+    ]
+    component.full_clean()
+    component.save()
+    return measured

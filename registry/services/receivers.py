@@ -97,7 +97,12 @@ def components_named(team_id: int, names: set[str]) -> tuple[list[Component], li
     if not names:
         return [], []
     lowered = {name.lower() for name in names}
-    rows = list(Component.objects.filter(team_id=team_id).annotate(lower=Lower("name")))
+    # One query: a slug is not stored, so the names are matched here.
+    rows = list(
+        Component.objects.filter(team_id=team_id)
+        .only("id", "team_id", "name")
+        .annotate(lower=Lower("name"))
+    )
     found = [row for row in rows if row.lower in lowered or slugify(row.name) in names]
     known = {row.lower for row in found} | {slugify(row.name) for row in found}
     return found, sorted(name for name in names if name.lower() not in known)

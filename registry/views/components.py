@@ -3,14 +3,19 @@ it), create and edit."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 
 from registry import selectors
+from registry.analysis.downtime import measured_availability
 from registry.analysis.graph import dependency_graph
 from registry.forms.components import ComponentForm
 from registry.models import Component, Step
-from registry.views.base import TeamView
+from registry.services.incidents import adopt_measured_availability
+from registry.views.base import TeamView, WriteView
 from registry.views.editing import ModelFormPage
 
 
@@ -46,6 +51,7 @@ class ComponentDetailView(TeamView):
             "registry/components/detail.html",
             {
                 "component": component,
+                "measured": measured_availability(component.pk),
                 "regions": list(component.regions.all()),
                 "tree": graph.tree_of_component(component.pk),
                 "used_by": used_by,
@@ -86,3 +92,19 @@ class ComponentEditView(ComponentCreateView):
 
     def page_context(self, instance: Component) -> dict:
         return {"title": f"Edit {instance}", "cancel_url": component_url(instance.pk)}
+
+
+class AdoptMeasuredAvailabilityView(WriteView):
+    """Make the availability the component's incidents measure its figure."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        component = self.get_editable(Component.objects.all(), pk=pk)
+        try:
+            measured = adopt_measured_availability(component, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, f"Availability set to {measured.availability} %, measured from incidents."
+            )
+        return redirect(component_url(pk) + "#measured-availability")

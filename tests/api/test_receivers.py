@@ -13,7 +13,13 @@ import pytest
 
 from registry.models import Incident, IncidentReceiver, PagerDutyService
 from registry.services.incidents import rotate_receiver_token
-from tests.factories import ApplicationFactory, ComponentFactory, FailureModeFactory, StepFactory
+from tests.factories import (
+    ApplicationFactory,
+    ComponentFactory,
+    FailureModeFactory,
+    IncidentFactory,
+    StepFactory,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
@@ -317,3 +323,65 @@ def test_only_an_owner_issues_a_token_and_it_is_shown_once(api, team_a, alice, b
     receiver = IncidentReceiver.objects.get()
     assert receiver.token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert token not in json.dumps(api.as_user(alice).get("/api/v1/receivers/").data)
+
+
+def test_a_new_alert_group_and_its_replay_take_a_fixed_handful_of_queries(
+    api, team_a, alertmanager_token, django_assert_num_queries
+):
+    """An alert storm is many deliveries: each costs the same few statements, however
+    many incidents the team has. New: token, components, INSERT … ON CONFLICT, link,
+    version, version's link, and the savepoint pair of the test's transaction (in
+    production BEGIN/COMMIT and two statements marking the team for recompute, done
+    here already by the component's creation). Replay: token, components, the INSERT
+    that finds the row, the row locked, its links; nothing written."""
+    ComponentFactory(team=team_a, name="orders-db")
+    firing = alertmanager_payload("firing", fmea_component="orders-db")
+    for incidents in range(3):  # the count does not grow with the team's incidents
+        IncidentFactory(team=team_a, source="alertmanager", external_id=f"earlier-{incidents}")
+
+    with django_assert_num_queries(8):
+        assert post_alertmanager(api, alertmanager_token, firing).data["changed"] is True
+    with django_assert_num_queries(7):
+        assert post_alertmanager(api, alertmanager_token, firing).data["changed"] is False
+
+
+def test_each_change_a_delivery_makes_is_one_version_in_the_history(
+    api, team_a, alertmanager_token
+):
+    orders_db = ComponentFactory(team=team_a, name="orders-db")
+
+    for status in ("firing", "firing", "resolved", "resolved"):
+        post_alertmanager(
+            api, alertmanager_token, alertmanager_payload(status, fmea_component="orders-db")
+        )
+
+    incident = Incident.objects.get()
+    opened, resolved = incident.history.order_by("history_id")
+    assert (opened.history_type, opened.resolved_at) == ("+", None)
+    assert [link.component_id for link in opened.components.all()] == [orders_db.pk]
+    assert resolved.history_type == "~"
+    assert resolved.resolved_at == datetime.datetime(2026, 11, 20, 10, 45, 30, tzinfo=datetime.UTC)
+    assert [link.component_id for link in resolved.components.all()] == [orders_db.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_production_a_new_group_is_seven_statements_and_its_team_is_left_dirty(
+    api, team_a, alertmanager_token, django_assert_num_queries, capture_queued
+):
+    """Outside a test's transaction, as served: token, components, INSERT … ON CONFLICT,
+    link, version, version's link, the team marked for recompute; the mark is not
+    repeated after the commit (no savepoint could have undone it), and one recompute
+    is queued."""
+    from registry.analysis import tasks
+    from registry.models import TeamRecompute
+
+    ComponentFactory(team=team_a, name="orders-db")
+    TeamRecompute.objects.filter(team=team_a).update(dirty=False)
+    queued = capture_queued(tasks.recompute_team_task)
+    firing = alertmanager_payload("firing", fmea_component="orders-db")
+
+    with django_assert_num_queries(7 + 2):  # and BEGIN, COMMIT
+        assert post_alertmanager(api, alertmanager_token, firing).status_code == 200
+
+    assert TeamRecompute.objects.get(team=team_a).dirty is True
+    assert queued == [team_a.pk]

@@ -231,3 +231,22 @@ def test_rollups_count_the_contradicted_ratings(team_a, failure_mode):
     assert {k: v for k, v in rollup.findings_by_kind.items() if k in expected} == expected
     tier = TierRollup.objects.get(team=team_a, tier=failure_mode.step.application.tier)
     assert {k: v for k, v in tier.findings_by_kind.items() if k in expected} == expected
+
+
+def test_a_refresh_rewrites_only_the_findings_whose_words_changed(team_a, failure_mode):
+    """Refreshing with nothing new leaves the stored finding as it was (no rewrite);
+    a fourth incident changes its words, and the refresh stores them."""
+    incidents(failure_mode, (at(2), minutes(2)), (at(5), minutes(2)), (at(9), minutes(2)))
+    refresh_findings(team_a.pk, NOW)
+    [first] = findings(team_a, FindingKind.PROBABILITY_CONTRADICTED)
+
+    refresh_findings(team_a.pk, NOW + minutes(10))
+    [unchanged] = findings(team_a, FindingKind.PROBABILITY_CONTRADICTED)
+    incidents(failure_mode, (at(10), minutes(2)))
+    refresh_findings(team_a.pk, NOW + minutes(20))
+    [changed] = findings(team_a, FindingKind.PROBABILITY_CONTRADICTED)
+
+    assert (unchanged.message, unchanged.computed_at) == (first.message, NOW)
+    assert "4 incidents in the last 12 months suggest 6" in changed.message
+    assert changed.computed_at == NOW + minutes(20)
+    assert changed.first_seen_at == NOW

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0020_findings_speed"),
+        ("registry", "0019_findings_speed"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0017_operations"),
+        ("registry", "0018_incident_downtime"),
     ]
 
     operations = [

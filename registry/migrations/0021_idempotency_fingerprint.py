@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0021_recovery_test_help"),
+        ("registry", "0020_recovery_test_help"),
     ]
 
     operations = [

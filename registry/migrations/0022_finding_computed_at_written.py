@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0022_idempotency_fingerprint"),
+        ("registry", "0021_idempotency_fingerprint"),
     ]
 
     operations = [
