@@ -35,12 +35,12 @@ def test_it_has_the_report_sheets_in_order(workbook):
 def test_the_worksheet_header_is_frozen_and_filters_every_row(workbook):
     sheet = workbook["Worksheet"]
     headers = [cell.value for cell in sheet[1]]
-    assert len(headers) == 27
+    assert len(headers) == 37
     assert headers[:3] == ["Business function", "Application", "Tier"]
-    assert headers[-3:] == ["Revised AP", "ID", "Version"]
+    assert headers[-3:] == ["Application failover time seconds", "ID", "Version"]
     assert all(cell.font.b for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:AA3"  # 27 columns: A to AA; header and 2 rows
+    assert sheet.auto_filter.ref == "A1:AK3"  # 37 columns: A to AK; header and 2 rows
     assert sheet.column_dimensions["I"].width == 36  # Failure mode
     assert workbook["Findings"].freeze_panes == "A2"
     assert workbook["Recovery"].freeze_panes == "A2"

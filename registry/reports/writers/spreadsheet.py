@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 import xlsxwriter
-from xlsxwriter.color import Color
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
@@ -38,15 +37,6 @@ OPTIONS = {
     "strings_to_numbers": False,
     "strings_to_urls": False,
 }
-
-
-class StoredColour(Color):
-    """An RGB colour stored with alpha 00, as the reports have always stored theirs
-    (XlsxWriter writes FF; spreadsheets ignore the alpha of cell colours), so files
-    written before and after read back with the same colours."""
-
-    def _argb_hex_value(self) -> str:
-        return f"00{self._rgb_hex_value()}"
 
 
 @dataclass(frozen=True)
@@ -86,9 +76,9 @@ class Book:
                 properties["num_format"] = number_format
             if style is not None:
                 if style.fill:
-                    properties |= {"pattern": 1, "bg_color": StoredColour(style.fill)}
+                    properties |= {"pattern": 1, "bg_color": style.fill}
                 if style.ink:
-                    properties["font_color"] = StoredColour(style.ink)
+                    properties["font_color"] = style.ink
                 if style.bold:
                     properties["bold"] = True
                 if style.wrap:
