@@ -894,6 +894,28 @@ def test_receivers_page(world, data, owner):
         assert not outcome.changed
 
 
+@fuzzes("registry:component_adopt_measured_availability")
+@FUZZ
+@given(target=TARGET, data=JUNK, down=st.booleans())
+def test_adopting_measured_availability(world, target, data, down):
+    """Adopting sets team A's component's availability from its own incidents only;
+    another team's component is 404, and without downtime nothing changes."""
+
+    def downtime(client):
+        incident = Incident.objects.get(pk=world.ids["a_incident"])
+        incident.resolved_at = incident.started_at + datetime.timedelta(hours=2)
+        incident.save()
+        incident.components.add(world.ids["a_db"])
+
+    url = reverse(
+        "registry:component_adopt_measured_availability", args=[target_pk(world, "db", target)]
+    )
+    outcome = submit(world.bob, url, data, prepare=downtime if down else None)
+    assert outcome.response.status_code == (302 if target == "own" else 404)
+    if target == "own" and not down:
+        assert not outcome.changed
+
+
 # --- failure modes: the worksheet row, the full form, the library, sign-off -------------
 
 
@@ -1352,6 +1374,43 @@ def test_worksheet_imports(world, dry_run, content, file_name):
         assert {model for model, _ in outcome.changed} <= {WorksheetImport}
 
 
+INCIDENTS = (
+    b"title,started_at,resolved_at,severity,components\n"
+    b"Orders DB failover stuck,2026-10-01T09:00:00Z,2026-10-01T11:00:00Z,high,\n"
+)
+
+
+@fuzzes("registry:incident_import")
+@FUZZ
+@given(
+    dry_run=st.one_of(st.sampled_from(["on", "", "true"]), TEXT, st.just(MISSING)),
+    content=st.one_of(
+        st.just(INCIDENTS),
+        st.just(b""),
+        st.binary(max_size=300),
+        st.builds(lambda text: INCIDENTS + text.encode(), TEXT),
+    ),
+    file_name=st.one_of(
+        st.just("incidents.csv"), st.sampled_from(["", "../../etc/passwd", 'a".csv']), TEXT
+    ),
+    confirm=st.one_of(st.just(MISSING), TEXT),
+)
+def test_incident_imports(world, dry_run, content, file_name, confirm):
+    """Whatever the file, its name, the dry-run flag or a confirmation token, an import
+    records only team A's incidents, a dry run none, a forged token none, and no import
+    crashes."""
+    fields = {} if dry_run is MISSING else {"dry_run": dry_run}
+    if confirm is not MISSING:
+        fields["confirm"] = confirm
+    body = multipart(fields, file_name, content)
+    content_type = f"multipart/form-data; boundary={BOUNDARY}"
+    outcome = submit(
+        world.bob, reverse("registry:incident_import"), body, content_type=content_type
+    )
+    if confirm is not MISSING or dry_run == "on":
+        assert not outcome.changed
+
+
 # --- the team switch and the accounts pages ---------------------------------------------
 
 NEXT = st.one_of(
@@ -1684,6 +1743,7 @@ ROUTE_ARGS = {
     "registry:finding_suppress": "a_finding",
     "registry:finding_unsuppress": "a_finding",
     "registry:component_edit": "a_db",
+    "registry:component_adopt_measured_availability": "a_db",
     "registry:business_function_edit": "a_bf",
     "registry:report_schedule_edit": "a_schedule",
     "registry:report_schedule_delete": "a_schedule",
