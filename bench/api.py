@@ -96,7 +96,11 @@ def main() -> None:
     def api_page():
         response = client.get(url, HTTP_HOST="localhost")
         assert response.status_code == 200, response.status_code
-        assert len(response.json()["results"]) == 100
+        return response
+
+    # The page's content is checked once, outside the timings: decoding the JSON is the
+    # client's work, as the raw side decodes nothing.
+    assert len(api_page().json()["results"]) == 100
 
     def raw_page():
         with connection.cursor() as cursor:
