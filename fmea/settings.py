@@ -208,6 +208,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registry.prune_report_runs",
         "schedule": crontab(hour=3, minute=30),
     },
+    "prune-checked-uploads": {
+        "task": "registry.prune_checked_uploads",
+        "schedule": crontab(hour=3, minute=45),
+    },
     # Report runs and imports whose worker died whole go back to the queue.
     "requeue-stale-report-runs": {"task": "registry.requeue_stale_report_runs", "schedule": 60.0},
     "requeue-stale-imports": {"task": "registry.requeue_stale_imports", "schedule": 60.0},

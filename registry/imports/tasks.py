@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from registry.imports import jobs
+from registry.imports import checked, jobs
 from registry.jobs import JobStatus, enqueue, requeue
 from registry.models import WorksheetImport
 
@@ -24,6 +24,12 @@ def import_worksheet_task(import_id: int) -> str:
 def requeue_stale_imports_task() -> int:
     """Beat fires this every minute: imports whose worker died whole are queued again."""
     return requeue(import_worksheet_task, jobs.take_back_stale())
+
+
+@shared_task(name="registry.prune_checked_uploads", acks_late=True)
+def prune_checked_uploads_task() -> int:
+    """Beat fires this nightly: checked incident files never confirmed are deleted."""
+    return checked.prune()
 
 
 def queue_import(job: WorksheetImport) -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 
+from registry.imports import checked
 from registry.imports.incidents import OPTIONAL, REQUIRED, import_incidents
 from registry.imports.jobs import display_name
 from registry.imports.reading import Refused, check_size
@@ -62,7 +62,7 @@ class IncidentImportView(WriteView):
 
     def keep(self, request: HttpRequest, data: bytes, name: str) -> str:
         """Store a checked file until it is confirmed; the token names it."""
-        path = default_storage.save(f"imports/{uuid.uuid4().hex}.upload", ContentFile(data))
+        path = checked.keep(data)
         token = uuid.uuid4().hex
         request.session[PENDING] = {
             **request.session.get(PENDING, {}),

@@ -66,3 +66,30 @@ def test_the_list_links_the_page_and_a_viewer_cannot_import(as_bob, as_victor, t
     assert 'href="/incidents/import/"' in as_bob.get("/incidents/").content.decode()
     assert upload(as_victor, GOOD, dry_run=False).status_code in (403, 404)
     assert Incident.objects.count() == 0
+
+
+def test_checked_files_never_confirmed_are_pruned_after_a_day(as_bob, team_a, settings, tmp_path):
+    """A dry run keeps its file for the confirmation; the nightly prune deletes it once
+    a day old, and leaves the worksheet imports' uploads alone."""
+    settings.MEDIA_ROOT = tmp_path
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from registry.imports import checked
+
+    ComponentFactory(team=team_a, name="orders-db")
+    checked_page = upload(as_bob, GOOD)
+    assert checked_page.context["token"]
+    _, names = default_storage.listdir(checked.FOLDER)
+    assert len(names) == 1
+    worksheet_upload = default_storage.save("imports/worksheet.upload", ContentFile(b"x"))
+    now = timezone.now()
+    assert checked.prune(now) == 0  # a fresh check stays
+    assert checked.prune(now + datetime.timedelta(days=1, minutes=1)) == 1
+    assert default_storage.listdir(checked.FOLDER)[1] == []
+    assert default_storage.exists(worksheet_upload)
+    default_storage.delete(worksheet_upload)
+    confirmed = as_bob.post("/incidents/import/", {"confirm": checked_page.context["token"]})
+    assert confirmed.status_code == 409  # the check has expired: upload again
+    assert Incident.objects.count() == 0
