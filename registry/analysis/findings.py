@@ -613,10 +613,10 @@ def replace_findings(
     stored = {}
     if not fresh:
         stored = {
-            key: said
-            for key, *said in Finding.objects.filter(team_id=team_id, kind__in=kinds).values_list(
-                "key", *COMPARED_FIELDS
-            )
+            key: values
+            for key, *values in Finding.objects.filter(
+                team_id=team_id, kind__in=kinds
+            ).values_list("key", *COMPARED_FIELDS)
         }
     gone = [key for key in stored if key not in found]
     if gone:
