@@ -83,7 +83,14 @@ class RollupSnapshotAdmin(ComputedAdmin):
 
 @admin.register(TeamRecompute)
 class TeamRecomputeAdmin(ComputedAdmin):
-    list_display = ("team", "dirty", "requested_at", "computed_at", "duration_ms")
+    list_display = (
+        "team",
+        "dirty",
+        "waiting_since",
+        "requested_at",
+        "computed_at",
+        "duration_ms",
+    )
     list_filter = ("dirty",)
 
 

@@ -10,10 +10,11 @@ that are no longer dirty, so a burst of transactions costs a handful of recomput
 If the broker is down, the edit still commits; the periodic sweep picks the team up.
 """
 
+import functools
 import logging
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -34,7 +35,8 @@ from registry.models import (
 
 logger = logging.getLogger(__name__)
 
-#: Sent once a transaction that marked teams dirty has committed; `team_ids`: sorted ids.
+#: Sent once a transaction that marked teams dirty has committed; `team_ids`: the sorted
+#: ids of those it found up to date (the others wait for a recompute already).
 recompute_requested = Signal()
 
 
@@ -47,6 +49,8 @@ class _PendingRecomputes:
         self.deleted_team_ids: set[int] = set()
         # Marked outside any savepoint: only the whole transaction could undo the mark.
         self.settled: set[int] = set()
+        # Teams this transaction found up to date: their recompute is to be queued.
+        self.became_dirty: set[int] = set()
 
     def __call__(self) -> None:
         if not self.team_ids:
@@ -58,10 +62,15 @@ class _PendingRecomputes:
         unsettled = self.team_ids - self.settled
         try:
             if unsettled:
-                mark_dirty(unsettled)
+                self.became_dirty |= mark_dirty(unsettled)
         except DatabaseError:  # e.g. the team was deleted since: nothing to recompute
             logger.warning("Could not mark teams %s dirty", sorted(unsettled), exc_info=True)
-        recompute_requested.send(sender=TeamRecompute, team_ids=sorted(self.team_ids))
+        # A team that was dirty already has its recompute queued, or running (a run that
+        # leaves it dirty queues the next): an alert storm queues one task, not one a
+        # delivery.
+        queued = self.became_dirty & self.team_ids
+        if queued:
+            recompute_requested.send(sender=TeamRecompute, team_ids=sorted(queued))
 
 
 def _pending() -> _PendingRecomputes:
@@ -100,7 +109,7 @@ def request_recompute(*team_ids: int) -> None:
     new = set(team_ids) - pending.team_ids - pending.deleted_team_ids
     if not new:
         return
-    mark_dirty(new)
+    pending.became_dirty |= mark_dirty(new)
     pending.team_ids |= new
     if not any(transaction.get_connection().savepoint_ids):
         pending.settled |= new
@@ -113,19 +122,39 @@ def forget_deleted_team(team_id: int) -> None:
     pending.team_ids.discard(team_id)
 
 
-def mark_dirty(team_ids: set[int]) -> None:
-    # One statement (INSERT … ON CONFLICT DO UPDATE): every write of a team passes here
-    # twice, once in its transaction and once after it commits (alert storms, imports).
-    now = timezone.now()
-    TeamRecompute.objects.bulk_create(
-        [
-            TeamRecompute(team_id=team_id, dirty=True, requested_at=now)
-            for team_id in sorted(team_ids)  # rows locked in one order: no deadlock
-        ],
-        update_conflicts=True,
-        unique_fields=["team"],
-        update_fields=["dirty", "requested_at"],
+@functools.cache
+def _mark_sql() -> str:
+    """Mark one team dirty; returns whether the team was up to date until now (its
+    `waiting_since` is then this request)."""
+    table, quote = TeamRecompute._meta.db_table, connection.ops.quote_name
+    dirty, requested, waiting = (
+        quote(name) for name in ("dirty", "requested_at", "waiting_since")
     )
+    return (
+        f"INSERT INTO {quote(table)} ({quote('team_id')}, {dirty}, {requested}, {waiting}) "
+        f"VALUES (%s, %s, %s, %s) "
+        f"ON CONFLICT ({quote('team_id')}) DO UPDATE SET {dirty} = excluded.{dirty}, "
+        f"{requested} = excluded.{requested}, "
+        f"{waiting} = CASE WHEN {quote(table)}.{dirty} THEN {quote(table)}.{waiting} "
+        f"ELSE excluded.{requested} END "
+        f"RETURNING {quote('team_id')}, {waiting} = {requested}"
+    )
+
+
+def mark_dirty(team_ids: set[int]) -> set[int]:
+    """Mark the teams dirty; returns those that were up to date until now, whose
+    recompute must be queued (the others' is queued already, or running)."""
+    # One statement per team (INSERT … ON CONFLICT DO UPDATE), written once: every
+    # write of a team passes here (alert storms, imports).
+    now = timezone.now()
+    became_dirty = set()
+    with connection.cursor() as cursor:
+        for team_id in sorted(team_ids):  # rows locked in one order: no deadlock
+            cursor.execute(_mark_sql(), [team_id, True, now, now])
+            team_id, waiting_from_now = cursor.fetchone()
+            if waiting_from_now:
+                became_dirty.add(team_id)
+    return became_dirty
 
 
 def team_of(instance) -> list[int]:

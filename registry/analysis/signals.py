@@ -5,9 +5,6 @@ An interface module, connected in `RegistryConfig.ready()`: it imports the servi
 the tasks; neither imports it.
 """
 
-import logging
-
-from django.conf import settings
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from registry.analysis import recompute, tasks
@@ -26,8 +23,6 @@ from registry.models import (
     Tier,
 )
 
-logger = logging.getLogger(__name__)
-
 #: Rows whose changes alter a team's findings or rollups.
 WATCHED = (
     FailureMode,
@@ -45,17 +40,9 @@ WATCHED = (
 
 
 def queue_recomputes(sender, team_ids: list[int], **kwargs) -> None:
-    """One recompute task per team; a broker that is down loses nothing (the sweep)."""
+    """One recompute task per team."""
     for team_id in team_ids:
-        try:
-            tasks.recompute_team_task.apply_async(
-                (team_id,),
-                countdown=settings.FMEA_RECOMPUTE_DELAY_SECONDS,
-                retry=True,
-                retry_policy={"max_retries": 1, "interval_start": 0.2},
-            )
-        except Exception:  # the broker may be down: the sweep recomputes later
-            logger.warning("Could not queue the recompute of team %s", team_id, exc_info=True)
+        tasks.queue_recompute(team_id)
 
 
 def on_change(sender, instance, **kwargs) -> None:

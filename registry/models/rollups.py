@@ -335,12 +335,21 @@ class TeamRecompute(models.Model):
     """Whether a team's rollups and findings are out of date.
 
     Changes set `dirty`; a recompute claims the work by clearing it with a conditional
-    UPDATE, so many changes (or many queued tasks) lead to few recomputes.
+    UPDATE, so many changes (or many queued tasks) lead to few recomputes. Only the
+    change that makes an up-to-date team dirty queues a recompute (`waiting_since` is
+    then its request time); a recompute that leaves its team dirty queues the next.
     """
 
     team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="recompute")
     dirty = models.BooleanField(default=True)
-    requested_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a change last asked for a recompute."
+    )
+    waiting_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the team last went from up to date to waiting for a recompute.",
+    )
     computed_at = models.DateTimeField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
 

@@ -4,13 +4,13 @@ id), and adopting the ratings that the incidents of a failure mode suggest."""
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
-from django.db.models import Value
+from django.db import connection, transaction
 from django.utils import timezone
 
 from registry.analysis.downtime import MeasuredAvailability, measured_availability
@@ -50,42 +50,100 @@ def tool_url(url: str) -> str:
     return url if len(url) <= 500 else ""
 
 
+@functools.cache
+def _link_sql() -> tuple[str, dict[str, str]]:
+    """The SELECT of an incident's links of every kind (parameter: the incident, once
+    per kind), and per link field the INSERT of one link returning its id. Written once
+    from the models: an alert storm runs them for every delivery, and building them
+    through the ORM costs more than running them."""
+    quote = connection.ops.quote_name
+    selects, inserts = [], {}
+    for field, target in LINK_FIELDS.items():
+        table = quote(getattr(Incident, field).through._meta.db_table)
+        selects.append(
+            f"SELECT '{field}', {quote('id')}, {quote(target)} FROM {table} "
+            f"WHERE {quote('incident_id')} = %s"
+        )
+        inserts[field] = (
+            f"INSERT INTO {table} ({quote('incident_id')}, {quote(target)}) "
+            f"VALUES (%s, %s) RETURNING {quote('id')}"
+        )
+    return " UNION ALL ".join(selects), inserts
+
+
 def _links(incident_id: int) -> dict[str, dict[int, int]]:
     """The incident's links as {field: {linked id: link row id}}, in one query."""
     links: dict[str, dict[int, int]] = {field: {} for field in LINK_FIELDS}
-    queries = [
-        getattr(Incident, field)
-        .through.objects.filter(incident_id=incident_id)
-        .annotate(field=Value(field))
-        .values_list("field", "id", target)
-        for field, target in LINK_FIELDS.items()
-    ]
-    for field, link_id, target_id in queries[0].union(*queries[1:], all=True):
-        links[field][target_id] = link_id
+    with connection.cursor() as cursor:
+        cursor.execute(_link_sql()[0], [incident_id] * len(LINK_FIELDS))
+        for field, link_id, target_id in cursor.fetchall():
+            links[field][target_id] = link_id
     return links
 
 
-def _record_history(incident: Incident, history_type: str, links: dict[str, dict[int, int]]):
-    """One version of the incident with all its links, written in one statement per table
-    (simple-history's signals would write a version per save and per link added, reading
-    the links back each time)."""
-    history = Incident.history.model(
-        history_date=timezone.now(),
-        history_type=history_type,
-        **{
-            field.attname: getattr(incident, field.attname)
-            for field in Incident._meta.concrete_fields
-        },
+def _add_links(incident_id: int, field: str, target_ids: Iterable[int]) -> dict[int, int]:
+    """Link the incident to `target_ids` by `field`; returns {linked id: link row id}."""
+    added = {}
+    with connection.cursor() as cursor:
+        for target_id in target_ids:
+            cursor.execute(_link_sql()[1][field], [incident_id, target_id])
+            added[target_id] = cursor.fetchone()[0]
+    return added
+
+
+@functools.cache
+def _history_sql() -> tuple[str, dict[str, str]]:
+    """The INSERT of one version of an incident, copied from its stored row (returning
+    the version's id), and per link field the INSERT of that version's links, copied
+    from the link table; written once from the models, as simple-history lays them out."""
+    quote = connection.ops.quote_name
+    history = Incident.history.model
+    columns = ", ".join(quote(field.column) for field in Incident._meta.concrete_fields)
+    version = (
+        f"INSERT INTO {quote(history._meta.db_table)} "
+        f"({columns}, {quote('history_date')}, {quote('history_type')}) "
+        f"SELECT {columns}, %s, %s FROM {quote(Incident._meta.db_table)} "
+        f"WHERE {quote('id')} = %s RETURNING {quote(history._meta.pk.column)}"
     )
-    history.save()
+    links = {}
     for field, target in LINK_FIELDS.items():
-        rows = links[field]
-        if rows:
-            model = history._meta.get_field(f"historicalincident_{field}").related_model
-            model.objects.bulk_create(
-                model(id=link_id, incident_id=incident.pk, history=history, **{target: target_id})
-                for target_id, link_id in rows.items()
-            )
+        model = history._meta.get_field(f"historicalincident_{field}").related_model
+        through = getattr(Incident, field).through._meta.db_table
+        copied = ", ".join(quote(name) for name in ("id", "incident_id", target))
+        links[field] = (
+            f"INSERT INTO {quote(model._meta.db_table)} ({copied}, {quote('history_id')}) "
+            f"SELECT {copied}, %s FROM {quote(through)} WHERE {quote('incident_id')} = %s"
+        )
+    return version, links
+
+
+def _record_history(incident_id: int, history_type: str, links: dict[str, dict[int, int]]):
+    """One version of the incident with all its links, copied from the stored rows in
+    one statement per table (simple-history's signals would write a version per save
+    and per link added, reading the links back each time)."""
+    version, link_copies = _history_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(version, [timezone.now(), history_type, incident_id])
+        history_id = cursor.fetchone()[0]
+        for field, copy in link_copies.items():
+            if links[field]:
+                cursor.execute(copy, [history_id, incident_id])
+
+
+@functools.cache
+def _stored_sql() -> str:
+    """The stored incident of a team, source and external id, locked: the row lock
+    serialises two deliveries of the same incident (firing and resolved may arrive
+    together). Written once: an alert storm's updates and replays run it every time."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in Incident._meta.concrete_fields)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    return (
+        f"SELECT {columns} FROM {quote(Incident._meta.db_table)} "
+        f"WHERE {quote('team_id')} = %s AND {quote('source')} = %s "
+        # The unique index's condition, so that the index serves it.
+        f"AND {quote('external_id')} = %s AND {quote('external_id')} <> ''{lock}"
+    )
 
 
 @transaction.atomic(savepoint=False)
@@ -132,27 +190,18 @@ def record_event(
         history_type, changed = "+", True
         links: dict[str, dict[int, int]] = {field: {} for field in LINK_FIELDS}
     else:
-        # The row lock serialises two deliveries of the same incident (firing and
-        # resolved may arrive together).
-        stored = (
-            Incident.objects.select_for_update()
-            .filter(team_id=team_id, source=source, external_id=event.external_id)
-            .exclude(external_id="")  # the unique index's condition: the index serves it
-            .get()
+        stored = next(
+            iter(Incident.objects.raw(_stored_sql(), [team_id, source, event.external_id]))
         )
         history_type, changed = "~", _merge(stored, incident, event.severity)
         incident = stored
         links = _links(incident.pk)
-    for field, target in LINK_FIELDS.items():
-        through = getattr(Incident, field).through
-        added = through.objects.bulk_create(
-            through(incident_id=incident.pk, **{target: target_id})
-            for target_id in sorted(wanted[field] - set(links[field]))
-        )
-        links[field].update({getattr(row, target): row.pk for row in added})
+    for field in LINK_FIELDS:
+        added = _add_links(incident.pk, field, sorted(wanted[field] - set(links[field])))
+        links[field].update(added)
         changed = changed or bool(added)
     if changed:
-        _record_history(incident, history_type, links)
+        _record_history(incident.pk, history_type, links)
         request_recompute(team_id)
     return incident, changed
 

@@ -100,6 +100,7 @@ def components_named(team_id: int, names: set[str]) -> tuple[list[Component], li
     # One query: a slug is not stored, so the names are matched here.
     rows = list(
         Component.objects.filter(team_id=team_id)
+        .order_by()  # unordered: no join to the team for its ordering
         .only("id", "team_id", "name")
         .annotate(lower=Lower("name"))
     )
