@@ -55,10 +55,11 @@ class _PendingRecomputes:
     def __call__(self) -> None:
         if not self.team_ids:
             return
-        # Marked again now that the transaction has committed: a savepoint rolled back
-        # inside it may have undone the mark while this set still held the team (the
-        # task skips teams that are not dirty). Teams marked outside savepoints need
-        # not be: one statement and one commit fewer per receiver delivery.
+        # Marked (again) now that the transaction has committed: the teams that were
+        # waiting already, so that a recompute running meanwhile leaves them dirty; and
+        # those a savepoint rolled back inside it may have unmarked while this set still
+        # held them (the task skips teams that are not dirty). The others need not be:
+        # one statement and one commit fewer per delivery that finds its team up to date.
         unsettled = self.team_ids - self.settled
         try:
             if unsettled:
@@ -109,10 +110,16 @@ def request_recompute(*team_ids: int) -> None:
     new = set(team_ids) - pending.team_ids - pending.deleted_team_ids
     if not new:
         return
-    pending.became_dirty |= mark_dirty(new)
+    # A team waiting for its recompute already is marked again only once this
+    # transaction has committed (a statement of its own, `_PendingRecomputes`): marking
+    # it here would hold its row locked until the commit, and every concurrent write
+    # of the team (an alert storm) would queue behind that lock.
+    marked = new - waiting_teams(new)
+    if marked:
+        pending.became_dirty |= mark_dirty(marked)
     pending.team_ids |= new
     if not any(transaction.get_connection().savepoint_ids):
-        pending.settled |= new
+        pending.settled |= marked
 
 
 def forget_deleted_team(team_id: int) -> None:
@@ -120,6 +127,19 @@ def forget_deleted_team(team_id: int) -> None:
     pending = _pending()
     pending.deleted_team_ids.add(team_id)
     pending.team_ids.discard(team_id)
+
+
+def waiting_teams(team_ids: set[int]) -> set[int]:
+    """Those of the teams that are dirty (a plain read: no row lock)."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote('team_id')} FROM {quote(TeamRecompute._meta.db_table)} "
+            f"WHERE {quote('dirty')} AND {quote('team_id')} IN "
+            f"({', '.join(['%s'] * len(team_ids))})",
+            sorted(team_ids),
+        )
+        return {team_id for (team_id,) in cursor.fetchall()}
 
 
 @functools.cache

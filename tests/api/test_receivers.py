@@ -365,13 +365,13 @@ def test_each_change_a_delivery_makes_is_one_version_in_the_history(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_in_production_a_new_group_is_seven_statements_and_its_team_is_left_dirty(
+def test_in_production_a_new_group_is_eight_statements_and_its_team_is_left_dirty(
     api, team_a, alertmanager_token, django_assert_num_queries, capture_queued
 ):
-    """Outside a test's transaction, as served: token, components, INSERT … ON CONFLICT,
-    link, version, version's link, the team marked for recompute; the mark is not
-    repeated after the commit (no savepoint could have undone it), and one recompute
-    is queued."""
+    """Outside a test's transaction, as served: token, components, whether the team
+    waits for a recompute already (it does not), INSERT … ON CONFLICT, link, version,
+    version's link, the team marked for recompute; the mark is not repeated after the
+    commit (no savepoint could have undone it), and one recompute is queued."""
     from registry.analysis import tasks
     from registry.models import TeamRecompute
 
@@ -380,8 +380,49 @@ def test_in_production_a_new_group_is_seven_statements_and_its_team_is_left_dirt
     queued = capture_queued(tasks.recompute_team_task)
     firing = alertmanager_payload("firing", fmea_component="orders-db")
 
-    with django_assert_num_queries(7 + 2):  # and BEGIN, COMMIT
+    with django_assert_num_queries(8 + 2):  # and BEGIN, COMMIT
         assert post_alertmanager(api, alertmanager_token, firing).status_code == 200
 
     assert TeamRecompute.objects.get(team=team_a).dirty is True
+    assert queued == [team_a.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_alert_storm_queues_one_recompute_and_never_holds_the_team_row_until_commit(
+    api, team_a, alertmanager_token, capture_queued
+):
+    """The first delivery finds the team up to date: it marks it in its transaction and
+    queues the recompute. The next ones find it waiting: they queue nothing, and mark it
+    (the time of the request) only after their commit, in a statement of its own, so
+    that concurrent deliveries do not wait on the team's row while each commits."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from registry.analysis import tasks
+    from registry.models import TeamRecompute
+
+    ComponentFactory(team=team_a, name="orders-db")
+    TeamRecompute.objects.filter(team=team_a).update(dirty=False)
+    queued = capture_queued(tasks.recompute_team_task)
+    payloads = [
+        {**alertmanager_payload("firing", fmea_component="orders-db"), "groupKey": f"g{n}"}
+        for n in range(3)
+    ]
+
+    first = TeamRecompute.objects.get(team=team_a)
+    assert post_alertmanager(api, alertmanager_token, payloads[0]).data["changed"] is True
+    marked = TeamRecompute.objects.get(team=team_a)
+    assert marked.dirty and marked.waiting_since == marked.requested_at > first.requested_at
+    for payload in payloads[1:]:
+        with CaptureQueriesContext(connection) as statements:
+            assert post_alertmanager(api, alertmanager_token, payload).data["changed"] is True
+        sql = [query["sql"] for query in statements.captured_queries]
+        commit = sql.index("COMMIT")
+        assert not any(
+            "registry_teamrecompute" in line for line in sql[:commit] if "INSERT" in line
+        )
+        assert "registry_teamrecompute" in sql[commit + 1]
+    later = TeamRecompute.objects.get(team=team_a)
+    assert later.dirty and later.waiting_since == marked.waiting_since
+    assert later.requested_at > marked.requested_at
     assert queued == [team_a.pk]

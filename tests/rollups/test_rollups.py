@@ -183,6 +183,30 @@ def test_changes_mark_the_team_dirty_once_per_transaction(
     assert TeamRecompute.objects.get(team=team_a).dirty is True
 
 
+def test_a_recompute_that_a_change_overtook_queues_the_next_and_one_that_did_not_none(
+    team_a, capture_queued
+):
+    """Changes that find the team waiting queue nothing, so the run must: a change
+    requested after the run started (here, an hour ahead) leaves the team dirty and
+    queues one more run; a team brought up to date queues none."""
+    from registry.analysis import tasks
+
+    StepFactory(application=ApplicationFactory(team=team_a))
+    queued = capture_queued(tasks.recompute_team_task)
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1)
+    TeamRecompute.objects.filter(team=team_a).update(dirty=True, requested_at=later)
+
+    assert tasks.recompute_team_task(team_a.pk) == "recomputed"
+    assert TeamRecompute.objects.get(team=team_a).dirty is True
+    assert queued == [team_a.pk]
+
+    TeamRecompute.objects.filter(team=team_a).update(requested_at=None)
+    assert tasks.recompute_team_task(team_a.pk) == "recomputed"
+    assert TeamRecompute.objects.get(team=team_a).dirty is False
+    assert queued == [team_a.pk]
+    assert tasks.recompute_team_task(team_a.pk) == "up to date"
+
+
 def test_an_action_resolves_an_unmitigated_risk_finding(demo):
     """Adding an action removes the finding about the risk; other rows stay untouched."""
     refresh_findings(demo.pk)
