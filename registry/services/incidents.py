@@ -53,9 +53,9 @@ def tool_url(url: str) -> str:
 @functools.cache
 def _link_sql() -> tuple[str, dict[str, str]]:
     """The SELECT of an incident's links of every kind (parameter: the incident, once
-    per kind), and per link field the INSERT of one link returning its id. Written once
-    from the models: an alert storm runs them for every delivery, and building them
-    through the ORM costs more than running them."""
+    per kind), and per link field the INSERT of links (`rows`: their VALUES) returning
+    their ids. Written once from the models: an alert storm runs them for every
+    delivery, and building them through the ORM costs more than running them."""
     quote = connection.ops.quote_name
     selects, inserts = [], {}
     for field, target in LINK_FIELDS.items():
@@ -65,8 +65,8 @@ def _link_sql() -> tuple[str, dict[str, str]]:
             f"WHERE {quote('incident_id')} = %s"
         )
         inserts[field] = (
-            f"INSERT INTO {table} ({quote('incident_id')}, {quote(target)}) "
-            f"VALUES (%s, %s) RETURNING {quote('id')}"
+            f"INSERT INTO {table} ({quote('incident_id')}, {quote(target)}) VALUES {{rows}} "
+            f"RETURNING {quote('id')}, {quote(target)}"
         )
     return " UNION ALL ".join(selects), inserts
 
@@ -81,14 +81,18 @@ def _links(incident_id: int) -> dict[str, dict[int, int]]:
     return links
 
 
-def _add_links(incident_id: int, field: str, target_ids: Iterable[int]) -> dict[int, int]:
-    """Link the incident to `target_ids` by `field`; returns {linked id: link row id}."""
-    added = {}
+def _add_links(incident_id: int, field: str, target_ids: list[int]) -> dict[int, int]:
+    """Link the incident to `target_ids` by `field`, in one statement; returns {linked
+    id: link row id}."""
+    if not target_ids:
+        return {}
+    rows = ", ".join(["(%s, %s)"] * len(target_ids))
     with connection.cursor() as cursor:
-        for target_id in target_ids:
-            cursor.execute(_link_sql()[1][field], [incident_id, target_id])
-            added[target_id] = cursor.fetchone()[0]
-    return added
+        cursor.execute(
+            _link_sql()[1][field].format(rows=rows),
+            [value for target_id in target_ids for value in (incident_id, target_id)],
+        )
+        return {target_id: link_id for link_id, target_id in cursor.fetchall()}
 
 
 @functools.cache

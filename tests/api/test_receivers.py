@@ -364,6 +364,37 @@ def test_each_change_a_delivery_makes_is_one_version_in_the_history(
     assert [link.component_id for link in resolved.components.all()] == [orders_db.pk]
 
 
+def test_a_group_over_several_components_links_each_once_and_each_version_lists_them(
+    api, team_a, alertmanager_token
+):
+    """Two alerts of one group on two components, then the group again with a third:
+    one incident, three links, and each version of the history with the links it had."""
+    orders, payments, queue = (
+        ComponentFactory(team=team_a, name=name) for name in ("orders-db", "payments", "queue")
+    )
+    first = alertmanager_payload("firing")
+    first["alerts"] = [alert("firing", fmea_component=name) for name in ("orders-db", "payments")]
+    later = alertmanager_payload("firing")
+    later["alerts"] = [alert("firing", fmea_component=name) for name in ("payments", "queue")]
+
+    assert post_alertmanager(api, alertmanager_token, first).data["changed"] is True
+    assert post_alertmanager(api, alertmanager_token, later).data["changed"] is True
+    assert post_alertmanager(api, alertmanager_token, later).data["changed"] is False
+
+    incident = Incident.objects.get()
+    assert sorted(c.pk for c in incident.components.all()) == [orders.pk, payments.pk, queue.pk]
+    opened, linked = incident.history.order_by("history_id")
+    assert sorted(link.component_id for link in opened.components.all()) == [
+        orders.pk,
+        payments.pk,
+    ]
+    assert sorted(link.component_id for link in linked.components.all()) == [
+        orders.pk,
+        payments.pk,
+        queue.pk,
+    ]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_in_production_a_new_group_is_eight_statements_and_its_team_is_left_dirty(
     api, team_a, alertmanager_token, django_assert_num_queries, capture_queued
