@@ -40,6 +40,7 @@ CLIENTS = int(os.environ.get("BENCH_RECEIVER_CLIENTS", "16"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 BASE = os.environ.get("BENCH_RECEIVER_BASE", "")
 PASSES = ("firing", "resolved", "replayed")
+WARM = 4 * CLIENTS  # untimed deliveries before the passes
 STARTS_AT = datetime.datetime(2026, 11, 20, 10, tzinfo=datetime.UTC)
 
 
@@ -106,21 +107,79 @@ def deliver(bodies: list[bytes], token: str) -> tuple[float, list[str]]:
     return time.perf_counter() - started, refused
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU a process has used (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def server_pids(master: int) -> dict[str, list[int]]:
+    """The web server's processes (its master and workers) and the PostgreSQL backends
+    serving this database (but this process's own)."""
+    from django.db import connection
+
+    workers = [
+        int(entry.name)
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit()
+        and (entry / "stat").exists()
+        and _parent(int(entry.name)) == master
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+        backends = [pid for (pid,) in cursor.fetchall()]
+    return {"gunicorn": [master, *workers], "PostgreSQL": backends}
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def storm(root: Path, token: str, component: str, label: str) -> dict[str, float]:
-    """The three passes against the code at `root`; events/s per pass, and the losses."""
+    """The three passes against the code at `root`; events/s per pass, the CPU each
+    event cost the web server's processes and PostgreSQL's backends, and the losses."""
     from registry.models import Incident
 
     run = f"{label}{time.time_ns()}"
     rates: dict[str, float] = {}
-    with web_server(root):
+    with web_server(root) as server:
+        # Every worker thread's first requests load what a served process keeps (URL
+        # patterns, its database connection): a storm finds the server warm.
+        for status in ("firing", "resolved"):
+            deliver([payload(f"warm{run}", g, status, component) for g in range(WARM)], token)
         for name in PASSES:
             status = "firing" if name == "firing" else "resolved"
             bodies = [payload(run, group, status, component) for group in range(GROUPS)]
+            # The processes as they stand after the previous pass (connections are kept).
+            pids = server_pids(server.pid)
+            before = {pid: cpu_seconds(pid) for group in pids.values() for pid in group}
+            client = time.process_time()
             seconds, refused = deliver(bodies, token)
+            client = time.process_time() - client
+            used = {
+                group: sum(cpu_seconds(pid) - before.get(pid, 0.0) for pid in members)
+                for group, members in server_pids(server.pid).items()
+            }
             rates[name] = GROUPS / seconds
+            rates[f"{name} cpu"] = sum(used.values()) / GROUPS * 1000
             print(
                 f"  {label}: {GROUPS:,} {name} deliveries in {seconds:.2f} s, "
-                f"{rates[name]:,.0f} events/s, {len(refused)} refused {refused[:3]}",
+                f"{rates[name]:,.0f} events/s, {len(refused)} refused {refused[:3]}; CPU per "
+                f"event {rates[f'{name} cpu']:.2f} ms ("
+                + ", ".join(f"{group} {cpu / GROUPS * 1000:.2f}" for group, cpu in used.items())
+                + f"), the bench's client {client / GROUPS * 1000:.2f} ms",
                 flush=True,
             )
     stored = Incident.objects.filter(
@@ -171,7 +230,13 @@ def main() -> None:
         this = statistics.median(r[name] for r in results["this"])
         base = statistics.median(r[name] for r in results["base"]) if BASE else None
         versus = f", {base:,.0f} before ({this / base:.2f}x)" if base else ""
-        print(f"  {name}: median {this:,.0f} events/s{versus}")
+        cpu = statistics.median(r[f"{name} cpu"] for r in results["this"])
+        cpu_base = statistics.median(r[f"{name} cpu"] for r in results["base"]) if BASE else 0
+        cpu_versus = f", {cpu_base:.2f} before" if BASE else ""
+        print(
+            f"  {name}: median {this:,.0f} events/s{versus}; server CPU per event "
+            f"{cpu:.2f} ms{cpu_versus}"
+        )
         record(
             "receivers", f"Alertmanager {name}", this, "events/s", baseline=base, target=">= 200"
         )
