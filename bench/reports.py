@@ -17,16 +17,16 @@ team, which is made anew on every run). BENCH_REPORTS=xlsx (or pdf, csv, import,
 several, comma-separated) runs only those parts: the XLSX figure alone needs neither the
 1,000,000-row team nor a PDF.
 
-XLSX, measured 2026-12-04 on the 2 shared cores (load average 3-8 from other work, so
-wall-clock times ran 1.5-4x the CPU time): the report task 1.3-1.4 s of CPU
-(time.process_time, medians in turns) against 1.35-1.6 s before XlsxWriter's typed
-writes and the actions' array parameter; openpyxl write-only writing the same rows
-1.3-1.4 s. Of the task's CPU, XlsxWriter writing the Worksheet's 180,000 cells takes
-~0.8 s (its own per-cell XML, escaping and dispatch), the zip ~0.1 s, reading the rows
-~0.08 s (0.18 s before), shaping them ~0.03 s and the five other sheets ~0.1 s; the
-database adds ~0.1 s of wall time for the rows and ~0.1 s for the summary's figures. The
-1.0 s target is out of reach with XlsxWriter on this machine: its writing alone is
-~0.8 s.
+XLSX, measured 2026-12-04 on the 2 shared cores (load average 6-9 from other work, so
+wall-clock times ran 1.5-4x the CPU time): the report task 1.18 s of CPU against 1.31 s
+before XlsxWriter's typed writes and the actions' array parameter (time.process_time,
+medians of 5 turns of 3 runs, old and new code alternating); openpyxl write-only writing
+the same rows 1.15 s. Of the task's CPU, XlsxWriter writing the Worksheet's 180,000
+cells takes ~0.8 s (its own per-cell XML, escaping and dispatch), the zip ~0.1 s,
+reading the rows ~0.08 s (0.18 s before), shaping them ~0.03 s and the five other sheets
+~0.1 s; the database adds ~0.1 s of wall time for the rows and ~0.1 s for the summary's
+figures. The 1.0 s target is out of reach with XlsxWriter on this machine: its writing
+alone is ~0.8 s.
 """
 
 import csv
