@@ -2,9 +2,10 @@
 file once the next one starts, so memory stays flat however many rows a report has, and
 styles are made once per workbook, not once per cell.
 
-Every text is written as a string cell: the workbook's options turn off XlsxWriter's
-reading of texts as formulas ("=..."), links and numbers, so a failure mode named
-"=HYPERLINK(...)" is never a formula the spreadsheet would run.
+Every text is written as a string cell: a plain text goes to `write_string`, which takes
+it as it is, and for a styled one, which goes through `write`, the workbook's options turn
+off XlsxWriter's reading of texts as formulas ("=..."), links and numbers; so a failure
+mode named "=HYPERLINK(...)" is never a formula the spreadsheet would run.
 """
 
 from __future__ import annotations
