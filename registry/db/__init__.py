@@ -9,6 +9,7 @@ DRF upgrade:
 - `bulk.update_versioned`: one `UPDATE … FROM (VALUES …) AS v` per batch, with
   each field's `get_db_prep_save()` and `cast_db_type()`.
 - `expressions.InSubquery`: compiles its own SQL (`= ANY(ARRAY(...))` on PostgreSQL).
+- `expressions.InValues`: compiles its own SQL (`= ANY(%s)`, one array, on PostgreSQL).
 - `representation.FastRepresentationMixin`: reads list pages as tuples and builds DRF's
   representation itself; `tests/api/test_representation.py` compares it with DRF's own
   on every resource, so a changed field class fails there first.

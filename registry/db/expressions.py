@@ -28,6 +28,33 @@ class InSubquery(models.Func):
         return f"{column} = ANY(ARRAY{subquery})", (*column_params, *subquery_params)
 
 
+class InValues(models.Func):
+    """`column IN (values)`, written on PostgreSQL as `column = ANY(%s)` with the values
+    as one array parameter.
+
+    A list of thousands of ids is then neither prepared value by value by the ORM's `in`
+    lookup nor parsed placeholder by placeholder by the driver, which for a chunk of
+    2,000 ids cost more than the query itself.
+    """
+
+    output_field = models.BooleanField()
+
+    def __init__(self, column: str, values) -> None:
+        super().__init__(models.F(column))
+        self.values = list(values)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        if not self.values:
+            return "1 = 0", ()
+        placeholders = ", ".join(["%s"] * len(self.values))
+        return f"{column} IN ({placeholders})", (*params, *self.values)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"{column} = ANY(%s)", (*params, self.values)
+
+
 class IsoTimestamp(models.Func):
     """An aware timestamp as DRF writes it in UTC, `2026-12-04T06:51:55.597239Z`, with
     no fraction when the microseconds are zero (as `datetime.isoformat` does).

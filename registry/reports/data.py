@@ -15,6 +15,7 @@ from django.utils import timezone
 from registry.analysis import figures
 from registry.analysis.evidence import ApplicationIncidents, application_incidents
 from registry.choices import ActionPriority, ActionStatus
+from registry.db.expressions import InValues
 from registry.exports import recovery_values
 from registry.models import Action, Finding, FindingSuppression, Tier
 from registry.models.failure_modes import failure_mode_figures
@@ -165,7 +166,7 @@ def worksheet_rows(queryset: QuerySet, chunk_size: int = 2000):
 def _with_actions(chunk: list[dict]) -> list[dict]:
     by_failure_mode: dict[int, list[dict]] = {row["id"]: [] for row in chunk}
     for action in (
-        Action.objects.filter(failure_mode_id__in=list(by_failure_mode))
+        Action.objects.filter(InValues("failure_mode_id", by_failure_mode))
         .order_by("due_date", "id")
         .values("failure_mode_id", "description", "owner", "due_date", "status")
     ):

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from registry.analysis import rollups
-from tests.factories import FailureModeFactory
+from tests.factories import ActionFactory, FailureModeFactory
 from tests.reports.conftest import read
 
 pytestmark = pytest.mark.django_db
@@ -20,10 +20,25 @@ FORMULA = '=HYPERLINK("http://attacker.example/","Click")'
 
 @pytest.fixture
 def workbook(make_run, register_a, team_a, alice):
-    """Team A's report, with a second failure mode named like a formula and the
-    findings computed."""
+    """Team A's report, with a second failure mode named like a formula, without
+    controls or cause, and with two actions, and the findings computed."""
     _, step, _, _ = register_a
-    FailureModeFactory(step=step, mode=FORMULA, severity=2, probability=3, detectability=4)
+    formula = FailureModeFactory(
+        step=step, mode=FORMULA, cause="", severity=2, probability=3, detectability=4
+    )
+    ActionFactory(
+        failure_mode=formula,
+        description="Add a replica",
+        owner="bob",
+        due_date=datetime.date(2027, 1, 31),
+        status="in_progress",
+    )
+    ActionFactory(
+        failure_mode=formula,
+        description="Write the runbook",
+        owner="",
+        due_date=datetime.date(2026, 11, 30),
+    )
     rollups.recompute_team(team_a.pk)
     return load_workbook(io.BytesIO(read(make_run("xlsx", team=team_a, user=alice))))
 
@@ -74,3 +89,17 @@ def test_a_finding_is_dated_as_a_date(workbook):
     assert isinstance(first_seen.value, datetime.datetime)
     assert first_seen.is_date and first_seen.number_format == "yyyy-mm-dd h:mm:ss"
     assert sheet.auto_filter.ref == f"A1:G{sheet.max_row}"
+
+
+def test_a_row_holds_its_actions_soonest_due_first_and_empty_texts_as_empty_cells(workbook):
+    sheet = workbook["Worksheet"]
+    headers = [cell.value for cell in sheet[1]]
+    first = {name: cell.value for name, cell in zip(headers, sheet[2], strict=False)}
+    second = {name: cell.value for name, cell in zip(headers, sheet[3], strict=False)}
+    assert first["Actions"] is None  # the RPN 175 row has none
+    assert second["Actions"] == (
+        "Write the runbook (no owner, due 2026-11-30, open)\n"
+        "Add a replica (bob, due 2027-01-31, in progress)"
+    )
+    assert (first["Cause"], second["Cause"]) == ("A component fails", None)
+    assert second["Prevention controls"] is None

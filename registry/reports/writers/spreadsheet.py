@@ -2,19 +2,20 @@
 file once the next one starts, so memory stays flat however many rows a report has, and
 styles are made once per workbook, not once per cell.
 
-Every text is written as a string cell: the workbook's options turn off XlsxWriter's
-reading of texts as formulas ("=..."), links and numbers, so a failure mode named
-"=HYPERLINK(...)" is never a formula the spreadsheet would run.
+Every text is written as a string cell: a plain text goes to `write_string`, which takes
+it as it is, and for a styled one, which goes through `write`, the workbook's options turn
+off XlsxWriter's reading of texts as formulas ("=..."), links and numbers; so a failure
+mode named "=HYPERLINK(...)" is never a formula the spreadsheet would run.
 """
 
 from __future__ import annotations
 
 import datetime
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -113,6 +114,15 @@ class Sheet:
             self.worksheet.add_write_handler(kind, book.write_date)
         for column, width in enumerate(widths):
             self.worksheet.set_column_pixels(column, column, width * PIXELS_PER_CHARACTER)
+        # The cell's writer by the value's exact type: texts and numbers, nearly every
+        # cell of a report, skip XlsxWriter's generic dispatch (`write` tries the write
+        # handlers and a dozen types in turn); the rest (styled values, dates, booleans,
+        # decimals) go through it.
+        self._writers: dict[type, Callable[[int, int, Any], object]] = {
+            str: self.worksheet.write_string,
+            int: self.worksheet.write_number,
+            float: self.worksheet.write_number,
+        }
 
     def freeze_header(self) -> None:
         self.worksheet.freeze_panes(1, 0)
@@ -125,8 +135,12 @@ class Sheet:
         self.append([Styled(name, HEADER) for name in names])
 
     def append(self, values: Sequence[object] = ()) -> None:
-        """A row of values: None leaves a cell empty; a text is a string cell."""
-        self.worksheet.write_row(self.row, 0, values)
+        """A row of values: None or "" leaves a cell empty; a text is a string cell."""
+        row, writers, write = self.row, self._writers, self.worksheet.write
+        for column, value in enumerate(values):
+            if value is None or value == "":
+                continue  # as `write` would: an empty cell without a style is not stored
+            writers.get(value.__class__, write)(row, column, value)
         self.row += 1
 
 

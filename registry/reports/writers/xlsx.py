@@ -7,7 +7,8 @@ Every text cell is written as a string, never as a formula (`spreadsheet.OPTIONS
 
 With XlsxWriter the report task of 10,000 failure modes takes about half the time it
 took with openpyxl's write-only mode (0.45-0.58 of it, in turns on 2 busy shared cores):
-openpyxl made and compared a style object for every coloured cell.
+openpyxl made and compared a style object for every coloured cell. Most of what is left
+is XlsxWriter's own work per cell (bench/reports.py has the breakdown).
 """
 
 from __future__ import annotations
@@ -104,8 +105,9 @@ def _priority_cell(value: str | None) -> Styled | None:
     return Styled(value, AP_STYLES[value]) if value else None
 
 
-def _worksheet_cell(key: str) -> Callable[[dict], object]:
-    """How a Worksheet column's cell is made from a row of `data.worksheet_rows`."""
+def _worksheet_cell(key: str) -> Callable[[dict], object] | None:
+    """How a Worksheet column's cell is made from a row of `data.worksheet_rows`; None
+    for a column whose cell is the row's value as it is."""
     if key in ("action_priority", "revised_action_priority"):
         return lambda row: _priority_cell(row[key])
     if key == "revised_rpn":
@@ -115,11 +117,24 @@ def _worksheet_cell(key: str) -> Callable[[dict], object]:
         return lambda row: labels.get(row[key], row[key])
     if key == "actions":
         return lambda row: "\n".join(map(data.action_text, row[key]))
-    return itemgetter(key)
+    return None
 
 
-# Chosen once per column, not again for every cell of every row.
-WORKSHEET_CELLS = [_worksheet_cell(key) for _, _, key in WORKSHEET_COLUMNS]
+# Chosen once per column, not again for every cell of every row: a row's values are
+# read in one call, then the few shaped cells (labels, priorities, actions) replaced.
+_ROW_VALUES = itemgetter(*(key for _, _, key in WORKSHEET_COLUMNS))
+_SHAPED_CELLS = [
+    (index, cell)
+    for index, (_, _, key) in enumerate(WORKSHEET_COLUMNS)
+    if (cell := _worksheet_cell(key)) is not None
+]
+
+
+def _worksheet_values(row: dict) -> list[object]:
+    values = list(_ROW_VALUES(row))
+    for index, cell in _SHAPED_CELLS:
+        values[index] = cell(row)
+    return values
 
 
 def _worksheet_sheet(book: Book, context: ReportContext, progress: Progress) -> int:
@@ -129,8 +144,7 @@ def _worksheet_sheet(book: Book, context: ReportContext, progress: Progress) -> 
     sheet.header([name for name, _, _ in WORKSHEET_COLUMNS])
     count = 0
     for row in data.worksheet_rows(context.failure_modes()):
-        values = [cell(row) for cell in WORKSHEET_CELLS]
-        sheet.append(values)
+        sheet.append(_worksheet_values(row))
         count += 1
         if count % 500 == 0:
             progress(count)
