@@ -215,7 +215,9 @@ def recovery_gaps(
     """Per step with a dependency tree: recovery time and point gaps per disruption,
     and each data store with no copy that survives a disruption."""
     findings = []
-    cache = RecoveryCache(defaults)
+    steps = list(steps)
+    cache = RecoveryCache(defaults, graph)
+    cache.explore(steps)
     lost: dict[tuple[int, int], Unrecoverable] = {}
     for step in steps:
         if not graph.step_edges.get(step.id):
