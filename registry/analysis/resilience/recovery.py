@@ -149,8 +149,10 @@ class Share:
 
 
 EMPTY = Share()
-COMPONENT = (Disruption.COMPONENT,)
-DATA_CORRUPTION = (Disruption.DATA_CORRUPTION,)
+# The scenarios a subtree's share is worked out for: a component failure, data
+# corruption, and (Disruption.REGION, the application's regions, the region lost).
+FAILURE_SCENARIO = (Disruption.COMPONENT,)
+CORRUPTION_SCENARIO = (Disruption.DATA_CORRUPTION,)
 
 
 def _first_of(a: Bound, b: Bound) -> Bound:
@@ -318,17 +320,14 @@ class RecoveryCache:
         # the regions its components record.
         self.placeless: list[bool] = []
         self.regions: list[frozenset[str]] = []
+        self.step_groups: dict[int, tuple[int, ...]] = {}  # the groups a step needs directly
         # By scenario, then group: each group's share of its subtree.
         self.shares: dict[tuple, list[Share]] = {}
         self.recoveries: dict[int, tuple[Bound, str | None]] = {}
-        self.losses: dict[tuple[int, bool, bool], Bound] = {}
         self.detections: dict[int, tuple[Bound, str | None]] = {}
         self.failovers: dict[int, tuple[Bound, str | None]] = {}
-        self.component_regions: dict[int, frozenset[str]] = {}
         # An application's regions, and the region losses of a step when it records any.
         self.contexts: dict[int, tuple[frozenset[str], list[tuple]]] = {}
-        # By application and the groups a step needs directly.
-        self.results: dict[tuple, dict[str, Achievable]] = {}
 
     # --- The inputs, each noting the default it falls back on -------------------------
 
@@ -380,36 +379,25 @@ class RecoveryCache:
             self.recoveries[component.id] = found
         return found
 
-    def loss(self, component: ComponentData, *, replicas: bool, pitr: bool) -> Bound:
-        key = (component.id, replicas, pitr)
-        found = self.losses.get(key)
-        if found is None:
-            found = self.losses[key] = _store_loss(component, replicas=replicas, pitr=pitr)
-        return found
-
     # --- Each component's share of a disruption ----------------------------------------
 
     def _component_failure(self, component: ComponentData) -> Share:
         rebuild, note = self.recovery(component)
-        loss = self.loss(component, replicas=True, pitr=True) if component.data_store else None
+        loss = _store_loss(component, replicas=True, pitr=True) if component.data_store else None
         return _share(component, rebuild, loss, (note,) if note else (), stays=True)
 
     def _data_corruption(self, component: ComponentData) -> Share:
         if not component.data_store:
             return EMPTY
         rebuild, note = self.recovery(component)
-        loss = self.loss(component, replicas=False, pitr=True)
+        loss = _store_loss(component, replicas=False, pitr=True)
         return _share(component, rebuild, loss, (note,) if note else (), stays=True)
 
     def _region_loss(self, component: ComponentData, fallback: frozenset[str], lost: str) -> Share:
         """What losing `lost` does to the component; `fallback`: the application's
         regions, where a component that records none runs."""
         notes: tuple[str, ...] = ()
-        regions = self.component_regions.get(component.id)
-        if regions is None:
-            regions = self.component_regions[component.id] = frozenset(
-                code for code, _ in component.regions
-            )
+        regions = frozenset(code for code, _ in component.regions)
         if not regions:
             regions = fallback
             if fallback:
@@ -419,12 +407,12 @@ class RecoveryCache:
         if component.data_store:
             copies = regions | set(component.replica_regions)
             if component.replication != "none" and copies - {lost}:
-                loss = self.loss(component, replicas=True, pitr=False)
+                loss = _store_loss(component, replicas=True, pitr=False)
                 return _share(component, None, loss, notes, stays=True)
             if component.backup_interval is not None and set(component.backup_copy_regions) - {
                 lost
             }:
-                loss = self.loss(component, replicas=False, pitr=False)
+                loss = _store_loss(component, replicas=False, pitr=False)
             else:
                 loss = Bound(component.name, "no copy", None, component.id)
             rebuild, note = self.recovery(component)
@@ -442,7 +430,10 @@ class RecoveryCache:
 
     def explore(self, steps: Iterable[StepData]) -> None:
         """Group the subtrees `steps` need in one pass (instead of a pass per step)."""
-        self._explore([root for step in steps for root in self._roots(step)])
+        roots = {step.id: self._roots(step) for step in steps}
+        self._explore([root for hard in roots.values() for root in hard])
+        for step_id, hard in roots.items():
+            self.step_groups[step_id] = tuple(sorted({self.group_of[root] for root in hard}))
 
     def _explore(self, roots: list[int]) -> None:
         """Group the part of the hard graph below `roots` not met yet. Groups are
@@ -450,8 +441,6 @@ class RecoveryCache:
         always come before it."""
         needs: dict[int, list[int]] = {}
         pending = [root for root in roots if root not in self.group_of]
-        if not pending:
-            return
         while pending:
             component_id = pending.pop()
             if component_id in needs or component_id in self.group_of:
@@ -459,6 +448,8 @@ class RecoveryCache:
             edges = self.graph.component_edges.get(component_id, ())
             needs[component_id] = list(dict.fromkeys(e.component_id for e in edges if e.hard))
             pending.extend(needs[component_id])
+        if not needs:
+            return
         for ids in strongly_connected(needs):
             if next(iter(ids)) not in needs:
                 continue  # a group met before (groups never straddle the two)
@@ -488,8 +479,8 @@ class RecoveryCache:
             self.regions.append(frozenset(regions))
 
     def _table(self, scenario: tuple) -> list[Share]:
-        """Each group's share of `scenario`: (disruption,) or (region, the application's
-        regions, the region lost); extended to the groups met since it was last read."""
+        """Each group's share of `scenario`, extended to the groups met since it was
+        last read (their children come first)."""
         table = self.shares.get(scenario)
         if table is None:
             table = self.shares[scenario] = []
@@ -529,26 +520,26 @@ class RecoveryCache:
 
     def achievable(self, step: StepData) -> dict[str, Achievable]:
         application = step.application
-        hard = self._roots(step)
-        self._explore(hard)
-        groups = tuple(sorted({self.group_of[component_id] for component_id in hard}))
-        key = (application.id, groups)
-        found = self.results.get(key)
-        if found is None:
-            found = self.results[key] = {
-                Disruption.COMPONENT: self.component_failure(application, groups),
-                Disruption.REGION: self.region_loss(application, groups),
-                Disruption.DATA_CORRUPTION: self.data_corruption(application, groups),
-            }
-        return found
+        groups = self.step_groups.get(step.id)
+        if groups is None:
+            hard = self._roots(step)
+            self._explore(hard)
+            groups = tuple(sorted({self.group_of[component_id] for component_id in hard}))
+        # Not kept: a step's figures are a few joins away, and thousands of objects
+        # kept to the end of a recompute cost the garbage collector more.
+        return {
+            Disruption.COMPONENT: self.component_failure(application, groups),
+            Disruption.REGION: self.region_loss(application, groups),
+            Disruption.DATA_CORRUPTION: self.data_corruption(application, groups),
+        }
 
     def component_failure(
         self, application: ApplicationData, groups: tuple[int, ...]
     ) -> Achievable:
-        return self._of_tree(COMPONENT, application, groups)
+        return self._of_tree(FAILURE_SCENARIO, application, groups)
 
     def data_corruption(self, application: ApplicationData, groups: tuple[int, ...]) -> Achievable:
-        return self._of_tree(DATA_CORRUPTION, application, groups)
+        return self._of_tree(CORRUPTION_SCENARIO, application, groups)
 
     def _of_tree(
         self, scenario: tuple, application: ApplicationData, groups: tuple[int, ...]

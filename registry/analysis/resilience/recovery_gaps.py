@@ -232,10 +232,11 @@ def recovery_gaps(
             achievable = row.achievable
             assumed = list(achievable.assumed)
             for component in achievable.unrecoverable:
-                found = lost.setdefault(
-                    (step.application.id, component.id),
-                    Unrecoverable(step.application, component.id, component.name),
-                )
+                found = lost.get((step.application.id, component.id))
+                if found is None:
+                    found = lost[step.application.id, component.id] = Unrecoverable(
+                        step.application, component.id, component.name
+                    )
                 found.steps.setdefault(step.id, step.name)
                 found.disruptions.setdefault(row.disruption, None)
             if not row.rto_meets:
