@@ -100,7 +100,8 @@ class RecoveryRow:
 
     @property
     def rpo_meets(self) -> bool:
-        return self.rpo is not None and self.rpo <= self.rpo_objective
+        rpo = self.rpo
+        return rpo is not None and rpo <= self.rpo_objective
 
     def as_dict(self) -> dict:
         def drill(test: DrillData | None) -> dict | None:
@@ -230,7 +231,6 @@ def recovery_gaps(
         severity = severity_for_tier(step.application.tier.level)
         for row in step_recovery(step, graph, drills, defaults, today, cache):
             achievable = row.achievable
-            assumed = list(achievable.assumed)
             for component in achievable.unrecoverable:
                 found = lost.get((step.application.id, component.id))
                 if found is None:
@@ -239,7 +239,12 @@ def recovery_gaps(
                     )
                 found.steps.setdefault(step.id, step.name)
                 found.disruptions.setdefault(row.disruption, None)
-            if not row.rto_meets:
+            time_gap = not row.rto_meets
+            point_gap = row.rpo is not None and not row.rpo_meets
+            if not (time_gap or point_gap):
+                continue
+            assumed = list(achievable.assumed)
+            if time_gap:
                 findings.append(
                     FindingData(
                         key=f"recovery_time_gap:step:{step.id}:{row.disruption}",
@@ -271,7 +276,7 @@ def recovery_gaps(
                         **ids,
                     )
                 )
-            if row.rpo is not None and not row.rpo_meets:
+            if point_gap:
                 findings.append(
                     FindingData(
                         key=f"recovery_point_gap:step:{step.id}:{row.disruption}",
