@@ -373,16 +373,9 @@ def test_a_cycle_gives_the_same_tree_whichever_member_a_step_needs():
     worker = ComponentData(7, "Worker", 99.9, regions=(IRELAND,), recovery_time=4000)
     application = replace(app(), detection_time=300)
     payment, settlement = step(10, application), step(11, application)
-    graph = DependencyGraph(
-        [ledger, worker],
-        [
-            Edge(6, True, step_id=10),
-            Edge(7, True, step_id=11),
-            Edge(7, True, dependant_id=6),
-            Edge(6, True, dependant_id=7),
-        ],
-        [application],
-    )
+    edges = [Edge(6, True, step_id=10), Edge(7, True, step_id=11)]
+    loop = [Edge(7, True, dependant_id=6), Edge(6, True, dependant_id=7)]
+    graph = DependencyGraph([ledger, worker], edges + loop, [application])
     cache = RecoveryCache(DEFAULTS, graph)
     for checked in (payment, settlement):
         found = resilience.achievable_recovery(checked, graph, DEFAULTS, cache)
@@ -407,18 +400,10 @@ def test_only_all_hard_paths_count_and_a_shared_subtree_does_not_leak():
     )
     application = replace(app(strategy=ACTIVE, regions=(IRELAND, FRANKFURT)), detection_time=300)
     checkout, statements = step(10, application), step(11, application)
-    graph = DependencyGraph(
-        [FRONT_END, ORDERS_DB, reports, archive],
-        [
-            Edge(1, True, step_id=10),
-            Edge(8, False, step_id=10),
-            Edge(8, True, step_id=11),
-            Edge(2, True, dependant_id=1),
-            Edge(9, False, dependant_id=1),
-            Edge(9, True, dependant_id=8),
-        ],
-        [application],
-    )
+    of_steps = [Edge(1, True, step_id=10), Edge(8, False, step_id=10), Edge(8, True, step_id=11)]
+    front_end = [Edge(2, True, dependant_id=1), Edge(9, False, dependant_id=1)]
+    edges = [*of_steps, *front_end, Edge(9, True, dependant_id=8)]
+    graph = DependencyGraph([FRONT_END, ORDERS_DB, reports, archive], edges, [application])
     cache = RecoveryCache(DEFAULTS, graph)
     first = resilience.achievable_recovery(checkout, graph, DEFAULTS, cache)["component"]
     second = resilience.achievable_recovery(statements, graph, DEFAULTS, cache)["component"]

@@ -297,6 +297,22 @@ def _assumed(first: str | None, share: Share, last: str | None = None) -> tuple[
     return tuple(dict.fromkeys(notes)) if len(notes) > 1 else tuple(notes)
 
 
+def _entered(
+    name: str,
+    prop: str,
+    value: int | None,
+    default: int,
+    why: str = "default",
+    component_id: int | None = None,
+) -> tuple[Bound, str | None]:
+    """The figure as entered; else `default`, marked assumed, with the note that says so
+    (“recovery time of Orders DB (1 h, default)”)."""
+    if value is not None:
+        return Bound(name, prop, value, component_id), None
+    bound = Bound(name, prop, default, component_id, assumed=True)
+    return bound, f"{bound.phrase} of {name} ({format_seconds(default)}, {why})"
+
+
 class RecoveryCache:
     """The achievable recovery of the steps of one computation over one dependency
     graph.
@@ -334,48 +350,31 @@ class RecoveryCache:
     def detection(self, app: ApplicationData) -> tuple[Bound, str | None]:
         found = self.detections.get(app.id)
         if found is None:
-            if app.detection_time is not None:
-                found = (Bound(app.name, "detection_time_seconds", app.detection_time), None)
-            else:
-                value = self.defaults.detection_seconds
-                found = (
-                    Bound(app.name, "detection_time_seconds", value, assumed=True),
-                    f"detection time of {app.name} ({format_seconds(value)}, default)",
-                )
+            default = self.defaults.detection_seconds
+            found = _entered(app.name, "detection_time_seconds", app.detection_time, default)
             self.detections[app.id] = found
         return found
 
     def failover(self, app: ApplicationData) -> tuple[Bound, str | None]:
         found = self.failovers.get(app.id)
         if found is None:
-            if app.failover_time is not None:
-                found = (Bound(app.name, "failover_time_seconds", app.failover_time), None)
-            else:
-                value = app.strategy.best_rto_seconds
-                found = (
-                    Bound(app.name, "failover_time_seconds", value, assumed=True),
-                    f"failover time of {app.name} ({format_seconds(value)}, the best RTO of "
-                    f"{app.strategy.name})",
-                )
+            best = app.strategy.best_rto_seconds
+            why = f"the best RTO of {app.strategy.name}"
+            found = _entered(app.name, "failover_time_seconds", app.failover_time, best, why)
             self.failovers[app.id] = found
         return found
 
     def recovery(self, component: ComponentData) -> tuple[Bound, str | None]:
         found = self.recoveries.get(component.id)
         if found is None:
-            if component.recovery_time is not None:
-                bound = Bound(
-                    component.name, "recovery_time_seconds", component.recovery_time, component.id
-                )
-                found = (bound, None)
-            else:
-                value = self.defaults.recovery_seconds
-                found = (
-                    Bound(
-                        component.name, "recovery_time_seconds", value, component.id, assumed=True
-                    ),
-                    f"recovery time of {component.name} ({format_seconds(value)}, default)",
-                )
+            entered, default = component.recovery_time, self.defaults.recovery_seconds
+            found = _entered(
+                component.name,
+                "recovery_time_seconds",
+                entered,
+                default,
+                component_id=component.id,
+            )
             self.recoveries[component.id] = found
         return found
 
