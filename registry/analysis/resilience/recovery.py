@@ -17,6 +17,10 @@ Three disruptions:
 - data_corruption: a bad write replicated everywhere, so replicas do not help. RPO =
   1 s with point-in-time recovery, else the backup interval, else unrecoverable; RTO =
   detection + the slowest restore of a data store.
+
+A step's hard tree is the union of the subtrees of the components it needs directly:
+`RecoveryCache` works out each subtree's share of each disruption once per computation,
+and a step joins its direct dependencies' shares.
 """
 
 from __future__ import annotations
