@@ -4,6 +4,8 @@ no database)."""
 from dataclasses import replace
 from datetime import date, timedelta
 
+import pytest
+
 from registry.analysis import resilience
 from registry.analysis.resilience import (
     ComponentData,
@@ -13,6 +15,7 @@ from registry.analysis.resilience import (
     Edge,
     RecoveryDefaults,
 )
+from registry.analysis.resilience.recovery import RecoveryCache
 from tests.rollups.test_resilience import (
     ACTIVE,
     FRANKFURT,
@@ -325,3 +328,136 @@ def test_one_unrecoverable_finding_per_application_and_store_names_its_steps():
     assert lost.details["steps"] == [10, 11]
     assert lost.step_id is None and lost.application_id == 1
     assert "App 1 (steps Step 10, Refund) hard-depends on Orders DB" in lost.message
+
+
+# --- Shapes a step's tree can take: each step's figures are joined from its direct
+# dependencies' subtrees, worked out once per computation and shared between steps.
+
+
+def test_a_component_without_regions_runs_in_each_applications_own():
+    """The session cache records no region, so it runs in its step's application's.
+    App 1 (Ireland only, warm standby, failover 120 s): losing Ireland loses the cache,
+    rebuilt in 600 s: 300 + max(120, 600) = 900 s. App 2 (Ireland and Frankfurt,
+    active/active): the cache serves on from the other region: 300 + 0 = 300 s. The
+    same in either order, with one cache shared by both steps."""
+    session = ComponentData(5, "Session cache", 99.9, recovery_time=600)
+    first = replace(app(1, strategy=WARM), detection_time=300, failover_time=120)
+    second = replace(app(2, strategy=ACTIVE, regions=(IRELAND, FRANKFURT)), detection_time=300)
+    steps = [step(10, first), step(20, second)]
+    graph = DependencyGraph(
+        [session], [Edge(5, True, step_id=10), Edge(5, True, step_id=20)], [first, second]
+    )
+    for order in (steps, steps[::-1]):
+        cache = RecoveryCache(DEFAULTS, graph)
+        found = {s.id: resilience.achievable_recovery(s, graph, DEFAULTS, cache) for s in order}
+        region = {step_id: found[step_id]["region"] for step_id in found}
+        assert {k: (r.rto, r.rto_bound.name, r.rpo) for k, r in region.items()} == {
+            10: (900, "Session cache", 0),
+            20: (300, "App 2", 0),
+        }
+        assert (
+            region[10].assumed
+            == region[20].assumed
+            == ("regions of Session cache (the application's)",)
+        )
+        assert found[10]["component"].rto == found[20]["component"].rto == 900
+
+
+def test_a_cycle_gives_the_same_tree_whichever_member_a_step_needs():
+    """Ledger DB ⇄ worker, hard both ways; step 10 needs the DB, step 11 the worker:
+    both trees are the DB and the worker. Component: 300 + worker 4000 = 4300 s, the
+    DB's nightly backup 1 d. Region (Ireland): the backups are copied nowhere, so the
+    DB's data is lost; 300 + max(failover 3600 assumed, worker 4000) = 4300 s.
+    Corruption: the DB alone, 300 + 600 = 900 s, 1 d."""
+    ledger = replace(NIGHTLY_DB, id=6, name="Ledger DB")
+    worker = ComponentData(7, "Worker", 99.9, regions=(IRELAND,), recovery_time=4000)
+    application = replace(app(), detection_time=300)
+    payment, settlement = step(10, application), step(11, application)
+    edges = [Edge(6, True, step_id=10), Edge(7, True, step_id=11)]
+    loop = [Edge(7, True, dependant_id=6), Edge(6, True, dependant_id=7)]
+    graph = DependencyGraph([ledger, worker], edges + loop, [application])
+    cache = RecoveryCache(DEFAULTS, graph)
+    for checked in (payment, settlement):
+        found = resilience.achievable_recovery(checked, graph, DEFAULTS, cache)
+        assert {d: (a.rto, a.rpo) for d, a in found.items()} == {
+            "component": (4300, 86400),
+            "region": (4300, None),
+            "data_corruption": (900, 86400),
+        }
+        assert found["component"].rto_bound.name == "Worker"
+        assert [c.name for c in found["region"].unrecoverable] == ["Ledger DB"]
+
+
+def test_only_all_hard_paths_count_and_a_shared_subtree_does_not_leak():
+    """Step 10: hard → front end → orders DB, soft → reports → archive (no copy at all),
+    and front end → archive soft: its tree is the front end and the orders DB, 300 +
+    600 = 900 s, lag 2 s, nothing unrecoverable. Step 11 needs the reports hard: its
+    tree is the reports (7200 s) and the archive: 300 + 7200 = 7500 s, and the archive
+    is lost."""
+    reports = ComponentData(8, "Reports", 99.9, regions=(IRELAND,), recovery_time=7200)
+    archive = ComponentData(
+        9, "Archive DB", 99.9, regions=(IRELAND,), data_store=True, recovery_time=600
+    )
+    application = replace(app(strategy=ACTIVE, regions=(IRELAND, FRANKFURT)), detection_time=300)
+    checkout, statements = step(10, application), step(11, application)
+    of_steps = [Edge(1, True, step_id=10), Edge(8, False, step_id=10), Edge(8, True, step_id=11)]
+    front_end = [Edge(2, True, dependant_id=1), Edge(9, False, dependant_id=1)]
+    edges = [*of_steps, *front_end, Edge(9, True, dependant_id=8)]
+    graph = DependencyGraph([FRONT_END, ORDERS_DB, reports, archive], edges, [application])
+    cache = RecoveryCache(DEFAULTS, graph)
+    first = resilience.achievable_recovery(checkout, graph, DEFAULTS, cache)["component"]
+    second = resilience.achievable_recovery(statements, graph, DEFAULTS, cache)["component"]
+    assert (first.rto, first.rpo, first.unrecoverable) == (900, 2, ())
+    assert (second.rto, second.rpo) == (7500, None)
+    assert [c.name for c in second.unrecoverable] == ["Archive DB"]
+
+
+def test_an_empty_tree_without_any_region_cannot_assess_a_region_loss():
+    """No region for the application and only a soft edge: component and corruption
+    are detection alone (300 s, nothing lost); a region loss cannot be assessed."""
+    application = replace(app(regions=()), detection_time=300)
+    checkout = step(10, application)
+    graph = DependencyGraph([NIGHTLY_DB], [Edge(2, False, step_id=10)], [application])
+    found = resilience.achievable_recovery(checkout, graph, DEFAULTS)
+    assert {d: (a.rto, a.rpo) for d, a in found.items()} == {
+        "component": (300, 0),
+        "region": (300, None),
+        "data_corruption": (300, 0),
+    }
+    assert "No region is recorded" in found["region"].note
+
+
+def test_ties_and_assumed_inputs_across_subtrees_go_by_name():
+    """Step → Zebra (no recovery time) → Beta (900 s), and step → Alpha (no recovery
+    time): Zebra and Alpha are both assumed 1 h, Alpha first by name although Zebra's
+    edge comes first: 300 + 3600 = 3900 s, bound by Alpha, and the assumed inputs in
+    the order of the names."""
+    zebra = ComponentData(11, "Zebra", 99.9, regions=(IRELAND,))
+    beta = ComponentData(12, "Beta", 99.9, regions=(IRELAND,), recovery_time=900)
+    alpha = ComponentData(13, "Alpha", 99.9, regions=(IRELAND,))
+    application = replace(app(), detection_time=300)
+    checkout = step(10, application)
+    graph = DependencyGraph(
+        [zebra, beta, alpha],
+        [Edge(11, True, step_id=10), Edge(13, True, step_id=10), Edge(12, True, dependant_id=11)],
+        [application],
+    )
+    component = resilience.achievable_recovery(checkout, graph, DEFAULTS)["component"]
+    assert (component.rto, component.rto_bound.name, component.rto_bound.assumed) == (
+        3900,
+        "Alpha",
+        True,
+    )
+    assert component.assumed == (
+        "recovery time of Alpha (1 h, default)",
+        "recovery time of Zebra (1 h, default)",
+    )
+
+
+def test_a_cache_serves_one_graph():
+    """A cache made for one graph is refused for another."""
+    checkout, graph = shop()
+    other = DependencyGraph([], [], [checkout.application])
+    cache = RecoveryCache(DEFAULTS, graph)
+    with pytest.raises(ValueError):
+        resilience.achievable_recovery(checkout, other, DEFAULTS, cache)

@@ -100,7 +100,8 @@ class RecoveryRow:
 
     @property
     def rpo_meets(self) -> bool:
-        return self.rpo is not None and self.rpo <= self.rpo_objective
+        rpo = self.rpo
+        return rpo is not None and rpo <= self.rpo_objective
 
     def as_dict(self) -> dict:
         def drill(test: DrillData | None) -> dict | None:
@@ -215,7 +216,9 @@ def recovery_gaps(
     """Per step with a dependency tree: recovery time and point gaps per disruption,
     and each data store with no copy that survives a disruption."""
     findings = []
-    cache = RecoveryCache(defaults)
+    steps = list(steps)
+    cache = RecoveryCache(defaults, graph)
+    cache.explore(steps)
     lost: dict[tuple[int, int], Unrecoverable] = {}
     for step in steps:
         if not graph.step_edges.get(step.id):
@@ -228,15 +231,20 @@ def recovery_gaps(
         severity = severity_for_tier(step.application.tier.level)
         for row in step_recovery(step, graph, drills, defaults, today, cache):
             achievable = row.achievable
-            assumed = list(achievable.assumed)
             for component in achievable.unrecoverable:
-                found = lost.setdefault(
-                    (step.application.id, component.id),
-                    Unrecoverable(step.application, component.id, component.name),
-                )
+                found = lost.get((step.application.id, component.id))
+                if found is None:
+                    found = lost[step.application.id, component.id] = Unrecoverable(
+                        step.application, component.id, component.name
+                    )
                 found.steps.setdefault(step.id, step.name)
                 found.disruptions.setdefault(row.disruption, None)
-            if not row.rto_meets:
+            time_gap = not row.rto_meets
+            point_gap = row.rpo is not None and not row.rpo_meets
+            if not (time_gap or point_gap):
+                continue
+            assumed = list(achievable.assumed)
+            if time_gap:
                 findings.append(
                     FindingData(
                         key=f"recovery_time_gap:step:{step.id}:{row.disruption}",
@@ -268,7 +276,7 @@ def recovery_gaps(
                         **ids,
                     )
                 )
-            if row.rpo is not None and not row.rpo_meets:
+            if point_gap:
                 findings.append(
                     FindingData(
                         key=f"recovery_point_gap:step:{step.id}:{row.disruption}",
