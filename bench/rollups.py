@@ -25,12 +25,13 @@ CPU by perf, 17.5 s at load 2.4; Python 2.2-2.6 s CPU beside it):
 Per statement (load 2.4): commit 8.6 s, unmitigated_high_risk 3.5 s, management review
 2.0 s, the structural findings 0.5 s, the others under 0.2 s.
 
-The first pass, CPU seconds, medians of 3 interleaved rounds at load 3.5-9 (the wall
-clock on those shared cores is 19-40 s and says little): before the shallow records and
-the tier index's removal, Python 2.26 s and PostgreSQL 12.75 s; after, 1.68 s and 12.98 s
-(the 0.35 s of the tier index is within the rounds' noise). On the quiet machine the
-first pass took 14.17 s before: the foreign-key checks alone are about 6 s of it, so
-under 10 s needs fewer checks than one per row and key, not a cheaper statement.
+The first pass, old and new code in 2 interleaved rounds at load 1.1-1.4: before the
+shallow records and the tier index's removal 15.55 and 15.81 s (Python 1.92 and 2.28 s
+CPU, PostgreSQL 12.66 and 13.22 s); after, 12.89 and 14.20 s (Python 1.30 and 1.49 s,
+PostgreSQL 11.29 and 12.39 s); the steady state unchanged, 4.6-5.4 s. On the quiet
+machine the first pass took 14.17 s before: the foreign-key checks alone are about 6 s
+of it, so under 10 s needs fewer checks than one per row and key, not a cheaper
+statement.
 """
 
 import os
