@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0022_finding_computed_at_written'),
+        ('registry', '0023_finding_tier_unindexed'),
     ]
 
     operations = [
