@@ -36,7 +36,7 @@ COMPONENTS = 500
 APPLICATIONS = 100
 STEPS_PER_APPLICATION = 5
 SLUG = "bench-recovery"
-ROUNDS = 5
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "9"))
 
 
 def build() -> int:
