@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from registry.analysis import resilience
 from registry.analysis.findings import load_team_facts, recovery_defaults
-from registry.analysis.resilience.recovery import RecoveryCache
 
 
 def recovery_tables(
@@ -28,7 +27,7 @@ def recovery_tables(
         else facts.steps
     )
     # One computation: the steps share their dependencies' figures.
-    cache = RecoveryCache(defaults, facts.graph)
+    cache = resilience.RecoveryCache(defaults, facts.graph)
     return {
         step.id: resilience.step_recovery(step, facts.graph, facts.drills, defaults, today, cache)
         for step in steps

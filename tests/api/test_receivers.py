@@ -364,6 +364,20 @@ def test_each_change_a_delivery_makes_is_one_version_in_the_history(
     assert [link.component_id for link in resolved.components.all()] == [orders_db.pk]
 
 
+def test_the_answer_has_the_fields_its_schema_documents(api, team_a, alertmanager_token):
+    """The view returns the delivery's dict as it is; DeliverySerializer documents it in
+    the schema, so the two must name the same fields with the same kinds of value."""
+    from registry.api.receivers import DeliverySerializer
+
+    ComponentFactory(team=team_a, name="orders-db")
+    payload = alertmanager_payload("firing", fmea_component="orders-db", extra="x")
+    answer = post_alertmanager(api, alertmanager_token, payload).json()
+
+    assert list(answer) == list(DeliverySerializer().fields)
+    assert DeliverySerializer(data=answer).is_valid(), answer
+    assert (type(answer["incident"]), answer["changed"], answer["ignored"]) == (int, True, None)
+
+
 def test_a_group_over_several_components_links_each_once_and_each_version_lists_them(
     api, team_a, alertmanager_token
 ):

@@ -54,6 +54,7 @@ from registry.analysis.resilience.recovery import (
     Bound,
     DrillData,
     Drills,
+    RecoveryCache,
     RecoveryDefaults,
     achievable_recovery,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "Edge",
     "Figure",
     "FindingData",
+    "RecoveryCache",
     "RecoveryDefaults",
     "RecoveryRow",
     "StepData",
