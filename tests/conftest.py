@@ -100,8 +100,10 @@ def broker_down():
         app.amqp._producer_pool = None
 
     names = ("broker_url", "broker_read_url", "broker_write_url")
-    previous = {name: app.conf[name] for name in names}
-    app.conf.update({name: "redis://127.0.0.1:1/0" for name in names})
+    previous = {name: app.conf[name] for name in (*names, "broker_transport")}
+    # The transport by the URL's scheme: the embedded broker's (fmea.broker) would
+    # otherwise be used whatever the URL says.
+    app.conf.update({name: "redis://127.0.0.1:1/0" for name in names}, broker_transport=None)
     forget_connections()
     yield
     app.conf.update(previous)

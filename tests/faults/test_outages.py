@@ -82,7 +82,7 @@ def own_redis(postgres, tmp_path):
     server = RedisServer(tmp_path)
     server.start()
     names = ("broker_url", "broker_read_url", "broker_write_url")
-    previous = {name: app.conf[name] for name in names}
+    previous = {name: app.conf[name] for name in (*names, "broker_transport")}
     previous_options = app.conf.broker_transport_options
 
     def use(urls: dict, options: dict) -> None:
@@ -91,7 +91,11 @@ def own_redis(postgres, tmp_path):
         app._pool = None
         app.amqp._producer_pool = None
 
-    use({name: server.url for name in names}, {"socket_connect_timeout": 3})
+    # The transport by the URL's scheme (not the embedded broker's, fmea.broker).
+    use(
+        {**{name: server.url for name in names}, "broker_transport": None},
+        {"socket_connect_timeout": 3},
+    )
     yield server
     use(previous, previous_options)
     server.stop()
