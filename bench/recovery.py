@@ -21,6 +21,14 @@ before, 1.17x and 1.20x after; at load 7-8, 1.33x, 1.54x, 1.52x before and 1.26x
 collector on, 60 rounds of old and new interleaved in one process, load 1): median
 31 ms before, 20 ms after (median ratio 0.65); on trees of 50 components (chains of
 50) 70 ms before, 19 ms after.
+
+What was left of the ratio's spread was Python's garbage collector: a recompute made
+enough objects to set off a full collection every third recompute or so, ~50 ms each
+(0.3 per recompute, 15 ms on average, falling on whichever round it fell), and the
+recompute with the recovery rules, making more objects, set off more of them.
+`refresh_findings` now runs with the collector paused. Quiet machine (load under 1),
+three runs each: before 1.21x, 1.15x (and 1.18x, 1.16x, 1.19x earlier that day);
+after 1.13x, 1.14x, 1.11x.
 """
 
 import datetime

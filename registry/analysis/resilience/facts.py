@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -161,6 +162,7 @@ def severity_for_tier(level: int) -> FindingSeverity:
     }.get(level, FindingSeverity.LOW)
 
 
+@functools.lru_cache(maxsize=4096)  # a recompute says the same few durations many times
 def format_duration(seconds: float) -> str:
     """A duration as a person says it: 30 s, 10 min, 2 h, 1.5 d."""
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):

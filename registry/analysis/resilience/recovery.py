@@ -513,7 +513,11 @@ class RecoveryCache:
 
     def _tree(self, groups: tuple[int, ...], scenario: tuple) -> Share:
         """The share of the subtrees of `groups`."""
-        table = self._table(scenario)
+        table = self.shares.get(scenario)
+        if table is None or len(table) != len(self.members):
+            table = self._table(scenario)
+        if len(groups) == 1:
+            return table[groups[0]]
         share = EMPTY
         for group in groups:
             share = _joined(share, table[group])
@@ -649,6 +653,8 @@ class Drills:
     def __init__(self, drills: Iterable[DrillData]) -> None:
         self.by_disruption: dict[tuple[int, str], list[DrillData]] = {}
         self.of_steps: set[tuple[int, str]] = set()  # some test names a step
+        # Answers already given: every step of an application asks the same questions.
+        self._evidence: dict[tuple, DrillData | None] = {}
         for drill in sorted(drills, key=lambda d: (d.performed_on, d.id), reverse=True):
             key = (drill.application_id, drill.disruption)
             self.by_disruption.setdefault(key, []).append(drill)
@@ -674,9 +680,16 @@ class Drills:
     ) -> DrillData | None:
         """The latest passed test within the tier's interval (ever, when the tier sets
         none): the measured figures the gap findings then use."""
+        if (application.id, disruption) not in self.of_steps:
+            step_id = None  # the same answer for every step of the application
+        key = (application.id, disruption, step_id, today)
+        if key in self._evidence:
+            return self._evidence[key]
         tests = self.of(application.id, disruption, step_id)
-        if not tests:
-            return None
-        interval = application.tier.recovery_test_interval_days
-        since = today - timedelta(days=interval) if interval else date.min
-        return next((d for d in tests if d.passed and d.performed_on >= since), None)
+        found = None
+        if tests:
+            interval = application.tier.recovery_test_interval_days
+            since = today - timedelta(days=interval) if interval else date.min
+            found = next((d for d in tests if d.passed and d.performed_on >= since), None)
+        self._evidence[key] = found
+        return found
