@@ -2,13 +2,16 @@
 browser's `?sort=` alike, with action priority and status by rank, empty values last
 either way, and the id breaking ties."""
 
+import datetime
 import re
 
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from registry.models import Action
 from registry.ordering import ACTION_SORTS, FAILURE_MODE_SORTS
+from registry.reports.data import worksheet_rows
 from registry.views.failure_modes import LIST_COLUMNS
 from registry.views.worksheet import COLUMNS as WORKSHEET_COLUMNS
 from tests.factories import (
@@ -362,3 +365,26 @@ def test_the_admin_sorts_priority_and_status_by_rank(rows, column, rank):
         assert len(listed) == len(rows)
         ranks = [rank(row) for row in listed]
         assert ranks == sorted(ranks, reverse=bool(sign)), sign
+
+
+def test_actions_without_a_due_date_come_last_by_default_everywhere(api, rows):
+    """The default order of actions (API list, report rows, the model's own): by due
+    date, undated last, on PostgreSQL and SQLite alike (they put NULL at opposite ends)."""
+    failure_mode = rows["Region outage"]
+    for description, due in [
+        ("Undated", None),
+        ("Later", datetime.date(2031, 3, 1)),
+        ("Sooner", datetime.date(2031, 1, 1)),
+    ]:
+        ActionFactory(failure_mode=failure_mode, description=description, due_date=due)
+    expected = ["Sooner", "Later", "Undated"]
+    body = api.get("/api/v1/actions/", {"failure_mode": failure_mode.pk}).json()
+    assert [row["description"] for row in body["results"]] == expected
+    (row,) = worksheet_rows(type(failure_mode).objects.filter(pk=failure_mode.pk))
+    assert [action["description"] for action in row["actions"]] == expected
+    assert (
+        list(
+            Action.objects.filter(failure_mode=failure_mode).values_list("description", flat=True)
+        )
+        == expected
+    )

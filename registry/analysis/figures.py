@@ -392,7 +392,7 @@ def overdue_actions(team_id: int, limit: int = 20) -> QuerySet:
         Action.objects.for_team(team_id)
         .overdue()
         .select_related("failure_mode__step__application")
-        .order_by("due_date", "id")[:limit]
+        .in_due_order()[:limit]
     )
 
 

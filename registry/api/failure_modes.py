@@ -385,7 +385,7 @@ class ActionSerializer(ValidatedModelSerializer):
 class ActionViewSet(VersionedViewSetMixin, TeamScopedViewSet):
     """Actions against the caller's teams' failure modes."""
 
-    queryset = Action.objects.select_related("failure_mode").order_by("due_date", "id")
+    queryset = Action.objects.select_related("failure_mode").in_due_order()
     serializer_class = ActionSerializer
     filterset_class = ActionFilterSet
     ordering_fields = ACTION_SORTS

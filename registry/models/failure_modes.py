@@ -582,8 +582,16 @@ class FailureMode(VersionedModel, TimeStampedModel):
         )
 
 
+#: Actions in the order they fall due; those without a due date last (PostgreSQL and
+#: SQLite put NULL at opposite ends otherwise), the id breaking ties.
+DUE_ORDER = [models.F("due_date").asc(nulls_last=True), "id"]
+
+
 class ActionQuerySet(TeamScopedQuerySet):
     team_path = "failure_mode__team"
+
+    def in_due_order(self) -> "ActionQuerySet":
+        return self.order_by(*DUE_ORDER)
 
     def open(self) -> "ActionQuerySet":
         return self.filter(open_actions())
@@ -654,7 +662,7 @@ class Action(VersionedModel, TimeStampedModel):
     objects = ActionQuerySet.as_manager()
 
     class Meta:
-        ordering = ["due_date", "id"]
+        ordering = DUE_ORDER
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=ActionStatus.values),

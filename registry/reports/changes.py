@@ -143,7 +143,7 @@ def overdue_details(ids: list[int]) -> list[dict]:
     rows = (
         Action.objects.filter(pk__in=ids)
         .annotate(mode=F("failure_mode__mode"))
-        .order_by("due_date", "id")
+        .in_due_order()
         .values("id", "description", "owner", "due_date", "mode")
     )
     return [

@@ -167,7 +167,7 @@ def _with_actions(chunk: list[dict]) -> list[dict]:
     by_failure_mode: dict[int, list[dict]] = {row["id"]: [] for row in chunk}
     for action in (
         Action.objects.filter(InValues("failure_mode_id", by_failure_mode))
-        .order_by("due_date", "id")
+        .in_due_order()
         .values("failure_mode_id", "description", "owner", "due_date", "status")
     ):
         by_failure_mode[action.pop("failure_mode_id")].append(action)

@@ -59,7 +59,7 @@ def snapshot(application: Application) -> dict:
     actions: dict[int, list[dict]] = {}
     for action in (
         Action.objects.filter(failure_mode__step__application=application)
-        .order_by("due_date", "id")
+        .in_due_order()
         .values("id", "failure_mode_id", "description", "owner", "due_date", "status")
     ):
         row = {name: plain(value) for name, value in action.items()}
