@@ -23,6 +23,7 @@ from registry.analysis.resilience.dependencies import (
     dependency_cycles,
     tier_inversions,
 )
+from registry.analysis.resilience.drills import DrillData, Drills
 from registry.analysis.resilience.facts import (
     COMMON_DEPENDENCY_MIN_STEPS,
     FIVE_NINES,
@@ -52,8 +53,6 @@ from registry.analysis.resilience.objectives import (
 from registry.analysis.resilience.recovery import (
     Achievable,
     Bound,
-    DrillData,
-    Drills,
     RecoveryCache,
     RecoveryDefaults,
     achievable_recovery,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from registry.analysis.resilience.dependencies import DependencyGraph
+from registry.analysis.resilience.drills import DrillData, Drills
 from registry.analysis.resilience.facts import (
     ApplicationData,
     FindingData,
@@ -22,8 +23,6 @@ from registry.analysis.resilience.facts import (
 from registry.analysis.resilience.objectives import strictest_objectives
 from registry.analysis.resilience.recovery import (
     Achievable,
-    DrillData,
-    Drills,
     RecoveryCache,
     RecoveryDefaults,
     achievable_recovery,
