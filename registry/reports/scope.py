@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 
 from registry.choices import ActionPriority, FailureModeStatus
-from registry.models import Application, FailureMode
+from registry.models import Application, FailureMode, Step
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,10 @@ class Scope:
         if self.tiers:
             q &= Q(**{f"{prefix}step__application__tier__level__in": self.tiers})
         if self.applications:
-            q &= Q(**{f"{prefix}step__application_id__in": self.applications})
+            # The applications' steps as a subquery: as a join filter, PostgreSQL read
+            # every failure mode of the team and then dropped those of other steps.
+            steps = Step.objects.filter(application_id__in=self.applications).values("id")
+            q &= Q(**{f"{prefix}step_id__in": steps})
         if self.statuses:
             q &= Q(**{f"{prefix}status__in": self.statuses})
         if self.min_rpn is not None:
