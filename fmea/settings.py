@@ -228,6 +228,12 @@ JOB_QUEUE_RETRY_AFTER_SECONDS = env_int("JOB_QUEUE_RETRY_AFTER_SECONDS", 30)
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_DEFAULT_QUEUE", "celery")
 # A change waits this long before its team is recomputed, so bursts coalesce.
 FMEA_RECOMPUTE_DELAY_SECONDS = env_int("FMEA_RECOMPUTE_DELAY_SECONDS", 2)
+# An invitation's link works this many days; inviting the name again renews it.
+FMEA_INVITATION_DAYS = env_int("FMEA_INVITATION_DAYS", 14)
+if FMEA_INVITATION_DAYS < 1:
+    raise ImproperlyConfigured(
+        f"FMEA_INVITATION_DAYS must be 1 or more; got {FMEA_INVITATION_DAYS}"
+    )
 # The availability (percent) counted for a component with no figure entered; findings
 # and pages say so wherever it is used.
 FMEA_ASSUMED_AVAILABILITY = env_percent("FMEA_ASSUMED_AVAILABILITY", "99.9")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from registry.choices import Role
 from registry.db.expressions import InSubquery
@@ -103,6 +104,10 @@ class InvitationQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         return self.filter(username=user.get_username())
+
+    def live(self) -> InvitationQuerySet:
+        """Those whose link still works."""
+        return self.filter(expires_at__gt=timezone.now())
 
     def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> InvitationQuerySet:
         if not user.is_authenticated:

@@ -3,7 +3,11 @@ teams, and members join by invitation, answered the same whether or not the user
 exists, and accepted by the invited user (in the API, by the link, or after signing in).
 """
 
+import datetime
+
 import pytest
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from rest_framework.test import APIClient
 
 from registry.choices import Role
@@ -74,7 +78,7 @@ def test_an_invitation_answers_alike_whether_or_not_the_user_exists(api, alice, 
     existing = invite(api, alice, team_a, "dora")
     unknown = invite(api, alice, team_a, "nobody")
     assert (existing.status_code, unknown.status_code) == (201, 201)
-    ignore = {"id", "created_at", "link"}
+    ignore = {"id", "created_at", "expires_at", "link"}
 
     def shape(body: dict) -> dict:
         return {key: value for key, value in body.items() if key not in ignore}
@@ -86,6 +90,7 @@ def test_an_invitation_answers_alike_whether_or_not_the_user_exists(api, alice, 
         "username": "dora",
         "role": "editor",
         "invited_by": "alice",
+        "expired": False,
     }
     assert existing.json()["link"].startswith("http://testserver/invitations/")
     # Nobody joined: dora is invited, not a member.
@@ -267,3 +272,92 @@ def test_another_teams_member_who_is_invited_keeps_his_team(
     client.post("/invitations/", {"invitation": invitation.pk, "decision": "accept"})
     teams = set(Membership.objects.filter(user=charlie).values_list("team__slug", flat=True))
     assert teams == {"team-a", "team-b", "team-c"}
+
+
+# --- Expiry ------------------------------------------------------------------------------
+
+
+def expire(invitation: Invitation) -> None:
+    """As if FMEA_INVITATION_DAYS had passed since the invitation was made."""
+    Invitation.objects.filter(pk=invitation.pk).update(
+        created_at=F("created_at") - datetime.timedelta(days=30),
+        expires_at=F("expires_at") - datetime.timedelta(days=30),
+    )
+    invitation.refresh_from_db()
+
+
+def test_an_invitation_expires_the_configured_days_after_it_is_made(api, alice, team_a, settings):
+    settings.FMEA_INVITATION_DAYS = 3
+    body = invite(api, alice, team_a, "dora").json()
+    made = datetime.datetime.fromisoformat(body["created_at"])
+    until = datetime.datetime.fromisoformat(body["expires_at"])
+    # Three days, to within the instant between the two stamps.
+    assert abs(until - made - datetime.timedelta(days=3)) < datetime.timedelta(seconds=1)
+    assert body["expired"] is False
+
+
+def test_an_expired_invitation_is_refused_in_the_api_and_nothing_changes(api, alice, team_a, dora):
+    invitation = Invitation.objects.get(pk=invite(api, alice, team_a, "dora").json()["id"])
+    expire(invitation)
+    api.force_authenticate(dora)
+    listed = api.get(INVITATIONS).json()["results"]
+    assert [(row["id"], row["expired"]) for row in listed] == [(invitation.pk, True)]
+    response = api.post(f"{INVITATIONS}{invitation.pk}/accept/")
+    assert response.status_code == 400
+    until = invitation.expires_at.strftime("%Y-%m-%d")
+    assert response.json() == {
+        "non_field_errors": [
+            f"This invitation to Team A expired on {until}: ask one of the team's owners "
+            "to invite you again."
+        ]
+    }
+    assert not Membership.objects.filter(user=dora).exists()
+    assert Invitation.objects.filter(pk=invitation.pk).exists()
+
+
+def test_inviting_the_name_again_renews_an_expired_invitation_but_not_a_live_one(
+    api, alice, team_a
+):
+    first = Invitation.objects.get(pk=invite(api, alice, team_a, "dora").json()["id"])
+    again = invite(api, alice, team_a, "dora")
+    assert again.status_code == 400  # still live: already invited
+    assert "username" in again.json()
+    expire(first)
+    renewed = invite(api, alice, team_a, "dora", role="viewer")
+    assert renewed.status_code == 201, renewed.json()
+    (invitation,) = Invitation.objects.filter(team=team_a, username="dora")
+    assert invitation.pk != first.pk and invitation.token != first.token
+    assert not invitation.expired and invitation.role == Role.VIEWER
+
+
+def test_the_expired_link_says_so_in_the_browser_and_cannot_be_accepted(
+    client, alice, team_a, dora
+):
+    invitation = Invitation.objects.create(
+        team=team_a, username="dora", role=Role.EDITOR, invited_by=alice
+    )
+    expire(invitation)
+    client.force_login(dora)
+    link = f"/invitations/{invitation.token}/"
+    page = client.get(link)
+    assert page.status_code == 410
+    text = page.content.decode()
+    assert "This invitation has expired" in text
+    assert 'value="accept"' not in text
+    accepted = client.post(link, {"decision": "accept"})
+    assert accepted.status_code == 410
+    assert "ask one of the team&#x27;s owners to invite you again" in accepted.content.decode()
+    assert not Membership.objects.filter(user=dora).exists()
+    # Not waiting any more: neither listed nor announced at sign-in.
+    assert "No invitations waiting" in client.get("/invitations/").content.decode()
+    client.logout()
+    signed_in = client.post(
+        "/accounts/login/", {"username": "dora", "password": "password"}, follow=True
+    )
+    assert "You have an invitation" not in signed_in.content.decode()
+
+
+def test_the_database_refuses_an_invitation_that_expires_before_it_is_made(alice, team_a):
+    invitation = Invitation.objects.create(team=team_a, username="dora", invited_by=alice)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Invitation.objects.filter(pk=invitation.pk).update(expires_at=F("created_at"))

@@ -138,8 +138,8 @@ class MembershipAdmin(admin.ModelAdmin):
 class InvitationAdmin(admin.ModelAdmin):
     """Pending invitations; the invited user joins on accepting (not from here)."""
 
-    list_display = ("username", "team", "role", "invited_by", "created_at")
-    list_filter = ("role", "team")
+    list_display = ("username", "team", "role", "invited_by", "created_at", "expires_at")
+    list_filter = ("role", "team", "expires_at")
     search_fields = ("username", "team__name")
     list_select_related = ("team", "invited_by")
     autocomplete_fields = ("team",)

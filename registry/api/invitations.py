@@ -34,6 +34,11 @@ class InvitationSerializer(ValidatedModelSerializer):
     invited_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, help_text="The owner who invited."
     )
+    expired = serializers.BooleanField(
+        read_only=True,
+        help_text="The link no longer works: it cannot be accepted. Invite the name again "
+        "to renew it.",
+    )
     link = serializers.SerializerMethodField(
         help_text="The page where the invited user accepts, once signed in (send it to "
         "them); the invitation is also shown to them when they next sign in."
@@ -49,6 +54,8 @@ class InvitationSerializer(ValidatedModelSerializer):
             "role",
             "invited_by",
             "created_at",
+            "expires_at",
+            "expired",
             "link",
         ]
         extra_kwargs = {
@@ -56,8 +63,14 @@ class InvitationSerializer(ValidatedModelSerializer):
             "username": {"help_text": "The username of the person invited."},
             "role": {"help_text": "The role they get on accepting."},
             "created_at": {"help_text": "When the invitation was made."},
+            "expires_at": {"read_only": True},
         }
         validators = []
+
+    def full_clean_exclude(self, instance: Invitation) -> list[str]:
+        # The name's uniqueness in the team is checked by `invitation_create`, after it
+        # clears an expired invitation of the name (inviting again renews it).
+        return ["username"]
 
     def get_link(self, invitation: Invitation) -> str:
         path = reverse("registry:invitation", args=[invitation.token])
@@ -66,7 +79,10 @@ class InvitationSerializer(ValidatedModelSerializer):
 
 
 INVITATION_ERRORS = {
-    400: OpenApiResponse(description="Validation error: {field: [messages]}."),
+    400: OpenApiResponse(
+        description="Validation error: {field: [messages]}; accepting an expired "
+        "invitation: {non_field_errors: [message]}."
+    ),
     403: OpenApiResponse(
         description="Only a team's owners invite and withdraw; only the invited user accepts."
     ),
@@ -138,4 +154,6 @@ class InvitationViewSet(
             membership = invitation_accept(invitation=invitation, user=request.user)
         except DjangoPermissionDenied as exc:
             raise exceptions.PermissionDenied(str(exc)) from exc
+        except DjangoValidationError as exc:
+            raise as_api_error(exc) from exc
         return Response(MembershipSerializer(membership, context={"request": request}).data)

@@ -1,10 +1,12 @@
 """Teams are the security boundary: every register object belongs to one."""
 
+import datetime
 import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from registry.choices import Role
 from registry.models.base import ConstraintFieldsMixin
@@ -85,6 +87,11 @@ def invitation_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def invitation_expiry() -> datetime.datetime:
+    """When a link made now stops working."""
+    return timezone.now() + datetime.timedelta(days=settings.FMEA_INVITATION_DAYS)
+
+
 class Invitation(ConstraintFieldsMixin, models.Model):
     """An owner's offer of a role in the team to a user name; the user joins on accepting
     it (`registry.services.teams`).
@@ -106,6 +113,11 @@ class Invitation(ConstraintFieldsMixin, models.Model):
     # The secret of the link that opens the invitation; only its addressee can accept.
     token = models.CharField(max_length=64, unique=True, default=invitation_token, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(
+        default=invitation_expiry,
+        help_text="When the link stops working (FMEA_INVITATION_DAYS after it was made); "
+        "inviting the name again renews it.",
+    )
 
     objects = InvitationQuerySet.as_manager()
 
@@ -122,10 +134,19 @@ class Invitation(ConstraintFieldsMixin, models.Model):
             models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="%(app_label)s_%(class)s_role_valid"
             ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="%(app_label)s_%(class)s_expires_after_made",
+                violation_error_message="An invitation expires after it is made.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.username} invited to {self.team} ({self.get_role_display()})"
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at <= timezone.now()
 
 
 def is_team_owner(user, team_id: int | None) -> bool:

@@ -120,6 +120,10 @@ def invitation_create(*, team: Team, username: str, role: str, invited_by) -> In
     username = login_name(username)
     if Membership.objects.filter(team=team, user__username=username).exists():
         raise ValidationError({"username": ALREADY_MEMBER}, code="member")
+    # An expired invitation gives way to the new one: inviting again renews it.
+    Invitation.objects.filter(team=team, username=username).exclude(
+        pk__in=Invitation.objects.live().values("pk")
+    ).delete()
     invitation = Invitation(team=team, username=username, role=role, invited_by=invited_by)
     invitation.full_clean()
     invitation.save()
@@ -132,12 +136,21 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     used up. A user who joined meanwhile keeps the membership they have."""
     if invitation.username != user.get_username():
         raise PermissionDenied("This invitation is addressed to someone else.")
+    if invitation.expired:
+        raise ValidationError(expired_message(invitation), code="expired")
     lock_teams([invitation.team_id])
     membership, _ = Membership.objects.get_or_create(
         team_id=invitation.team_id, user=user, defaults={"role": invitation.role}
     )
     invitation.delete()
     return membership
+
+
+def expired_message(invitation: Invitation) -> str:
+    return (
+        f"This invitation to {invitation.team.name} expired on "
+        f"{invitation.expires_at:%Y-%m-%d}: ask one of the team's owners to invite you again."
+    )
 
 
 def invitation_decline(*, invitation: Invitation) -> None:

@@ -16,18 +16,23 @@ from django.urls import reverse
 from django.views import View
 
 from registry.models import Invitation
-from registry.services.teams import invitation_accept, invitation_decline
+from registry.services.teams import expired_message, invitation_accept, invitation_decline
 from registry.views.base import SESSION_KEY, team_context
 
 
-def pending_for(user):
+def addressed_to(user):
     return Invitation.objects.addressed_to(user).select_related("team", "invited_by")
+
+
+def pending_for(user):
+    """The user's invitations whose link still works."""
+    return addressed_to(user).live()
 
 
 @receiver(user_logged_in, dispatch_uid="registry.announce_invitations")
 def announce_invitations(sender, request: HttpRequest, user, **kwargs) -> None:
     """On signing in, the user hears of invitations waiting for them."""
-    count = Invitation.objects.addressed_to(user).count()
+    count = Invitation.objects.addressed_to(user).live().count()
     if count and request is not None and hasattr(request, "_messages"):
         noun = "an invitation" if count == 1 else f"{count} invitations"
         messages.info(request, f"You have {noun} to join a team.", extra_tags="invitations")
@@ -39,7 +44,10 @@ class DecisionMixin:
     def decide(self, request: HttpRequest, invitation: Invitation) -> HttpResponse:
         decision = request.POST.get("decision")
         if decision == "accept":
-            membership = invitation_accept(invitation=invitation, user=request.user)
+            try:
+                membership = invitation_accept(invitation=invitation, user=request.user)
+            except ValidationError as exc:
+                return self.expired(request, invitation, exc.messages[0])
             request.session[SESSION_KEY] = membership.team_id
             messages.success(
                 request,
@@ -51,6 +59,11 @@ class DecisionMixin:
             messages.info(request, f"You declined the invitation to {invitation.team.name}.")
             return HttpResponseRedirect(reverse("registry:invitations"))
         return HttpResponse("Say accept or decline.", status=400, content_type="text/plain")
+
+    def expired(self, request: HttpRequest, invitation: Invitation, message: str) -> HttpResponse:
+        """The invitation's page, saying the link no longer works (410 Gone)."""
+        context = {"invitation": invitation, "expired": message, "tc": team_context(request)}
+        return render(request, "registry/invitations/detail.html", context, status=410)
 
 
 class InvitationListView(LoginRequiredMixin, DecisionMixin, View):
@@ -67,16 +80,18 @@ class InvitationListView(LoginRequiredMixin, DecisionMixin, View):
             )
         except ValidationError as exc:
             raise Http404("No such invitation.") from exc
-        return self.decide(request, get_object_or_404(pending_for(request.user), pk=pk))
+        return self.decide(request, get_object_or_404(addressed_to(request.user), pk=pk))
 
 
 class InvitationView(LoginRequiredMixin, DecisionMixin, View):
     """The page an invitation's link opens: only its addressee sees it (others: 404)."""
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
-        invitation = get_object_or_404(pending_for(request.user), token=token)
+        invitation = get_object_or_404(addressed_to(request.user), token=token)
+        if invitation.expired:
+            return self.expired(request, invitation, expired_message(invitation))
         context = {"invitation": invitation, "tc": team_context(request)}
         return render(request, "registry/invitations/detail.html", context)
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
-        return self.decide(request, get_object_or_404(pending_for(request.user), token=token))
+        return self.decide(request, get_object_or_404(addressed_to(request.user), token=token))
