@@ -408,3 +408,12 @@ def test_respawn_starts_a_command_again_until_it_is_stopped(tmp_path):
     assert process.wait(timeout=10) == 0
     assert len(starts.read_text().split()) >= 3
     assert "exited with status 1; starting it again" in process.stderr.read()
+
+
+@pytest.mark.parametrize("days", ["0", "-3"])
+def test_an_invitation_lifetime_under_a_day_is_refused(tmp_path, days):
+    env = clean_env(tmp_path, DEBUG="1", FMEA_INVITATION_DAYS=days)
+    result = run(["manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"FMEA_INVITATION_DAYS must be 1 or more; got {days}" in result.stderr

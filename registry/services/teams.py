@@ -120,10 +120,11 @@ def invitation_create(*, team: Team, username: str, role: str, invited_by) -> In
     username = login_name(username)
     if Membership.objects.filter(team=team, user__username=username).exists():
         raise ValidationError({"username": ALREADY_MEMBER}, code="member")
-    # An expired invitation gives way to the new one: inviting again renews it.
-    Invitation.objects.filter(team=team, username=username).exclude(
-        pk__in=Invitation.objects.live().values("pk")
-    ).delete()
+    # An expired invitation gives way to the new one: inviting again renews it. (A name
+    # has at most one invitation per team; a live one is refused below as a duplicate.)
+    stale = Invitation.objects.filter(team=team, username=username).first()
+    if stale is not None and stale.expired:
+        stale.delete()
     invitation = Invitation(team=team, username=username, role=role, invited_by=invited_by)
     invitation.full_clean()
     invitation.save()

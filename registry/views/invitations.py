@@ -47,7 +47,7 @@ class DecisionMixin:
             try:
                 membership = invitation_accept(invitation=invitation, user=request.user)
             except ValidationError as exc:
-                return self.expired(request, invitation, exc.messages[0])
+                return self.expired_page(request, invitation, exc.messages[0])
             request.session[SESSION_KEY] = membership.team_id
             messages.success(
                 request,
@@ -60,7 +60,9 @@ class DecisionMixin:
             return HttpResponseRedirect(reverse("registry:invitations"))
         return HttpResponse("Say accept or decline.", status=400, content_type="text/plain")
 
-    def expired(self, request: HttpRequest, invitation: Invitation, message: str) -> HttpResponse:
+    def expired_page(
+        self, request: HttpRequest, invitation: Invitation, message: str
+    ) -> HttpResponse:
         """The invitation's page, saying the link no longer works (410 Gone)."""
         context = {"invitation": invitation, "expired": message, "tc": team_context(request)}
         return render(request, "registry/invitations/detail.html", context, status=410)
@@ -89,7 +91,7 @@ class InvitationView(LoginRequiredMixin, DecisionMixin, View):
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
         invitation = get_object_or_404(addressed_to(request.user), token=token)
         if invitation.expired:
-            return self.expired(request, invitation, expired_message(invitation))
+            return self.expired_page(request, invitation, expired_message(invitation))
         context = {"invitation": invitation, "tc": team_context(request)}
         return render(request, "registry/invitations/detail.html", context)
 
